@@ -1,0 +1,412 @@
+"""Study storage: raters, balanced batches of assignments, append-only idempotent votes.
+
+Any SQLAlchemy URL works; SQLite (default, one file, WAL) and PostgreSQL are tested with the same
+suite.  Every write is one transaction, committed before the HTTP answer goes out, so a server killed
+with SIGKILL loses nothing it acknowledged.  Concurrency: SQLite write transactions start with
+``BEGIN IMMEDIATE`` (no stale-snapshot upgrade failures); on PostgreSQL batch allocation takes a row
+lock (``SELECT … FOR UPDATE``) so two raters arriving together cannot over-fill a pair.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import random
+import secrets
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .schema import (
+    Answer,
+    Assignment,
+    Base,
+    BatchSession,
+    Meta,
+    PairRow,
+    Rater,
+    Vote,
+    install_append_only_triggers,
+    utcnow,
+)
+from .study import ID_RE, Study
+
+ASSIGNMENT_TTL_S = 2 * 3600.0  # an unvoted assignment frees its slot for other raters after this
+
+
+class StoreError(Exception):
+    """Base class; ``status`` is the HTTP status the web app answers with."""
+
+    status = 400
+
+
+class NotFound(StoreError):
+    status = 404
+
+
+class Conflict(StoreError):
+    status = 409
+
+
+class Invalid(StoreError):
+    status = 422
+
+
+class Forbidden(StoreError):
+    status = 403
+
+
+class StudyComplete(StoreError):
+    status = 410
+
+
+@dataclass(frozen=True)
+class AssignmentView:
+    """What the rater page needs for one item; systems are deliberately absent."""
+
+    id: str
+    position: int
+    pair_id: str
+    left: str  # "a" | "b": which side of the pair plays on the left
+    done: bool
+
+
+@dataclass(frozen=True)
+class SessionView:
+    token: str
+    assignments: tuple[AssignmentView, ...]
+    completed: bool
+    completion_code: str
+    turk_submit_to: str
+    external_key: str
+
+
+def make_engine(url: str) -> Engine:
+    """Engine for ``url``; SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE`` for writers."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, pool_size=16, max_overflow=16, pool_timeout=60,
+                               connect_args={"timeout": 60, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+            dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")  # WAL+NORMAL: durable across process crashes
+            cur.execute("PRAGMA busy_timeout=60000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn):  # noqa: ANN001
+            deferred = conn.get_execution_options().get("sqlite_deferred", False)
+            conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return create_engine(url, pool_size=16, max_overflow=16, pool_timeout=60, pool_pre_ping=True)
+
+
+def _hmac(secret: str, msg: str) -> str:
+    return hmac.new(secret.encode(), msg.encode(), hashlib.sha256).hexdigest()
+
+
+class Store:
+    """All reads and writes of one study database.  Thread-safe (one DB session per call)."""
+
+    def __init__(self, url: str, study: Study | None = None):
+        self.url = url
+        self.engine = make_engine(url)
+        self._write = sessionmaker(self.engine, expire_on_commit=False)
+        self._read = sessionmaker(self.engine.execution_options(sqlite_deferred=True), expire_on_commit=False)
+        self.study = study
+        self._secret: str | None = None
+
+    # ------------------------------------------------------------------ setup
+    def init(self) -> None:
+        """Create tables and triggers, record the study design (idempotent; refuses another study)."""
+        if self.study is None:
+            raise ValueError("Store.init needs the study")
+        Base.metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            install_append_only_triggers(conn)
+        with self._write.begin() as s:
+            meta = {m.key: m.value for m in s.scalars(select(Meta))}
+            fp = self.study.fingerprint()
+            if "fingerprint" in meta and meta["fingerprint"] != fp:
+                raise Conflict(f"database {self.url} already holds study {meta.get('study_name')!r} with a "
+                               f"different design (fingerprint {meta['fingerprint']} != {fp}); use a new --db")
+            if "fingerprint" not in meta:
+                s.add_all([Meta(key="study_name", value=self.study.name), Meta(key="fingerprint", value=fp),
+                           Meta(key="secret", value=secrets.token_hex(32)), Meta(key="alloc_lock", value="")])
+                for p in self.study.all_pairs():
+                    s.add(PairRow(id=p.id, input_id=p.input_id, system_a=p.a.system, system_b=p.b.system,
+                                  kind=p.kind, gold_answers=json.dumps(p.gold_answers, sort_keys=True)))
+
+    def check(self) -> None:
+        """Raise unless the database was initialised for this study."""
+        try:
+            with self._read() as s:
+                fp = s.get(Meta, "fingerprint")
+        except Exception as e:  # noqa: BLE001 - missing tables surface as driver-specific errors
+            raise NotFound(f"database {self.url} is not initialised: run `python -m user_study init` ({e})") from e
+        if fp is None:
+            raise NotFound(f"database {self.url} is not initialised: run `python -m user_study init`")
+        if self.study is not None and fp.value != self.study.fingerprint():
+            raise Conflict(f"database {self.url} holds a different study design; use the matching study file")
+
+    @property
+    def secret(self) -> str:
+        if self._secret is None:
+            env = os.environ.get("USER_STUDY_SECRET")
+            if env:
+                self._secret = env
+            else:
+                with self._read() as s:
+                    row = s.get(Meta, "secret")
+                if row is None:
+                    raise NotFound("database not initialised: run `python -m user_study init`")
+                self._secret = row.value
+        return self._secret
+
+    def rater_hash(self, source: str, raw_id: str) -> str:
+        """HMAC-SHA256 of ``source:raw_id`` — raw worker ids and codes are never stored."""
+        return _hmac(self.secret, f"{source}:{raw_id}")
+
+    # ------------------------------------------------------------ sessions
+    def open_session(self, source: str, raw_id: str, external_key: str = "", hit_id: str = "",
+                     turk_submit_to: str = "", seed: int | None = None) -> SessionView:
+        """Resume the rater's batch for ``external_key`` or allocate a new balanced one.
+
+        ``source`` is ``"mturk"`` (``raw_id`` = workerId, ``external_key`` = assignmentId) or ``"code"``
+        (standalone rater code; a finished batch is followed by a new one while work remains).
+        """
+        study = self._need_study()
+        if source not in ("mturk", "code"):
+            raise Invalid(f"unknown rater source {source!r}")
+        for name, value in (("rater id", raw_id), ("assignment id", external_key), ("hit id", hit_id)):
+            if value and not ID_RE.match(value):
+                raise Invalid(f"malformed {name}: only letters, digits, _ . - allowed (max 128)")
+        if not raw_id:
+            raise Invalid("missing rater id")
+        if source == "code" and study.rater_codes and raw_id not in study.rater_codes:
+            raise Forbidden("unknown rater code")
+        rhash = self.rater_hash(source, raw_id)
+        for attempt in range(5):
+            try:
+                with self._write.begin() as s:
+                    self._lock(s)
+                    rater = s.scalar(select(Rater).where(Rater.rater_hash == rhash))
+                    if rater is None:
+                        rater = Rater(rater_hash=rhash, source=source)
+                        s.add(rater)
+                        s.flush()
+                    if source == "mturk":
+                        key = f"mturk:{external_key}"
+                        sess = s.scalar(select(BatchSession).where(BatchSession.rater_id == rater.id,
+                                                                   BatchSession.external_key == key))
+                    else:
+                        sess = s.scalar(select(BatchSession).where(
+                            BatchSession.rater_id == rater.id, BatchSession.completed_at.is_(None))
+                            .order_by(BatchSession.id.desc()))
+                        n = s.scalar(select(func.count()).select_from(BatchSession)
+                                     .where(BatchSession.rater_id == rater.id))
+                        key = f"code:{n}"
+                    if sess is None:
+                        sess = self._allocate(s, study, rater.id, key, hit_id, turk_submit_to, seed)
+                    token = sess.token
+                return self.session_view(token)
+            except IntegrityError:  # two first visits of the same rater raced; the retry resumes
+                if attempt == 4:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _lock(self, s: Session) -> None:
+        if self.engine.dialect.name == "postgresql":
+            s.execute(select(Meta).where(Meta.key == "alloc_lock").with_for_update())
+
+    def _allocate(self, s: Session, study: Study, rater_id: int, key: str, hit_id: str,
+                  turk_submit_to: str, seed: int | None) -> BatchSession:
+        now = time.time()
+        rng = random.Random(seed) if seed is not None else random.SystemRandom()
+        voted = select(Vote.assignment_id)
+        live = (select(Assignment.pair_id, func.count())
+                .where(Assignment.repeat_of.is_(None))
+                .where((Assignment.id.in_(voted)) | (Assignment.expires_at > now))
+                .group_by(Assignment.pair_id))
+        counts = Counter(dict(s.execute(live).all()))
+        seen = set(s.scalars(select(Assignment.pair_id).where(Assignment.rater_id == rater_id)))
+        todo = [p.id for p in study.pairs if counts[p.id] < study.raters_per_pair and p.id not in seen]
+        if not todo:
+            raise StudyComplete("no pairs left to rate in this study — thank you!")
+        rng.shuffle(todo)
+        todo.sort(key=lambda pid: counts[pid])  # stable: fewest ratings first, random among equals
+        main = todo[: study.batch_size]
+        gold_pool = [g.id for g in study.gold if g.id not in seen] or [g.id for g in study.gold]
+        gold = rng.sample(gold_pool, min(study.gold_per_batch, len(gold_pool)))
+        items = main + gold
+        rng.shuffle(items)
+        sess = BatchSession(token=secrets.token_hex(16), rater_id=rater_id, external_key=key,
+                            hit_id=hit_id, turk_submit_to=turk_submit_to)
+        s.add(sess)
+        s.flush()
+        rows = [Assignment(id=secrets.token_hex(12), session_id=sess.id, rater_id=rater_id, pair_id=pid,
+                           position=i, left_is_a=rng.random() < 0.5, expires_at=now + ASSIGNMENT_TTL_S)
+                for i, pid in enumerate(items)]
+        originals = rng.sample([r for r in rows if r.pair_id in main], min(study.repeats_per_batch, len(main)))
+        for j, orig in enumerate(originals):  # repeats go last, sides swapped
+            rows.append(Assignment(id=secrets.token_hex(12), session_id=sess.id, rater_id=rater_id,
+                                   pair_id=orig.pair_id, position=len(items) + j, left_is_a=not orig.left_is_a,
+                                   repeat_of=orig.id, expires_at=now + ASSIGNMENT_TTL_S))
+        s.add_all(rows)
+        return sess
+
+    def session_view(self, token: str) -> SessionView:
+        with self._read() as s:
+            sess = s.scalar(select(BatchSession).where(BatchSession.token == token))
+            if sess is None:
+                raise NotFound("unknown session")
+            rows = s.execute(select(Assignment, Vote.id).outerjoin(Vote, Vote.assignment_id == Assignment.id)
+                             .where(Assignment.session_id == sess.id).order_by(Assignment.position)).all()
+            items = tuple(AssignmentView(a.id, a.position, a.pair_id, "a" if a.left_is_a else "b",
+                                         vid is not None) for a, vid in rows)
+            return SessionView(sess.token, items, sess.completed_at is not None, sess.completion_code,
+                               sess.turk_submit_to, sess.external_key)
+
+    def assignment_media(self, token: str, assignment_id: str) -> tuple[str, str]:
+        """``(pair_id, left_is_a)`` check helper: the pair of an assignment in this session."""
+        with self._read() as s:
+            row = s.execute(select(Assignment.pair_id, Assignment.left_is_a).join(
+                BatchSession, BatchSession.id == Assignment.session_id).where(
+                BatchSession.token == token, Assignment.id == assignment_id)).first()
+        if row is None:
+            raise NotFound("unknown assignment")
+        return row[0], ("a" if row[1] else "b")
+
+    # --------------------------------------------------------------- votes
+    def submit_vote(self, token: str, assignment_id: str, answers: dict[str, str], watch_left_ms: int,
+                    watch_right_ms: int) -> int:
+        """Store one vote (all questions of one assignment) atomically; returns the vote id.
+
+        Raises :class:`NotFound` for an assignment not in this session, :class:`Invalid` for a bad
+        payload and :class:`Conflict` when the assignment already has a vote (nothing is changed).
+        """
+        study = self._need_study()
+        if not isinstance(answers, dict):
+            raise Invalid("answers must be an object {question_id: side}")
+        expected = {q.id: q for q in study.questions}
+        if set(answers) != set(expected):
+            missing, extra = sorted(set(expected) - set(answers)), sorted(set(answers) - set(expected))
+            raise Invalid(f"answers must cover exactly the study questions (missing {missing}, unknown {extra})")
+        for qid, side in answers.items():
+            if side not in expected[qid].allowed():
+                raise Invalid(f"answer to {qid!r} must be one of {list(expected[qid].allowed())}")
+        for name, v in (("watch_left_ms", watch_left_ms), ("watch_right_ms", watch_right_ms)):
+            if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 24 * 3600 * 1000:
+                raise Invalid(f"{name} must be a non-negative integer (ms)")
+        try:
+            with self._write.begin() as s:
+                row = s.execute(select(Assignment, BatchSession.completed_at).join(
+                    BatchSession, BatchSession.id == Assignment.session_id).where(
+                    BatchSession.token == token, Assignment.id == assignment_id)).first()
+                if row is None:
+                    raise NotFound("unknown assignment for this session")
+                a = row[0]
+                if s.scalar(select(Vote.id).where(Vote.assignment_id == a.id)) is not None:
+                    raise Conflict("this assignment already has a vote; it was not changed")
+                pair = study.pair(a.pair_id)
+                left, right = (pair.a, pair.b) if a.left_is_a else (pair.b, pair.a)
+                vote = Vote(assignment_id=a.id, rater_id=a.rater_id, pair_id=a.pair_id, left_system=left.system,
+                            right_system=right.system, watch_left_ms=watch_left_ms, watch_right_ms=watch_right_ms)
+                s.add(vote)
+                s.flush()
+                for qid, side in answers.items():
+                    if side in ("left", "right"):
+                        chosen = ("a" if a.left_is_a else "b") if side == "left" else ("b" if a.left_is_a else "a")
+                        winner = pair.a.system if chosen == "a" else pair.b.system
+                    else:
+                        chosen, winner = side, None
+                    s.add(Answer(vote_id=vote.id, question_id=qid, side=side, answer=chosen, winner_system=winner))
+                return vote.id
+        except IntegrityError as e:  # a concurrent duplicate submit lost the race on the UNIQUE index
+            raise Conflict("this assignment already has a vote; it was not changed") from e
+
+    def complete_session(self, token: str) -> str:
+        """Mark a fully voted batch complete and return its completion code (idempotent)."""
+        with self._write.begin() as s:
+            sess = s.scalar(select(BatchSession).where(BatchSession.token == token))
+            if sess is None:
+                raise NotFound("unknown session")
+            if sess.completed_at is not None:
+                return sess.completion_code
+            n_open = s.scalar(select(func.count()).select_from(Assignment).outerjoin(
+                Vote, Vote.assignment_id == Assignment.id).where(Assignment.session_id == sess.id,
+                                                                  Vote.id.is_(None)))
+            if n_open:
+                raise Conflict(f"{n_open} item(s) of this batch still need a vote")
+            sess.completed_at = utcnow()
+            sess.completion_code = _hmac(self.secret, f"done:{token}")[:10].upper()
+            return sess.completion_code
+
+    # ------------------------------------------------------------- reading
+    def vote_rows(self) -> list[dict[str, Any]]:
+        """One dict per answer, joined with design facts; input of :mod:`user_study.analysis`."""
+        q = (select(Answer.question_id, Answer.side, Answer.answer, Answer.winner_system, Vote.id, Vote.rater_id,
+                    Vote.pair_id, Vote.left_system, Vote.right_system, Vote.watch_left_ms, Vote.watch_right_ms,
+                    Vote.created_at, Assignment.id, Assignment.repeat_of, Assignment.left_is_a, PairRow.kind,
+                    PairRow.input_id, PairRow.system_a, PairRow.system_b, PairRow.gold_answers)
+             .join(Vote, Vote.id == Answer.vote_id).join(Assignment, Assignment.id == Vote.assignment_id)
+             .join(PairRow, PairRow.id == Vote.pair_id).order_by(Vote.id, Answer.question_id))
+        keys = ("question_id", "side", "answer", "winner_system", "vote_id", "rater_id", "pair_id", "left_system",
+                "right_system", "watch_left_ms", "watch_right_ms", "created_at", "assignment_id", "repeat_of",
+                "left_is_a", "kind", "input_id", "system_a", "system_b", "gold_answers")
+        with self._read() as s:
+            out = [dict(zip(keys, r)) for r in s.execute(q).all()]
+        for r in out:
+            r["gold"] = json.loads(r.pop("gold_answers") or "{}").get(r["question_id"])
+            r["created_at"] = str(r["created_at"])
+        return out
+
+    def progress(self) -> dict[str, Any]:
+        """Live counts for the admin dashboard."""
+        now = time.time()
+        with self._read() as s:
+            n_votes = s.scalar(select(func.count()).select_from(Vote))
+            n_raters = s.scalar(select(func.count()).select_from(Rater))
+            n_sessions = s.scalar(select(func.count()).select_from(BatchSession))
+            n_done = s.scalar(select(func.count()).select_from(BatchSession).where(
+                BatchSession.completed_at.is_not(None)))
+            per_pair = dict(s.execute(select(Vote.pair_id, func.count()).join(
+                Assignment, Assignment.id == Vote.assignment_id).where(Assignment.repeat_of.is_(None))
+                .group_by(Vote.pair_id)).all())
+            in_flight = s.scalar(select(func.count()).select_from(Assignment).outerjoin(
+                Vote, Vote.assignment_id == Assignment.id).where(Vote.id.is_(None), Assignment.expires_at > now))
+            kinds = dict(s.execute(select(PairRow.id, PairRow.kind)).all())
+        n_per = self.study.raters_per_pair if self.study else 0
+        main = [pid for pid, k in kinds.items() if k == "main"]
+        complete = sum(1 for pid in main if per_pair.get(pid, 0) >= n_per) if n_per else None
+        return {"votes": n_votes, "raters": n_raters, "batches": n_sessions, "batches_completed": n_done,
+                "in_flight_assignments": in_flight, "main_pairs": len(main), "pairs_complete": complete,
+                "raters_per_pair": n_per, "needed_votes": len(main) * n_per,
+                "main_votes": sum(per_pair.get(pid, 0) for pid in main)}
+
+    def count_votes(self) -> int:
+        with self._read() as s:
+            return s.scalar(select(func.count()).select_from(Vote))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def _need_study(self) -> Study:
+        if self.study is None:
+            raise ValueError("this operation needs the study (Store(url, study))")
+        return self.study
