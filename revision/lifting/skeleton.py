@@ -1,0 +1,175 @@
+"""A joints-only SMPL-X forward pass and the explicit MediaPipe-33 → SMPL-X landmark map.
+
+Fitting needs joints, not the 10,475 vertices, so :class:`SMPLXSkeleton` evaluates only the kinematic
+chain of the joints the landmarks hang on. Joint positions equal ``smplx.SMPLX(...).joints[:, :55]``
+exactly: rest joints ``J = J_regressor (v_template + shapedirs β)``, then the chain
+``R_i = R_parent R_local_i``, ``p_i = p_parent + R_parent (J_i − J_parent)``, plus ``transl``.
+
+**Landmark map.** Each MediaPipe landmark is a *marker*: an SMPL-X joint plus a fixed offset given in
+the canonical rest frame (metres; x = body left, y = up, z = forward), carried along by that joint's
+rotation. Limb landmarks sit on their joint (offset 0); the face hangs on ``head``, the heel and the
+toe tip on ``left/right_ankle`` / ``left/right_foot``, hand landmarks on the first finger joints.
+Offsets are average-adult values; they do not scale with ``betas``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from revision.perception.mediapipe_backend import MEDIAPIPE_LANDMARKS
+
+SMPLX_JOINTS: tuple[str, ...] = (
+    "pelvis", "left_hip", "right_hip", "spine1", "left_knee", "right_knee", "spine2", "left_ankle",
+    "right_ankle", "spine3", "left_foot", "right_foot", "neck", "left_collar", "right_collar", "head",
+    "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist", "jaw",
+    "left_eye_smplhf", "right_eye_smplhf",
+    *(f"left_{f}{k}" for f in ("index", "middle", "pinky", "ring", "thumb") for k in (1, 2, 3)),
+    *(f"right_{f}{k}" for f in ("index", "middle", "pinky", "ring", "thumb") for k in (1, 2, 3)),
+)  # fmt: skip
+NUM_BODY_JOINTS = 22  # pelvis .. right_wrist: the joints driven by global_orient + body_pose (63)
+NUM_BETAS = 10
+
+# MediaPipe landmark → (SMPL-X joint, rest-frame offset in metres). Order = MEDIAPIPE_LANDMARKS.
+MEDIAPIPE_TO_SMPLX: dict[str, tuple[str, tuple[float, float, float]]] = {
+    "nose": ("head", (0.0, 0.03, 0.11)),
+    "left_eye_inner": ("head", (0.015, 0.065, 0.09)),
+    "left_eye": ("head", (0.033, 0.065, 0.085)),
+    "left_eye_outer": ("head", (0.05, 0.065, 0.075)),
+    "right_eye_inner": ("head", (-0.015, 0.065, 0.09)),
+    "right_eye": ("head", (-0.033, 0.065, 0.085)),
+    "right_eye_outer": ("head", (-0.05, 0.065, 0.075)),
+    "left_ear": ("head", (0.075, 0.04, 0.0)),
+    "right_ear": ("head", (-0.075, 0.04, 0.0)),
+    "mouth_left": ("head", (0.025, -0.02, 0.095)),
+    "mouth_right": ("head", (-0.025, -0.02, 0.095)),
+    "left_shoulder": ("left_shoulder", (0.0, 0.0, 0.0)),
+    "right_shoulder": ("right_shoulder", (0.0, 0.0, 0.0)),
+    "left_elbow": ("left_elbow", (0.0, 0.0, 0.0)),
+    "right_elbow": ("right_elbow", (0.0, 0.0, 0.0)),
+    "left_wrist": ("left_wrist", (0.0, 0.0, 0.0)),
+    "right_wrist": ("right_wrist", (0.0, 0.0, 0.0)),
+    "left_pinky": ("left_pinky1", (0.0, 0.0, 0.0)),
+    "right_pinky": ("right_pinky1", (0.0, 0.0, 0.0)),
+    "left_index": ("left_index1", (0.0, 0.0, 0.0)),
+    "right_index": ("right_index1", (0.0, 0.0, 0.0)),
+    "left_thumb": ("left_thumb2", (0.0, 0.0, 0.0)),
+    "right_thumb": ("right_thumb2", (0.0, 0.0, 0.0)),
+    "left_hip": ("left_hip", (0.0, 0.0, 0.0)),
+    "right_hip": ("right_hip", (0.0, 0.0, 0.0)),
+    "left_knee": ("left_knee", (0.0, 0.0, 0.0)),
+    "right_knee": ("right_knee", (0.0, 0.0, 0.0)),
+    "left_ankle": ("left_ankle", (0.0, 0.0, 0.0)),
+    "right_ankle": ("right_ankle", (0.0, 0.0, 0.0)),
+    "left_heel": ("left_ankle", (0.0, -0.06, -0.06)),
+    "right_heel": ("right_ankle", (0.0, -0.06, -0.06)),
+    "left_foot_index": ("left_foot", (0.0, -0.01, 0.07)),
+    "right_foot_index": ("right_foot", (0.0, -0.01, 0.07)),
+}
+assert tuple(MEDIAPIPE_TO_SMPLX) == MEDIAPIPE_LANDMARKS
+
+# The body-skeleton joints (first 22) that MediaPipe sees directly, for evaluation.
+LM_HIPS = (23, 24)
+LM_TORSO = (11, 12, 23, 24)
+
+
+def _axis_angle_to_matrix(aa: torch.Tensor) -> torch.Tensor:
+    """(..., 3) axis-angle → (..., 3, 3) rotation matrices (Rodrigues, safe at 0)."""
+    from smplx.lbs import batch_rodrigues
+
+    return batch_rodrigues(aa.reshape(-1, 3)).reshape(*aa.shape[:-1], 3, 3)
+
+
+class SMPLXSkeleton(torch.nn.Module):
+    """Joints + MediaPipe markers of an SMPL-X model (any object with SMPL-X buffers, e.g. ``smplx.SMPLX``)."""
+
+    def __init__(self, model) -> None:
+        super().__init__()
+        v_template = model.v_template.detach().float()
+        shapedirs = model.shapedirs.detach().float()[..., :NUM_BETAS]
+        if shapedirs.shape[-1] < NUM_BETAS:
+            pad = torch.zeros(*shapedirs.shape[:-1], NUM_BETAS - shapedirs.shape[-1])
+            shapedirs = torch.cat([shapedirs, pad], -1)
+        jreg = model.J_regressor.detach().float()
+        if jreg.shape[0] < len(SMPLX_JOINTS):
+            raise ValueError(f"expected an SMPL-X model with ≥55 joints, got {jreg.shape[0]}")
+        jreg = jreg[: len(SMPLX_JOINTS)]
+        parents = model.parents.detach().long()[: len(SMPLX_JOINTS)].tolist()
+        # joints the markers need, with all their ancestors, in chain order (parents precede children)
+        marker_joints = [SMPLX_JOINTS.index(j) for j, _ in MEDIAPIPE_TO_SMPLX.values()]
+        needed: set[int] = set(range(NUM_BODY_JOINTS))
+        for j in marker_joints:
+            while j >= 0:
+                needed.add(j)
+                j = parents[j]
+        self.order = sorted(needed)  # SMPL-X joint ids evaluated (ids are topologically sorted)
+        self.slot = {j: i for i, j in enumerate(self.order)}
+        # group joints by depth in the tree: a level's parents are all on the previous level
+        depth = {j: 0 if parents[j] < 0 else None for j in self.order}
+        for j in self.order:
+            if parents[j] >= 0:
+                depth[j] = depth[parents[j]] + 1
+        levels = [[j for j in self.order if depth[j] == d] for d in range(max(depth.values()) + 1)]
+        self.levels = levels
+        self.level_parent_pos = [[levels[d - 1].index(parents[j]) for j in lv] if d else [] for d, lv in
+                                 enumerate(levels)]  # fmt: skip
+        self.level_parent_joint = [[parents[j] for j in lv] if d else [] for d, lv in enumerate(levels)]
+        flat = [j for lv in levels for j in lv]
+        self.unflatten = [flat.index(j) for j in self.order]  # level-major → slot order
+        self.register_buffer("J_template", jreg @ v_template)  # (55, 3)
+        self.register_buffer("J_shapedirs", torch.einsum("jv,vdb->jdb", jreg, shapedirs))  # (55, 3, 10)
+        # fixed local rotations of joints that body_pose does not drive (hands: the model's mean pose)
+        pose_mean = getattr(model, "pose_mean", None)
+        fixed = torch.zeros(len(SMPLX_JOINTS), 3)
+        if pose_mean is not None:
+            fixed = pose_mean.detach().float().reshape(-1, 3)[: len(SMPLX_JOINTS)].clone()
+        fixed[:NUM_BODY_JOINTS] = 0.0
+        extra = [j for j in self.order if j >= NUM_BODY_JOINTS]
+        self.extra = extra
+        self.register_buffer("extra_rot", _axis_angle_to_matrix(fixed[extra]) if extra else torch.zeros(0, 3, 3))
+        # per level: index into [22 posed body joints, E fixed joints]
+        self.level_local = [[j if j < NUM_BODY_JOINTS else NUM_BODY_JOINTS + extra.index(j) for j in lv]
+                            for lv in levels]  # fmt: skip
+        self.register_buffer("marker_slot", torch.tensor([self.slot[j] for j in marker_joints]))
+        self.register_buffer("marker_offset", torch.tensor([o for _, o in MEDIAPIPE_TO_SMPLX.values()]))
+
+    def rest_joints(self, betas: torch.Tensor) -> torch.Tensor:
+        """(B, 10) → (B, 55, 3) rest-pose joints."""
+        return self.J_template + torch.einsum("jdb,nb->njd", self.J_shapedirs, betas)
+
+    def forward(
+        self, global_orient: torch.Tensor, body_pose: torch.Tensor, betas: torch.Tensor, transl: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B,3), (B,63), (B,10) or (10,), (B,3) → joints (B, 22, 3), markers (B, 33, 3) in the model's world."""
+        B = global_orient.shape[0]
+        if betas.dim() == 1:
+            betas = betas[None].expand(B, -1)
+        J = self.rest_joints(betas)  # (B, 55, 3)
+        local = _axis_angle_to_matrix(torch.cat([global_orient[:, None], body_pose.reshape(B, 21, 3)], 1))
+        local = torch.cat([local, self.extra_rot[None].expand(B, -1, -1, -1)], 1)  # (B, 22 + E, 3, 3)
+        rots: list[torch.Tensor] = []  # per level (B, n_level, 3, 3)
+        pos: list[torch.Tensor] = []  # per level (B, n_level, 3)
+        for d, lv in enumerate(self.levels):
+            r_local = local[:, self.level_local[d]]
+            if d == 0:
+                rots.append(r_local)
+                pos.append(J[:, lv])
+                continue
+            pr, pp = rots[d - 1][:, self.level_parent_pos[d]], pos[d - 1][:, self.level_parent_pos[d]]
+            bone = J[:, lv] - J[:, self.level_parent_joint[d]]
+            rots.append(pr @ r_local)
+            pos.append(pp + (pr @ bone[..., None])[..., 0])
+        R = torch.cat(rots, 1)[:, self.unflatten]  # (B, S, 3, 3) slot order
+        P = torch.cat(pos, 1)[:, self.unflatten] + transl[:, None]  # (B, S, 3)
+        ms = self.marker_slot
+        markers = P[:, ms] + (R[:, ms] @ self.marker_offset[None, :, :, None])[..., 0]
+        return P[:, :NUM_BODY_JOINTS], markers
+
+
+def rest_markers_np(skeleton: SMPLXSkeleton, betas: np.ndarray | None = None) -> np.ndarray:
+    """(33, 3) markers of the rest pose (canonical frame, no translation)."""
+    z = torch.zeros(1, 3)
+    b = torch.zeros(NUM_BETAS) if betas is None else torch.as_tensor(betas, dtype=torch.float32)
+    with torch.no_grad():
+        _, m = skeleton(z, torch.zeros(1, 63), b, z)
+    return m[0].numpy()
