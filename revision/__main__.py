@@ -1,0 +1,5 @@
+import sys
+
+from revision.cli import main
+
+sys.exit(main())

@@ -1,0 +1,33 @@
+"""Top-level configuration of a ReVision run; defaults are production (paper) values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from revision.video_model.config import EfficientMode, SVDSettings
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    min_side: int = 32  # smaller images carry too little to animate: rejected
+    max_pixels: int = 40_000_000  # larger images are rejected (decompression-bomb guard)
+
+
+@dataclass(frozen=True)
+class ReVisionConfig:
+    svd: SVDSettings = field(default_factory=SVDSettings)  # S3 (final) sampling settings
+    efficient: EfficientMode = field(default_factory=EfficientMode)  # S1 = efficient.apply(svd)
+    limits: InputLimits = field(default_factory=InputLimits)
+    motion_strength: float = 0.5  # 0 = barely moving .. 1 = very dynamic (paper App. C)
+
+
+# The ReVision-mini model's native setting: 64x64 pixels, 8 frames (see docs/training.md).
+MINI_CONFIG = ReVisionConfig(
+    svd=SVDSettings(height=64, width=64, num_frames=8, num_inference_steps=12, fps=7, decode_chunk_size=8),
+    efficient=EfficientMode(pixel_fraction=1.0, frame_fraction=0.5, step_fraction=0.5, size_multiple=16),
+)
+# Random tiny model used by tests and the UI plumbing check (`--weights tiny-random`).
+TINY_CONFIG = ReVisionConfig(
+    svd=SVDSettings(height=64, width=64, num_frames=4, num_inference_steps=2, decode_chunk_size=4),
+    efficient=EfficientMode(pixel_fraction=0.25, frame_fraction=0.5, step_fraction=0.5, size_multiple=32),
+)

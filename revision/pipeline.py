@@ -1,0 +1,249 @@
+"""ReVisionPipeline: image (+ sketch, text, motion strength) → video in three numbered stages.
+
+S1 coarse video (efficient mode of the motion-conditioned SVD, conditioned on the sketch or nothing)
+→ S2 3D motion (any :class:`revision.motion_stage.MotionStage`) → S3 final video conditioned on the
+S2 part masks. Every intermediate is returned in :class:`ReVisionOutput`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import PIL.Image
+import torch
+
+from revision.config import TINY_CONFIG, ReVisionConfig
+from revision.motion_stage import EmptyMotionStage, MotionStage, ProgressFn
+from revision.types import Clip, ConditionMaps, MotionSequence
+from revision.video_model.config import SVDSettings
+from revision.video_model.pipeline import MotionConditionedSVDPipeline
+
+# Share of the progress bar each stage gets (S1 is cheap, S3 is the full-quality pass).
+_PROGRESS_SPAN = {"s1": (0.0, 0.25), "s2": (0.25, 0.4), "s3": (0.4, 1.0)}
+
+
+class InputError(ValueError):
+    """Bad user input (wrong type, size, range); the message is meant for the user."""
+
+
+@dataclass
+class ReVisionOutput:
+    final: Clip  # S3
+    coarse: Clip  # S1
+    condition: ConditionMaps  # what S3 was conditioned on
+    coarse_condition: ConditionMaps  # what S1 was conditioned on (the sketch, or empty)
+    raw_motion: MotionSequence | None = None
+    refined_motion: MotionSequence | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: s1, s2, s3 (+ S2 sub-stages), total
+    backends: dict[str, str] = field(default_factory=dict)  # stage/role -> backend or weights used
+    notes: list[str] = field(default_factory=list)  # things the user must know (resizes, degradations)
+    settings: dict[str, Any] = field(default_factory=dict)  # the S1/S3 sampling settings actually used
+
+
+def fit_image(image: PIL.Image.Image, width: int, height: int) -> tuple[PIL.Image.Image, str | None]:
+    """Resize to cover ``width`` x ``height`` and centre-crop; returns the image and a note if changed."""
+    w, h = image.size
+    if (w, h) == (width, height):
+        return image, None
+    scale = max(width / w, height / h)
+    rw, rh = max(width, round(w * scale)), max(height, round(h * scale))
+    resized = image.resize((rw, rh), PIL.Image.Resampling.LANCZOS)
+    left, top = (rw - width) // 2, (rh - height) // 2
+    return resized.crop((left, top, left + width, top + height)), (
+        f"input {w}x{h} resized and centre-cropped to the model size {width}x{height}"
+    )
+
+
+def _frames_to_clip(frames: np.ndarray, fps: float) -> Clip:
+    """(1, F, H, W, 3) float [0, 1] → Clip."""
+    return Clip((np.clip(frames[0], 0, 1) * 255).round().astype(np.uint8), fps=float(fps))
+
+
+class ReVisionPipeline:
+    """Components are passed in; use :meth:`from_pretrained` to load them."""
+
+    def __init__(
+        self,
+        video: MotionConditionedSVDPipeline,
+        motion_stage: MotionStage | None = None,
+        config: ReVisionConfig = ReVisionConfig(),
+        backends: dict[str, str] | None = None,
+    ):
+        self.video = video
+        self.motion_stage = motion_stage if motion_stage is not None else EmptyMotionStage()
+        self.config = config
+        self.backends = dict(backends or {})
+        self.video.set_progress_bar_config(disable=True)
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        weights: str | None = None,
+        *,
+        motion_stage: MotionStage | str | None = "auto",
+        config: ReVisionConfig | None = None,
+        device: str = "cpu",
+        dtype: torch.dtype = torch.float32,
+    ) -> ReVisionPipeline:
+        """Load the video model (see :func:`revision.weights.resolve`) and the S2 stage.
+
+        ``motion_stage="auto"`` builds the full S2 when its components are importable, otherwise
+        the named placeholder :class:`EmptyMotionStage`; ``None`` forces the placeholder.
+        """
+        from revision.config import MINI_CONFIG
+        from revision.video_model.loading import load_motion_svd
+
+        video, resolved = load_motion_svd(weights, device=device, dtype=dtype)
+        if config is None:
+            config = {"embedded": MINI_CONFIG, "random": TINY_CONFIG}.get(resolved.source, ReVisionConfig())
+        if motion_stage == "auto":
+            motion_stage = default_motion_stage()
+        return cls(video, motion_stage, config, backends={"video_model": resolved.describe()})
+
+    # ---------------------------------------------------------------- inputs
+    def check_inputs(self, image: Any, motion_strength: float, num_frames: int | None, steps: int | None) -> None:
+        if not isinstance(image, PIL.Image.Image | np.ndarray):
+            raise InputError(f"image must be a PIL image or an (H, W, 3) uint8 array, got {type(image).__name__}")
+        w, h = image.size if isinstance(image, PIL.Image.Image) else (image.shape[1], image.shape[0])
+        lim = self.config.limits
+        if min(w, h) < lim.min_side:
+            raise InputError(f"image is {w}x{h}; both sides must be at least {lim.min_side} pixels")
+        if w * h > lim.max_pixels:
+            raise InputError(f"image is {w}x{h} ({w * h / 1e6:.0f} MP); the limit is {lim.max_pixels / 1e6:.0f} MP")
+        if not 0.0 <= motion_strength <= 1.0:
+            raise InputError(f"motion_strength must be in [0, 1], got {motion_strength}")
+        if num_frames is not None and not 2 <= num_frames <= 128:
+            raise InputError(f"num_frames must be in [2, 128], got {num_frames}")
+        if steps is not None and not 1 <= steps <= 200:
+            raise InputError(f"num_inference_steps must be in [1, 200], got {steps}")
+
+    def _sketch_condition(
+        self, sketch: np.ndarray | ConditionMaps | None, s: SVDSettings, notes: list[str]
+    ) -> ConditionMaps | None:
+        if sketch is None:
+            return None
+        if isinstance(sketch, ConditionMaps):
+            if sketch.part_ids.shape[1:] != (s.height, s.width) or sketch.num_frames != s.num_frames:
+                return _resample_condition(sketch, s.num_frames, s.height, s.width)
+            return sketch
+        from revision.sketch import parse_sketch
+
+        result = parse_sketch(np.asarray(sketch))
+        notes.extend(result.warnings)
+        return result.to_condition(s.num_frames, s.height, s.width)
+
+    # ---------------------------------------------------------------- call
+    def __call__(
+        self,
+        image: PIL.Image.Image | np.ndarray,
+        prompt: str = "",
+        motion_strength: float | None = None,
+        sketch: np.ndarray | ConditionMaps | None = None,
+        num_frames: int | None = None,
+        num_inference_steps: int | None = None,
+        seed: int = 0,
+        progress: ProgressFn | None = None,
+    ) -> ReVisionOutput:
+        # 0. Check inputs and settle the S3 and S1 settings
+        motion_strength = self.config.motion_strength if motion_strength is None else float(motion_strength)
+        self.check_inputs(image, motion_strength, num_frames, num_inference_steps)
+        s3 = self.config.svd
+        if num_frames is not None:
+            s3 = replace(s3, num_frames=num_frames, decode_chunk_size=min(s3.decode_chunk_size, num_frames))
+        if num_inference_steps is not None:
+            s3 = replace(s3, num_inference_steps=num_inference_steps)
+        s1 = self.config.efficient.apply(s3)
+        notes: list[str] = []
+        pil = image if isinstance(image, PIL.Image.Image) else PIL.Image.fromarray(np.asarray(image, np.uint8))
+        pil, note = fit_image(pil.convert("RGB"), s3.width, s3.height)
+        if note:
+            notes.append(note)
+        report = progress or (lambda frac, msg: None)
+        timings: dict[str, float] = {}
+        t_start = time.perf_counter()
+
+        # 1. S1: coarse clip from the efficient mode, conditioned on the sketch (or nothing)
+        report(0.0, "S1: coarse video")
+        t0 = time.perf_counter()
+        sketch_s1 = self._sketch_condition(sketch, s1, notes)
+        coarse_cond = sketch_s1 or ConditionMaps.empty(s1.num_frames, s1.height, s1.width)
+        coarse = self._generate(pil.resize((s1.width, s1.height), PIL.Image.Resampling.LANCZOS),
+                                coarse_cond, s1, seed, report, "s1")  # fmt: skip
+        timings["s1"] = time.perf_counter() - t0
+
+        # 2. S2: 3D motion from the coarse clip → part masks + confidence at S3 size
+        lo, hi = _PROGRESS_SPAN["s2"]
+        report(lo, "S2: 3D motion")
+        t0 = time.perf_counter()
+        sketch_s3 = self._sketch_condition(sketch, s3, [])
+        motion = self.motion_stage(
+            coarse, prompt=prompt, motion_strength=motion_strength, sketch=sketch_s3,
+            num_frames=s3.num_frames, height=s3.height, width=s3.width,
+            progress=lambda f, m: report(lo + (hi - lo) * f, f"S2: {m}"),
+        )  # fmt: skip
+        timings["s2"] = time.perf_counter() - t0
+        timings.update({f"s2.{k}": v for k, v in motion.timings.items()})
+        notes.extend(motion.notes)
+
+        # 3. S3: final clip conditioned on the full mask sequence, same seed
+        report(hi, "S3: final video")
+        t0 = time.perf_counter()
+        final = self._generate(pil, motion.condition, s3, seed, report, "s3")
+        timings["s3"] = time.perf_counter() - t0
+        timings["total"] = time.perf_counter() - t_start
+        report(1.0, "done")
+        return ReVisionOutput(
+            final=final, coarse=coarse, condition=motion.condition, coarse_condition=coarse_cond,
+            raw_motion=motion.raw_motion, refined_motion=motion.refined_motion, timings=timings,
+            backends={**self.backends, **motion.backends}, notes=notes,
+            settings={"s1": s1.__dict__, "s3": s3.__dict__, "seed": seed, "motion_strength": motion_strength},
+        )  # fmt: skip
+
+    def _generate(
+        self, image: PIL.Image.Image, cond: ConditionMaps, s: SVDSettings, seed: int, report: ProgressFn, stage: str
+    ) -> Clip:
+        lo, hi = _PROGRESS_SPAN[stage]
+        device = self.video._execution_device
+        out = self.video(
+            image,
+            condition=torch.from_numpy(cond.to_array()).unsqueeze(0),
+            height=s.height, width=s.width, num_frames=s.num_frames, num_inference_steps=s.num_inference_steps,
+            min_guidance_scale=s.min_guidance_scale, max_guidance_scale=s.max_guidance_scale, fps=s.fps,
+            motion_bucket_id=s.motion_bucket_id, noise_aug_strength=s.noise_aug_strength,
+            decode_chunk_size=s.decode_chunk_size, generator=torch.Generator(device).manual_seed(seed),
+            output_type="np",
+            step_callback=lambda i, n: report(lo + (hi - lo) * i / n, f"{stage.upper()}: step {i}/{n}"),
+        )  # fmt: skip
+        return _frames_to_clip(np.asarray(out.frames), s.fps)
+
+
+def _resample_condition(cond: ConditionMaps, num_frames: int, height: int, width: int) -> ConditionMaps:
+    """Nearest-neighbour resample of a condition in time and space (ids are never blended)."""
+    fi = np.linspace(0, cond.num_frames - 1, num_frames).round().astype(int)
+    yi = (np.arange(height) * cond.part_ids.shape[1] / height).astype(int)
+    xi = (np.arange(width) * cond.part_ids.shape[2] / width).astype(int)
+    return ConditionMaps(
+        cond.part_ids[fi][:, yi][:, :, xi], cond.confidence[fi][:, yi][:, :, xi].astype(np.float32)
+    )
+
+
+def default_motion_stage() -> MotionStage:
+    """The full S2 when its components are available, else the named placeholder."""
+    try:
+        from revision.s2 import FullMotionStage
+    except ImportError:
+        return EmptyMotionStage()
+    return FullMotionStage.from_defaults()
+
+
+def tiny_revision_pipeline(seed: int = 0, motion_stage: MotionStage | None = None) -> ReVisionPipeline:
+    """A randomly initialised tiny pipeline (64x64, 4 frames, 2 steps) for tests and plumbing checks."""
+    from revision.video_model.tiny import TINY, small_motion_svd_pipeline
+
+    return ReVisionPipeline(
+        small_motion_svd_pipeline(TINY, seed=seed), motion_stage, TINY_CONFIG,
+        backends={"video_model": "tiny random SVD (test model; output is noise)"},
+    )  # fmt: skip
