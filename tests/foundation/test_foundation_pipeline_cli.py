@@ -106,7 +106,7 @@ def test_cli_generates_video_and_intermediates(tmp_path, image_file, capsys):
         ("text", [], EXIT_BAD_INPUT, "not a readable image"),
         ("truncated", [], EXIT_BAD_INPUT, "not a readable image"),
         ("tiny", [], EXIT_BAD_INPUT, "at least"),
-        ("ok", ["--weights", str("/nonexistent/weights")], EXIT_MISSING_WEIGHTS, "huggingface-cli download"),
+        ("ok", ["--weights", "/nonexistent/weights"], EXIT_MISSING_WEIGHTS, "huggingface-cli download"),
     ],
 )
 def test_cli_rejects_bad_input_and_writes_nothing(tmp_path, image_file, capsys, setup, extra, code, message):
