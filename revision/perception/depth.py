@@ -88,14 +88,34 @@ class GeometricDepth:
                 if t is None:
                     continue
                 pts = d.keypoints3d + t  # (33, 3) camera space
-                ys, xs = np.nonzero(d.mask)
-                kp = d.keypoints2d[:, :2]
-                nearest = np.argmin((xs[:, None] - kp[None, :, 0]) ** 2 + (ys[:, None] - kp[None, :, 1]) ** 2, 1)
-                depth[ys, xs] = pts[nearest, 2]
+                depth[d.mask] = nearest_landmark_depth(d.keypoints2d[:, :2], pts[:, 2], d.mask.shape)[d.mask]
             else:
                 bottom = int(np.nonzero(d.mask.any(1))[0].max())
                 depth[d.mask] = ground[bottom]
         return depth
+
+
+def nearest_landmark_depth(
+    points2d: np.ndarray, z: np.ndarray, shape: tuple[int, int], stride: int = 4
+) -> np.ndarray:
+    """(K, 2) pixels + (K,) depths → (H, W) depth of the nearest landmark (Voronoi via OpenCV, at 1/stride)."""
+    import cv2
+
+    H, W = shape
+    h, w = max(1, -(-H // stride)), max(1, -(-W // stride))
+    points2d = np.asarray(points2d, np.float64) / stride
+    seeds = np.ones((h, w), np.uint8)
+    px = np.clip(np.round(points2d).astype(int), [0, 0], [w - 1, h - 1])
+    seeds[px[:, 1], px[:, 0]] = 0
+    _, labels = cv2.distanceTransformWithLabels(seeds, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL)
+    # labels number the zero pixels in scan order; map each back to (one of) its landmark(s)
+    order = np.nonzero(seeds.ravel() == 0)[0]
+    label_z = np.zeros(len(order) + 1, np.float32)
+    flat = px[:, 1] * w + px[:, 0]
+    for k in range(len(flat)):
+        label_z[1 + np.searchsorted(order, flat[k])] = z[k]
+    small = label_z[labels]
+    return np.repeat(np.repeat(small, stride, 0), stride, 1)[:H, :W]
 
 
 def _resolve_depth_weights(weights: str | None) -> str:

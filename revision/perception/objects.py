@@ -160,6 +160,7 @@ class SaliencyConfig:
     min_area: float = 0.005  # smallest object, fraction of the frame
     max_area: float = 0.6  # larger components are background
     colour_weight: float = 0.5  # saliency map = (1 - w) * spectral residual + w * colour distinctiveness
+    only_without_people: bool = True  # a fallback: silent in frames where people were found (``exclude``)
 
 
 class SaliencyObjects:
@@ -194,6 +195,8 @@ class SaliencyObjects:
 
     def detect(self, frame: np.ndarray, exclude: np.ndarray | None = None) -> list[Detection]:
         cv2 = _cv2()
+        if self.config.only_without_people and exclude is not None and exclude.any():
+            return []
         h, w = frame.shape[:2]
         sal = self.saliency(frame)
         u8 = (sal * 255).astype(np.uint8)
