@@ -1,4 +1,4 @@
-"""``python -m user_study {validate,init,serve,status,analyze,export} --help``."""
+"""``python -m user_study {validate,init,serve,status,analyze,export,demo} --help``."""
 
 from __future__ import annotations
 
@@ -131,6 +131,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import write_demo_study
+
+    path = write_demo_study(args.out, n_inputs=args.n_inputs)
+    print(f"wrote {path}; try: python -m user_study serve {path} --db sqlite:///{Path(args.out) / 'demo.db'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m user_study",
                                 description="Pairwise video preference study: serve raters, export HITs, analyse votes.")
@@ -185,6 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--db", default=DEFAULT_DB, help=db_help + " (votes)")
     s.add_argument("--out", default="user_study_export")
     s.set_defaults(fn=cmd_export)
+
+    s = sub.add_parser("demo", help="write a small demo study (generated clips + manifest + study.yaml)")
+    s.add_argument("out", help="output folder")
+    s.add_argument("--n-inputs", type=int, default=6)
+    s.set_defaults(fn=cmd_demo)
     return p
 
 
