@@ -1,0 +1,183 @@
+"""The benchmark runner: every model on every input image, same seed per image, resumable, sharded.
+
+Work is a list of (model, input) jobs. A job is done when its video and its sidecar JSON exist (both written
+to a temporary name and renamed), so an interrupted run resumes where it stopped. Pending jobs are split
+across processes with ``accelerate``'s ``PartialState.split_between_processes`` (``accelerate launch
+--num_processes N -m eval.benchmark ...`` on N GPUs, or machines sharing the output folder). The main process
+then writes ``manifest.json`` (the user study's input), ``timings.csv`` and ``provenance.json``.
+
+Layout of ``out/``: ``inputs/<id>.png``, ``videos/<system>/<id>.mp4`` (+ ``.json`` sidecar),
+``systems/<system>.json`` (the model's settings), ``manifest.json``, ``timings.csv``, ``provenance.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import platform
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from itertools import groupby
+from pathlib import Path
+
+import PIL.Image
+from tqdm import tqdm
+
+from eval.benchmark.inputs import InputItem, load_inputs
+from eval.benchmark.models import MODEL_KINDS, VideoModel, load_model
+from eval.video_io import resize_frames, write_video
+
+ModelFactory = Callable[[str, str], VideoModel]  # (kind, device) -> model
+
+
+@dataclass
+class BenchmarkConfig:
+    models: list[str]  # subset of MODEL_KINDS, in run order
+    images: Path
+    prompts: str  # a prompts file, or "suite" (prompt = image name)
+    out: Path
+    weights: dict[str, str | None] = field(default_factory=dict)  # kind -> path/HF id/"tiny-random" (None: default)
+    seed: int = 0  # base seed; each image gets its own, the same for every model
+    export_size: tuple[int, int] | None = (576, 1024)  # (H, W) every video is resized to; None keeps native size
+    video_format: str = "mp4"  # mp4 | gif
+    limit: int | None = None  # only the first N images
+    warmup: int = 0  # untimed generations per model and process before timing (CUDA kernels, caches)
+
+
+def job_paths(out: Path, system: str, iid: str, fmt: str) -> tuple[Path, Path]:
+    video = out / "videos" / system / f"{iid}.{fmt}"
+    return video, video.with_suffix(".json")
+
+
+def is_done(out: Path, system: str, iid: str, fmt: str) -> bool:
+    video, side = job_paths(out, system, iid, fmt)
+    return video.exists() and side.exists()
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        import torch
+
+        torch.cuda.synchronize()
+
+
+def run_job(model: VideoModel, item: InputItem, cfg: BenchmarkConfig, device: str, process_index: int = 0) -> dict:
+    """Generate one video, time it, export it and write its sidecar. Returns the sidecar dict."""
+    image = PIL.Image.open(item.image).convert("RGB")
+    _sync(device)
+    t0 = time.perf_counter()
+    gen = model.generate(image, item.prompt, item.seed)
+    _sync(device)
+    seconds = time.perf_counter() - t0
+    native = list(gen.frames.shape[1:3])
+    frames = resize_frames(gen.frames, *cfg.export_size) if cfg.export_size else gen.frames
+    video, side = job_paths(cfg.out, model.name, item.input_id, cfg.video_format)
+    video.parent.mkdir(parents=True, exist_ok=True)
+    tmp = video.with_name(f".{video.stem}.tmp{os.getpid()}{video.suffix}")
+    write_video(tmp, frames, gen.fps)
+    tmp.replace(video)
+    record = {
+        "input_id": item.input_id, "system": model.name, "video": str(video.relative_to(cfg.out)),
+        "prompt": item.prompt, "seed": item.seed, "seconds": seconds, "stage_timings": gen.stage_timings,
+        "fps": gen.fps, "num_frames": int(frames.shape[0]), "native_size": native,
+        "export_size": list(frames.shape[1:3]), "device": device, "process_index": process_index,
+    }  # fmt: skip
+    _atomic_write_text(side, json.dumps(record, indent=1))
+    return record
+
+
+def _copy_inputs(items: Sequence[InputItem], out: Path) -> None:
+    (out / "inputs").mkdir(parents=True, exist_ok=True)
+    for it in items:
+        dst = out / "inputs" / f"{it.input_id}.png"
+        if not dst.exists():
+            PIL.Image.open(it.image).convert("RGB").save(dst)
+
+
+def write_manifest(cfg: BenchmarkConfig, items: Sequence[InputItem]) -> Path:
+    """Collect every sidecar into ``manifest.json`` (user_study's schema + seed/timings), ``timings.csv``
+    and ``provenance.json``. Inputs a system has no video for are listed without it."""
+    out = cfg.out
+    rows, manifest_items = [], []
+    for it in items:
+        entry = {"input_id": it.input_id, "image": f"inputs/{it.input_id}.png", "prompt": it.prompt,
+                 "seed": it.seed, "videos": {}, "timings": {}}  # fmt: skip
+        for system in cfg.models:
+            _, side = job_paths(out, system, it.input_id, cfg.video_format)
+            if is_done(out, system, it.input_id, cfg.video_format):
+                rec = json.loads(side.read_text())
+                entry["videos"][system] = rec["video"]
+                entry["timings"][system] = rec["seconds"]
+                rows.append(rec)
+        manifest_items.append(entry)
+    manifest = {"version": 1, "systems": list(cfg.models), "items": manifest_items}
+    _atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1))
+    with open(out / "timings.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["system", "input_id", "seconds", "num_frames", "fps", "native_h", "native_w", "device"])
+        for r in rows:
+            w.writerow([r["system"], r["input_id"], f"{r['seconds']:.4f}", r["num_frames"], r["fps"],
+                        *r["native_size"], r["device"]])  # fmt: skip
+    systems = {}
+    for s in cfg.models:
+        p = out / "systems" / f"{s}.json"
+        systems[s] = json.loads(p.read_text()) if p.exists() else {}
+    prov = {"config": {**asdict(cfg), "images": str(cfg.images), "out": str(cfg.out)}, "systems": systems,
+            "num_inputs": len(items), "videos": {s: sum(1 for r in rows if r["system"] == s) for s in cfg.models},
+            "host": platform.node(), "written": time.strftime("%Y-%m-%d %H:%M:%S")}  # fmt: skip
+    _atomic_write_text(out / "provenance.json", json.dumps(prov, indent=1, default=str))
+    return out / "manifest.json"
+
+
+def run_benchmark(cfg: BenchmarkConfig, factory: ModelFactory | None = None, state=None, progress: bool = True) -> Path:
+    """Run all pending jobs of this process's shard; the main process writes the manifest. Returns its path."""
+    from accelerate import PartialState
+
+    unknown = [m for m in cfg.models if m not in MODEL_KINDS]
+    if unknown or not cfg.models:
+        raise ValueError(f"unknown model(s) {unknown}; choose from {', '.join(MODEL_KINDS)}")
+    if cfg.video_format not in ("mp4", "gif"):
+        raise ValueError(f"video_format must be mp4 or gif, got {cfg.video_format!r}")
+    state = state or PartialState()
+    device = str(state.device)
+    factory = factory or (lambda kind, dev: load_model(kind, cfg.weights.get(kind), dev))
+    items = load_inputs(cfg.images, cfg.prompts, cfg.seed, cfg.limit)
+    cfg.out.mkdir(parents=True, exist_ok=True)
+    if state.is_main_process:
+        _copy_inputs(items, cfg.out)
+    state.wait_for_everyone()
+    pending = [(m, it) for m in cfg.models for it in items if not is_done(cfg.out, m, it.input_id, cfg.video_format)]
+    state.wait_for_everyone()  # every process has listed the same pending jobs before anyone writes
+    with state.split_between_processes(pending) as mine:
+        bar = tqdm(total=len(mine), desc=f"benchmark [rank {state.process_index}]", disable=not progress)
+        for kind, jobs in groupby(mine, key=lambda j: j[0]):
+            model = factory(kind, device)
+            side = cfg.out / "systems" / f"{kind}.json"
+            side.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write_text(side, json.dumps(model.describe(), indent=1, default=str))
+            for _ in range(cfg.warmup):
+                model.generate(PIL.Image.open(items[0].image).convert("RGB"), items[0].prompt, items[0].seed)
+            for _, item in jobs:
+                run_job(model, item, cfg, device, state.process_index)
+                bar.update(1)
+            del model
+        bar.close()
+    state.wait_for_everyone()
+    if state.is_main_process:
+        write_manifest(cfg, items)
+    state.wait_for_everyone()
+    return cfg.out / "manifest.json"
+
+
+def copy_tree_for_study(out: Path, dest: Path) -> None:
+    """Copy a finished run (manifest + inputs + videos) somewhere else; paths in the manifest are relative."""
+    shutil.copytree(out, dest, dirs_exist_ok=True)
