@@ -34,7 +34,7 @@ def make_clip(path: Path, pattern: str = "testsrc", duration: float = 0.6, still
     """Write a tiny WebM clip (96×64, 10 fps). ``still`` freezes the first frame (gold "no motion")."""
     path.parent.mkdir(parents=True, exist_ok=True)
     src = f"{pattern}=size=96x64:rate=10:duration={duration}"
-    vf = ["-vf", "select=eq(n\\,0),loop=loop=-1:size=1,trim=duration=%s,setpts=N/10/TB" % duration] if still else []
+    vf = ["-vf", f"select=eq(n\\,0),loop=loop=-1:size=1,trim=duration={duration},setpts=N/10/TB"] if still else []
     subprocess.run([ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi", "-i", src, *vf, "-c:v", "libvpx",
                     "-b:v", "100k", "-pix_fmt", "yuv420p", "-an", str(path)], check=True)
     return path

@@ -9,7 +9,7 @@ Study file (YAML or JSON)::
     name: revision-vs-baselines
     raters_per_pair: 3            # paper: 3
     batch_size: 10                # main pairs per rater batch (one HIT)
-    gold_per_batch: 1             # attention pairs added to each batch
+    gold_per_batch: 1             # attention pairs per batch (default 1 if gold given, else 0)
     repeats_per_batch: 1          # side-swapped repeats of pairs already in the batch
     questions: paper              # or a list of {id, text, allow_tie, none_label}
     manifest: runs/manifest.json  # optional: pairs built from the eval runner's manifest
@@ -260,7 +260,8 @@ def study_from_dict(data: dict[str, Any], base: Path) -> Study:
         raise StudyError(f"duplicate pair ids: {sorted(dup)[:5]}")
     systems = tuple(dict.fromkeys(s for p in pairs for s in (p.a.system, p.b.system)))
     ints = {}
-    for key, default, lo in (("raters_per_pair", 3, 1), ("batch_size", 10, 1), ("gold_per_batch", 1, 0),
+    for key, default, lo in (("raters_per_pair", 3, 1), ("batch_size", 10, 1),
+                                 ("gold_per_batch", min(1, len(gold)), 0),
                              ("repeats_per_batch", 1, 0)):
         v = data.get(key, default)
         if not isinstance(v, int) or v < lo:
