@@ -39,10 +39,16 @@ class ExtractConfig:
 
 
 @lru_cache(maxsize=2)
-def _default_skeleton() -> SMPLXSkeleton:
-    from revision.body.smplx_model import load_smplx
+def _default_skeleton() -> tuple[SMPLXSkeleton, str]:
+    """The procedural SMPL-X of revision.body, or the joints-only stand-in (with the reason)."""
+    try:
+        from revision.body.smplx_model import load_smplx
 
-    return SMPLXSkeleton(load_smplx())
+        return SMPLXSkeleton(load_smplx()), ""
+    except (ImportError, FileNotFoundError, RuntimeError) as e:
+        from revision.lifting.rest_skeleton import skeleton_only_model
+
+        return SMPLXSkeleton(skeleton_only_model()), f"SMPL-X body model unavailable ({e}); joints-only skeleton used"
 
 
 @lru_cache(maxsize=2)
@@ -132,7 +138,11 @@ def extract_motion(
         scores = np.array([d.score if d is not None else 0.0 for d in per_frame], np.float32)
         masks = [d.mask if d is not None else None for d in per_frame]
         if first.kind == "person" and first.keypoints2d is not None:
-            sk = skeleton if skeleton is not None else _default_skeleton()
+            sk = skeleton
+            if sk is None:
+                sk, why = _default_skeleton()
+                if why and why not in notes:
+                    notes.append(why)
             k2 = np.stack([d.keypoints2d if d is not None else np.zeros((33, 3), np.float32) for d in per_frame])
             k3 = None
             if all(d is None or d.keypoints3d is not None for d in per_frame):

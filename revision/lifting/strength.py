@@ -2,14 +2,15 @@
 
 Per track, the raw speed ``d`` is the confidence-weighted mean over adjacent frame pairs of
 
-- ``smplx`` / ``smal``: mean absolute change of the pose axis-angles (global orientation + body pose,
-  radians) + the change of ``transl`` (metres);
+- ``smplx`` / ``smal``: the summed rotation change of all joints (global orientation + pose, the
+  norm of each joint's axis-angle difference, radians) divided by 4 ("four limbs"), plus the change
+  of ``transl`` (metres);
 - ``object``: mean displacement of the 21 points (metres),
 
 converted to per-second units with the clip's fps. The clip's strength is the largest track's
-``d`` mapped through ``min(1, d / STRENGTH_SCALE)``. ``STRENGTH_SCALE = 2.0`` (rad + m per second)
-makes a person walking across the frame (≈1.2 m/s plus ≈0.3 rad/s of mean joint rotation) ≈ 0.75,
-someone waving while standing ≈ 0.2–0.4, and a still scene 0.
+``d`` mapped through ``min(1, d / STRENGTH_SCALE)``. ``STRENGTH_SCALE = 4.0`` (rad + m per second):
+waving one arm (two joints, ±0.6 rad at 1 Hz ≈ 4.8 rad/s summed → 1.2) ≈ 0.3; walking at 1.2 m/s
+with swinging limbs (≈ 3 + 1.2) saturates at 1; a still scene is 0.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 
 from revision.types import MotionSequence, Track
 
-STRENGTH_SCALE = 2.0  # per-second parameter change that counts as full strength (1.0)
+STRENGTH_SCALE = 4.0  # per-second parameter change that counts as full strength (1.0)
 
 
 def track_speed(track: Track, fps: float) -> float:
@@ -30,7 +31,8 @@ def track_speed(track: Track, fps: float) -> float:
     else:
         pose_key = "body_pose" if track.kind == "smplx" else "pose"
         rot = np.concatenate([np.asarray(p["global_orient"]), np.asarray(p[pose_key])], axis=1).astype(np.float64)
-        step = np.abs(np.diff(rot, axis=0)).mean(-1) + np.linalg.norm(np.diff(np.asarray(p["transl"]), axis=0), axis=-1)
+        dj = np.linalg.norm(np.diff(rot, axis=0).reshape(len(rot) - 1, -1, 3), axis=-1)  # (F-1, joints)
+        step = dj.sum(-1) / 4.0 + np.linalg.norm(np.diff(np.asarray(p["transl"]), axis=0), axis=-1)
     if len(step) == 0:
         return 0.0
     c = np.asarray(track.confidence, np.float64)
