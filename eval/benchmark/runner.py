@@ -147,7 +147,12 @@ def run_benchmark(cfg: BenchmarkConfig, factory: ModelFactory | None = None, sta
         raise ValueError(f"unknown model(s) {unknown}; choose from {', '.join(MODEL_KINDS)}")
     if cfg.video_format not in ("mp4", "gif"):
         raise ValueError(f"video_format must be mp4 or gif, got {cfg.video_format!r}")
-    state = state or PartialState()
+    if state is None:
+        import torch
+
+        # cpu=True lets torchrun-started CPU processes (accelerate launch --multi_gpu on a GPU-less host) form a
+        # gloo group instead of running as independent single processes
+        state = PartialState(cpu=not torch.cuda.is_available())
     device = str(state.device)
     factory = factory or (lambda kind, dev: load_model(kind, cfg.weights.get(kind), dev))
     items = load_inputs(cfg.images, cfg.prompts, cfg.seed, cfg.limit)
