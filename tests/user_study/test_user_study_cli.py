@@ -1,0 +1,76 @@
+"""CLI: --help everywhere, init → (simulated votes) → status/analyze/export, clear errors on bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+from user_study.cli import main
+from user_study.demo import simulate_answers, to_sides
+from user_study.store import Store
+from user_study.study import load_study
+
+CMDS = ["validate", "init", "serve", "status", "analyze", "export", "demo"]
+
+
+def test_help_for_every_subcommand():
+    out = subprocess.run([sys.executable, "-m", "user_study", "--help"], capture_output=True, text=True, check=True)
+    for c in CMDS:
+        assert c in out.stdout
+    for c in CMDS:
+        with pytest.raises(SystemExit) as e:
+            main([c, "--help"])
+        assert e.value.code == 0
+
+
+def test_init_vote_analyze_export(tmp_path, demo_dir, capsys):
+    study_path = demo_dir / "study.yaml"
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert main(["validate", str(study_path)]) == 0
+    assert main(["init", str(study_path), "--db", db]) == 0
+    capsys.readouterr()
+    study = load_study(study_path)
+    store = Store(db, study)
+    rng = np.random.default_rng(0)
+    strength = {"revision": 1.0, "svd": 0.0, "cogvideox": -0.3, "gold_moving": 0, "gold_still": 0}
+    for i in range(9):
+        v = store.open_session("code", f"c{i}", seed=i)
+        for a in v.assignments:
+            p = study.pair(a.pair_id)
+            ans = {**simulate_answers(strength[p.a.system], strength[p.b.system], rng), **p.gold_answers}
+            store.submit_vote(v.token, a.id, to_sides(ans, a.left), 600, 600)
+    n_answers = len(store.vote_rows())
+    store.dispose()
+    assert main(["status", "--db", db, "--study", str(study_path)]) == 0
+    assert json.loads(capsys.readouterr().out)["pairs_complete"] == len(study.pairs)
+    out = tmp_path / "report"
+    assert main(["analyze", "--db", db, "--study", str(study_path), "--reference", "revision", "--out", str(out),
+                 "--png", "no", "--n-boot", "200", "--quiet", "yes"]) == 0
+    rep = json.loads((out / "report.json").read_text())
+    assert {c["other"] for c in rep["comparisons"]} == {"svd", "cogvideox"}
+    assert (out / "report.md").read_text().startswith("# demo") and (out / "preference.html").exists()
+    exp = tmp_path / "mturk"
+    assert main(["export", str(study_path), "--url", "https://study.example.org/", "--out", str(exp)]) == 0
+    root = ET.parse(exp / "external_question.xml").getroot()
+    assert root.tag.endswith("ExternalQuestion")
+    assert root.find("{*}ExternalURL").text == "https://study.example.org/"
+    rows = list(csv.DictReader((exp / "hits.csv").open()))
+    assert sum(int(r["MaxAssignments"]) for r in rows) == study.n_batches_needed()
+    assert all(int(r["MaxAssignments"]) <= 9 for r in rows) and rows[0]["Question"].startswith("<?xml")
+    assert main(["export", str(study_path), "--what", "votes", "--db", db, "--out", str(tmp_path / "v")]) == 0
+    assert (tmp_path / "v" / "demo_votes.csv").read_text().count("\n") == 1 + n_answers
+
+
+def test_bad_input_exits_nonzero_with_message(tmp_path, demo_dir, capsys):
+    assert main(["validate", str(tmp_path / "nope.yaml")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    assert main(["status", "--db", f"sqlite:///{tmp_path / 'empty.db'}"]) == 2
+    assert "not initialised" in capsys.readouterr().err
+    assert main(["export", str(demo_dir / "study.yaml"), "--url", "http://insecure", "--out", str(tmp_path)]) == 2
+    assert "https" in capsys.readouterr().err
