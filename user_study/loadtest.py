@@ -7,6 +7,7 @@ so the database can be checked for lost, duplicated and corrupted votes afterwar
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +77,64 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
+
+
+def postgres_bindir() -> Path | None:
+    """Directory of initdb/pg_ctl: ``$USER_STUDY_PG_BIN``, Debian's /usr/lib/postgresql/*/bin, or PATH."""
+    import glob
+    import shutil
+
+    env = os.environ.get("USER_STUDY_PG_BIN")
+    if env:
+        return Path(env)
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if found:
+        return Path(found[-1]).parent
+    exe = shutil.which("initdb")
+    return Path(exe).parent if exe else None
+
+
+@contextlib.contextmanager
+def temp_postgres(bindir: Path | None = None, fsync: bool = True) -> Iterator[str]:
+    """Throwaway PostgreSQL server on 127.0.0.1 in a temp dir; yields a base URL without database.
+
+    Runs ``initdb``/``pg_ctl`` as the ``postgres`` system user when we are root (postgres refuses root).
+    """
+    import shutil
+    import tempfile
+
+    bindir = bindir or postgres_bindir()
+    if bindir is None or not (bindir / "pg_ctl").exists():
+        raise RuntimeError("PostgreSQL binaries not found: apt-get install postgresql (or set USER_STUDY_PG_BIN)")
+    prefix: list[str] = []
+    root = Path(tempfile.mkdtemp(prefix="us_pg_"))  # must be reachable by the postgres user
+    if os.geteuid() == 0:
+        prefix = ["runuser", "-u", "postgres", "--"]
+        shutil.chown(root, "postgres", "postgres")
+    data, port = root / "data", free_port()
+    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1" + ("" if fsync else " -F")
+    subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                    "--no-sync"], check=True, capture_output=True)
+    subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "log"), "-w", "-t", "60",
+                    "-o", opts, "start"], check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def new_postgres_database(base: str) -> str:
+    """Create a fresh database on the server at ``base`` and return its SQLAlchemy URL."""
+    import uuid
+
+    import psycopg
+
+    name = "us_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(base.replace("postgresql+psycopg", "postgresql") + "/postgres", autocommit=True) as c:
+        c.execute(f"CREATE DATABASE {name}")
+    return f"{base}/{name}"
 
 
 def expected_answers(study: Study, assignment_id: str) -> dict[str, str]:

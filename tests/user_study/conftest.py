@@ -8,69 +8,23 @@ Tests needing it are skipped — with the reason — only when the binaries are 
 
 from __future__ import annotations
 
-import glob
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
 
-def _pg_bin() -> Path | None:
-    env = os.environ.get("USER_STUDY_PG_BIN")
-    if env:
-        return Path(env)
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if found:
-        return Path(found[-1]).parent
-    exe = shutil.which("initdb")
-    return Path(exe).parent if exe else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def pg_server():
-    """Base URL (without database) of a throwaway PostgreSQL server on 127.0.0.1."""
-    bindir = _pg_bin()
+    """Base URL (without database) of a throwaway PostgreSQL server on 127.0.0.1 (fsync off)."""
+    from user_study.loadtest import postgres_bindir, temp_postgres
+
+    bindir = postgres_bindir()
     if bindir is None or not (bindir / "pg_ctl").exists():
         pytest.skip("PostgreSQL binaries not found (apt-get install postgresql, or set USER_STUDY_PG_BIN)")
-    as_root = os.geteuid() == 0
-    prefix: list[str] = []
-    root = Path(tempfile.mkdtemp(prefix="us_pg_"))  # not under pytest's 0700 tmp: postgres must reach it
-    if as_root:
-        prefix = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(root, "postgres", "postgres")
-    data, port = root / "data", _free_port()
-    run = lambda *cmd: subprocess.run([*prefix, *map(str, cmd)], check=True, capture_output=True)  # noqa: E731
-    run(bindir / "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync")
-    run(bindir / "pg_ctl", "-D", data, "-l", root / "log", "-w", "-t", "60", "-o",
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -F", "start")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
-    finally:
-        subprocess.run([*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def new_pg_database(base: str) -> str:
-    import psycopg
-
-    name = "us_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(base.replace("postgresql+psycopg", "postgresql") + "/postgres", autocommit=True) as c:
-        c.execute(f"CREATE DATABASE {name}")
-    return f"{base}/{name}"
+    with temp_postgres(bindir, fsync=False) as base:
+        yield base
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -78,7 +32,9 @@ def db_url(request, tmp_path) -> str:
     """The same storage tests run against SQLite (file, WAL) and a real PostgreSQL server."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'study.db'}"
-    return new_pg_database(request.getfixturevalue("pg_server"))
+    from user_study.loadtest import new_postgres_database
+
+    return new_postgres_database(request.getfixturevalue("pg_server"))
 
 
 @pytest.fixture(scope="session")
@@ -104,7 +60,9 @@ class LiveServer:
     def __init__(self, app):
         import uvicorn
 
-        self.port = _free_port()
+        from user_study.loadtest import free_port
+
+        self.port = free_port()
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.base = f"http://127.0.0.1:{self.port}"
