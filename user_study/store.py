@@ -9,18 +9,21 @@ lock (``SELECT … FOR UPDATE``) so two raters arriving together cannot over-fil
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
 import os
 import random
 import secrets
+import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import create_engine, event, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -130,6 +133,15 @@ class Store:
         self._read = sessionmaker(self.engine.execution_options(sqlite_deferred=True), expire_on_commit=False)
         self.study = study
         self._secret: str | None = None
+        # SQLite has one writer at a time; queueing writers on a lock here wakes them the moment the
+        # previous commit ends, instead of SQLite's busy handler sleeping in growing steps (long tails).
+        self._wlock = threading.Lock() if self.engine.dialect.name == "sqlite" else contextlib.nullcontext()
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[Session]:
+        """One write transaction (committed on exit, rolled back on error)."""
+        with self._wlock, self._write.begin() as s:
+            yield s
 
     # ------------------------------------------------------------------ setup
     def init(self) -> None:
@@ -139,7 +151,7 @@ class Store:
         Base.metadata.create_all(self.engine)
         with self.engine.begin() as conn:
             install_append_only_triggers(conn)
-        with self._write.begin() as s:
+        with self._writing() as s:
             meta = {m.key: m.value for m in s.scalars(select(Meta))}
             fp = self.study.fingerprint()
             if "fingerprint" in meta and meta["fingerprint"] != fp:
@@ -203,7 +215,7 @@ class Store:
         rhash = self.rater_hash(source, raw_id)
         for attempt in range(5):
             try:
-                with self._write.begin() as s:
+                with self._writing() as s:
                     self._lock(s)
                     rater = s.scalar(select(Rater).where(Rater.rater_hash == rhash))
                     if rater is None:
@@ -314,7 +326,7 @@ class Store:
             if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 24 * 3600 * 1000:
                 raise Invalid(f"{name} must be a non-negative integer (ms)")
         try:
-            with self._write.begin() as s:
+            with self._writing() as s:
                 row = s.execute(select(Assignment, BatchSession.completed_at).join(
                     BatchSession, BatchSession.id == Assignment.session_id).where(
                     BatchSession.token == token, Assignment.id == assignment_id)).first()
@@ -325,24 +337,27 @@ class Store:
                     raise Conflict("this assignment already has a vote; it was not changed")
                 pair = study.pair(a.pair_id)
                 left, right = (pair.a, pair.b) if a.left_is_a else (pair.b, pair.a)
-                vote = Vote(assignment_id=a.id, rater_id=a.rater_id, pair_id=a.pair_id, left_system=left.system,
-                            right_system=right.system, watch_left_ms=watch_left_ms, watch_right_ms=watch_right_ms)
-                s.add(vote)
-                s.flush()
+                vote_id = s.execute(insert(Vote).values(
+                    assignment_id=a.id, rater_id=a.rater_id, pair_id=a.pair_id, left_system=left.system,
+                    right_system=right.system, watch_left_ms=watch_left_ms, watch_right_ms=watch_right_ms,
+                    created_at=utcnow()).returning(Vote.id)).scalar_one()
+                rows = []
                 for qid, side in answers.items():
                     if side in ("left", "right"):
                         chosen = ("a" if a.left_is_a else "b") if side == "left" else ("b" if a.left_is_a else "a")
                         winner = pair.a.system if chosen == "a" else pair.b.system
                     else:
                         chosen, winner = side, None
-                    s.add(Answer(vote_id=vote.id, question_id=qid, side=side, answer=chosen, winner_system=winner))
-                return vote.id
+                    rows.append({"vote_id": vote_id, "question_id": qid, "side": side, "answer": chosen,
+                                 "winner_system": winner})
+                s.execute(insert(Answer), rows)
+                return vote_id
         except IntegrityError as e:  # a concurrent duplicate submit lost the race on the UNIQUE index
             raise Conflict("this assignment already has a vote; it was not changed") from e
 
     def complete_session(self, token: str) -> str:
         """Mark a fully voted batch complete and return its completion code (idempotent)."""
-        with self._write.begin() as s:
+        with self._writing() as s:
             sess = s.scalar(select(BatchSession).where(BatchSession.token == token))
             if sess is None:
                 raise NotFound("unknown session")

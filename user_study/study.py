@@ -37,6 +37,7 @@ import itertools
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -113,11 +114,12 @@ class Study:
     def all_pairs(self) -> tuple[Pair, ...]:
         return self.pairs + self.gold
 
+    @cached_property
+    def _pair_index(self) -> dict[str, Pair]:
+        return {p.id: p for p in self.all_pairs()}
+
     def pair(self, pair_id: str) -> Pair:
-        for p in self.all_pairs():
-            if p.id == pair_id:
-                return p
-        raise KeyError(pair_id)
+        return self._pair_index[pair_id]
 
     def question(self, qid: str) -> Question:
         for q in self.questions:
