@@ -74,3 +74,11 @@ def test_bad_input_exits_nonzero_with_message(tmp_path, demo_dir, capsys):
     assert "not initialised" in capsys.readouterr().err
     assert main(["export", str(demo_dir / "study.yaml"), "--url", "http://insecure", "--out", str(tmp_path)]) == 2
     assert "https" in capsys.readouterr().err
+
+
+def test_core_imports_neither_torch_nor_gradio():
+    code = ("import sys, user_study, user_study.app, user_study.store, user_study.analysis, user_study.plots, "
+            "user_study.export, user_study.cli, user_study.loadtest, user_study.demo; "
+            "bad = [m for m in ('torch', 'gradio') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
