@@ -21,10 +21,10 @@ TABLE4_ORDER = ["ssim", "psnr", "l1", "lpips", "fid", "fvd"]
 LOWER_IS_BETTER = {"l1", "lpips", "fid", "fvd", "seconds"}
 
 
-def _fmt(v: float | None) -> str:
+def _fmt(v: float | None, col: str = "") -> str:
     if v is None:
         return "–"
-    if float(v).is_integer() and abs(v) >= 2:
+    if col == "videos":
         return str(int(v))
     return f"{v:.4f}" if abs(v) < 10 else f"{v:.2f}"
 
@@ -66,7 +66,7 @@ def _write(out: Path, name: str, title: str, cols: list[str], rows: dict[str, di
         cells = []
         for c in cols:
             v = row.get(c)
-            cell = _fmt(v)
+            cell = _fmt(v, c)
             cells.append(f"**{cell}**" if v is not None and len(rows) > 1 and v == best.get(c) else cell)
         lines.append(f"| {s} | " + " | ".join(cells) + " |")
     lines += ["", *notes]

@@ -40,9 +40,8 @@ def read_video(path: str | Path) -> tuple[np.ndarray, float]:
 
 
 def write_video(path: str | Path, frames: np.ndarray, fps: float) -> Path:
-    """Write ``(F, H, W, 3)`` uint8 frames. ``.mp4`` uses lossless-ish H.264 (crf 10, yuv444 off:
-    yuv420p for player compatibility, so H and W are padded to even by ffmpeg's rules if needed);
-    ``.gif`` is exact; a path without suffix becomes a folder of PNG frames."""
+    """Write ``(F, H, W, 3)`` uint8 frames. ``.mp4``: H.264, crf 10, yuv420p (plays everywhere; H and W must be
+    even); ``.gif``: palette-quantised (256 colours); a path without suffix: a folder of PNG frames (exact)."""
     path = Path(path)
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
@@ -57,8 +56,16 @@ def write_video(path: str | Path, frames: np.ndarray, fps: float) -> Path:
         return path
     import imageio.v3 as iio
 
-    if path.suffix.lower() == ".gif":
-        iio.imwrite(path, frames, duration=1000.0 / fps, loop=0)
+    if path.suffix.lower() == ".gif":  # through ffmpeg: Pillow merges identical consecutive frames
+        import subprocess
+
+        import imageio_ffmpeg
+
+        cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+               "-s", f"{frames.shape[2]}x{frames.shape[1]}", "-r", f"{fps}", "-i", "-", "-f", "gif", str(path)]  # fmt: skip
+        proc = subprocess.run(cmd, input=np.ascontiguousarray(frames).tobytes(), capture_output=True)
+        if proc.returncode != 0:
+            raise RuntimeError(f"ffmpeg could not write {path}: {proc.stderr.decode()[-500:]}")
     else:
         if frames.shape[1] % 2 or frames.shape[2] % 2:
             raise ValueError(f"H.264 needs even height and width, got {frames.shape[1]}x{frames.shape[2]}")
