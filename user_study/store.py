@@ -325,32 +325,33 @@ class Store:
         for name, v in (("watch_left_ms", watch_left_ms), ("watch_right_ms", watch_right_ms)):
             if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 24 * 3600 * 1000:
                 raise Invalid(f"{name} must be a non-negative integer (ms)")
+        with self._read() as s:  # lookups outside the write transaction keep it short
+            row = s.execute(select(Assignment.id, Assignment.rater_id, Assignment.pair_id, Assignment.left_is_a,
+                                   Vote.id).join(BatchSession, BatchSession.id == Assignment.session_id)
+                            .outerjoin(Vote, Vote.assignment_id == Assignment.id)
+                            .where(BatchSession.token == token, Assignment.id == assignment_id)).first()
+        if row is None:
+            raise NotFound("unknown assignment for this session")
+        aid, rater_id, pair_id, left_is_a, existing = row
+        if existing is not None:
+            raise Conflict("this assignment already has a vote; it was not changed")
+        pair = study.pair(pair_id)
+        left, right = (pair.a, pair.b) if left_is_a else (pair.b, pair.a)
+        rows = []
+        for qid, side in answers.items():
+            if side in ("left", "right"):
+                chosen = ("a" if left_is_a else "b") if side == "left" else ("b" if left_is_a else "a")
+                winner = pair.a.system if chosen == "a" else pair.b.system
+            else:
+                chosen, winner = side, None
+            rows.append({"question_id": qid, "side": side, "answer": chosen, "winner_system": winner})
         try:
-            with self._writing() as s:
-                row = s.execute(select(Assignment, BatchSession.completed_at).join(
-                    BatchSession, BatchSession.id == Assignment.session_id).where(
-                    BatchSession.token == token, Assignment.id == assignment_id)).first()
-                if row is None:
-                    raise NotFound("unknown assignment for this session")
-                a = row[0]
-                if s.scalar(select(Vote.id).where(Vote.assignment_id == a.id)) is not None:
-                    raise Conflict("this assignment already has a vote; it was not changed")
-                pair = study.pair(a.pair_id)
-                left, right = (pair.a, pair.b) if a.left_is_a else (pair.b, pair.a)
+            with self._writing() as s:  # the UNIQUE assignment_id index arbitrates concurrent duplicates
                 vote_id = s.execute(insert(Vote).values(
-                    assignment_id=a.id, rater_id=a.rater_id, pair_id=a.pair_id, left_system=left.system,
+                    assignment_id=aid, rater_id=rater_id, pair_id=pair_id, left_system=left.system,
                     right_system=right.system, watch_left_ms=watch_left_ms, watch_right_ms=watch_right_ms,
                     created_at=utcnow()).returning(Vote.id)).scalar_one()
-                rows = []
-                for qid, side in answers.items():
-                    if side in ("left", "right"):
-                        chosen = ("a" if a.left_is_a else "b") if side == "left" else ("b" if a.left_is_a else "a")
-                        winner = pair.a.system if chosen == "a" else pair.b.system
-                    else:
-                        chosen, winner = side, None
-                    rows.append({"vote_id": vote_id, "question_id": qid, "side": side, "answer": chosen,
-                                 "winner_system": winner})
-                s.execute(insert(Answer), rows)
+                s.execute(insert(Answer), [{"vote_id": vote_id, **r} for r in rows])
                 return vote_id
         except IntegrityError as e:  # a concurrent duplicate submit lost the race on the UNIQUE index
             raise Conflict("this assignment already has a vote; it was not changed") from e
