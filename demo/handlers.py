@@ -1,0 +1,218 @@
+"""Event handlers: one parameterised function per action, bound to a :class:`DemoContext` with ``partial``.
+
+Handlers convert component values (:mod:`demo.convert`), call the pipeline, write the run's files and
+raise ``gr.Error`` with a clear message for anything the user can fix. They hold no state of their
+own: the pipeline and folders come in through the frozen context, per-session values (the cancel
+token, the motion shown in the 3D view) through ``gr.State``.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from demo.convert import (
+    UploadLimits,
+    UserInputError,
+    editor_to_sketch,
+    load_image,
+    motion_to_npz,
+    notes_markdown,
+    run_summary,
+    side_by_side,
+)
+from demo.plots import motion_figure
+
+log = logging.getLogger(__name__)
+
+S2_CHOICES = ("full", "without PPPM", "off")  # as loaded / linear resampling instead of PPPM / no 3D motion
+
+
+@dataclass(frozen=True)
+class DemoContext:
+    pipeline: Any | None  # a ReVisionPipeline (or a test fake with the same call); None when loading failed
+    runs_dir: Path  # every generation writes its files into a fresh folder under here
+    load_error: str | None = None  # shown as the error of every generate call when ``pipeline`` is None
+    limits: UploadLimits = field(default_factory=UploadLimits)
+
+
+class Cancelled(Exception):
+    """Raised from the progress callback when the session pressed Cancel."""
+
+
+def new_session() -> dict[str, int]:
+    """Per-session cancel token: ``run`` counts generations, runs ≤ ``cancelled`` stop at their next step."""
+    return {"run": 0, "cancelled": 0}
+
+
+def cancel(session: dict[str, int]) -> str:
+    session["cancelled"] = session["run"]
+    return "Cancelled: the running generation stops at its next denoising step."
+
+
+def image_to_sketchpad(image_path: str | None) -> dict | None:
+    """Put the uploaded first frame under the sketchpad (clears any strokes)."""
+    if not image_path:
+        return None
+    return {"background": image_path, "layers": [], "composite": image_path}
+
+
+def configure_pipeline(pipe: Any, s1_step_fraction: float | None, s2: str) -> tuple[Any, list[str]]:
+    """A shallow copy of ``pipe`` with the chosen S1 step fraction and S2 backend (components shared)."""
+    from revision.motion_stage import EmptyMotionStage
+
+    notes: list[str] = []
+    out = copy.copy(pipe)
+    if s1_step_fraction:
+        out.config = replace(pipe.config, efficient=replace(pipe.config.efficient, step_fraction=float(s1_step_fraction)))
+    stage = pipe.motion_stage
+    if s2 == "off":
+        out.motion_stage = EmptyMotionStage()
+    elif isinstance(stage, EmptyMotionStage):
+        if s2 != "full":
+            notes.append(f"S2 '{s2}' is not available: this server runs without S2 components.")
+    elif s2 == "without PPPM":
+        from revision.s2 import FullMotionStage
+
+        if not isinstance(stage, FullMotionStage):
+            raise UserInputError(f"S2 '{s2}' needs the full S2 stage; this server runs {type(stage).__name__}.")
+        out.motion_stage = FullMotionStage(detectors=stage.detectors, config=replace(stage.config, use_pppm=False))
+    elif s2 != "full":
+        raise UserInputError(f"Unknown S2 backend {s2!r}; choose one of {', '.join(S2_CHOICES)}.")
+    return out, notes
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    from revision.pipeline import InputError
+    from revision.weights import WeightsNotFoundError
+
+    errors: list[type[Exception]] = [UserInputError, InputError, WeightsNotFoundError]
+    try:
+        from revision.sketch import SketchError
+
+        errors.append(SketchError)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+def generate(
+    ctx: DemoContext,
+    image_path: str | None,
+    prompt: str,
+    motion_strength: float,
+    sketch_value: dict | None,
+    seed: int,
+    num_frames: int,
+    steps: int,
+    s1_step_fraction: float,
+    fps: float,
+    s2_backend: str,
+    session: dict[str, int] | None = None,
+    progress=gr.Progress(),
+) -> tuple:
+    """The Generate button and the ``/generate`` API: one run of the pipeline → all outputs."""
+    if ctx.pipeline is None:
+        raise gr.Error(ctx.load_error or "No model is loaded.", duration=None)
+    session = session if session is not None else new_session()
+    session["run"] += 1
+    run_id = session["run"]
+
+    def report(fraction: float, message: str) -> None:
+        if session["cancelled"] >= run_id:
+            raise Cancelled()
+        progress(float(fraction), desc=message)
+
+    try:
+        image, notes = load_image(image_path, ctx.limits)
+        sketch, sketch_notes = editor_to_sketch(sketch_value, image.size)
+        notes += sketch_notes
+        pipe, config_notes = configure_pipeline(ctx.pipeline, s1_step_fraction, s2_backend)
+        notes += config_notes
+        out = pipe(
+            image, prompt=prompt or "", motion_strength=float(motion_strength), sketch=sketch,
+            num_frames=int(num_frames) if num_frames else None,
+            num_inference_steps=int(steps) if steps else None, seed=int(seed or 0), progress=report,
+        )  # fmt: skip
+    except Cancelled:
+        raise gr.Error("Generation cancelled.", duration=5) from None
+    except ModuleNotFoundError as e:
+        if e.name and e.name.startswith("revision.sketch"):
+            raise gr.Error("Target-pose sketches need revision/sketch.py, which this build lacks; "
+                           "clear the sketch to generate without one.") from e  # fmt: skip
+        raise
+    except _user_errors() as e:
+        raise gr.Error(str(e), duration=None) from e
+    if fps:
+        out.final, out.coarse = replace(out.final, fps=float(fps)), replace(out.coarse, fps=float(fps))
+    out.notes = notes + list(out.notes)
+    progress(1.0, desc="writing videos")
+    return _present(_write_run(ctx, out, image))
+
+
+def _write_run(ctx: DemoContext, out: Any, image: Any) -> dict:
+    """Save every intermediate (``revision.io.save_run`` layout) + comparison video + motion npz."""
+    from revision.io import load_run, save_run, write_video
+
+    run_dir = ctx.runs_dir / f"run-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    save_run(out, run_dir, image=image)
+    write_video(run_dir / "comparison.mp4", side_by_side(out.coarse, out.condition, out.final))
+    for name, motion in (("motion_raw", out.raw_motion), ("motion_refined", out.refined_motion)):
+        if motion is not None:
+            motion_to_npz(motion, run_dir / f"{name}.npz")
+    return load_run(run_dir)
+
+
+def _present(run: dict) -> tuple:
+    """A loaded run (``revision.io.load_run`` dict) → the output components' values."""
+    d = Path(run["dir"])
+    raw, refined = run.get("motion_raw"), run.get("motion_refined")
+    frames = (refined or raw).num_frames if (refined or raw) else 1
+    files = sorted(str(p) for p in d.iterdir() if p.is_file() and not p.name.startswith("."))
+    comparison = d / "comparison.mp4"
+    return (
+        run.get("final"), run.get("coarse"), run.get("condition"),
+        str(comparison) if comparison.is_file() else None,
+        motion_figure(raw, refined, frames - 1),
+        gr.Slider(minimum=0, maximum=max(frames - 1, 1), value=frames - 1, step=1, interactive=frames > 1),
+        run_summary(run.get("timings", {}), run.get("backends", {}), run.get("notes", []), run.get("settings", {})),
+        files, notes_markdown(run.get("notes", [])), (raw, refined),
+    )  # fmt: skip
+
+
+def show_frame(motion: tuple | None, frame: int):
+    """The 3D view's frame slider: redraw extracted vs refined motion at ``frame``."""
+    raw, refined = motion if motion else (None, None)
+    return motion_figure(raw, refined, int(frame or 0))
+
+
+def open_run(ctx: DemoContext, files: list[str] | str | None) -> tuple:
+    """The saved-run tab: an uploaded ``--save-intermediates`` folder (or its files) → every output + the input."""
+    from revision.io import load_run
+
+    paths = [files] if isinstance(files, str) else list(files or [])
+    if not paths:
+        raise gr.Error("Upload the folder written by `python -m revision generate --save-intermediates DIR`.")
+    ctx.runs_dir.mkdir(parents=True, exist_ok=True)
+    target = Path(tempfile.mkdtemp(prefix="opened-", dir=ctx.runs_dir))
+    for p in paths:
+        shutil.copy(p, target / Path(p).name)
+    try:
+        run = load_run(target)
+    except (FileNotFoundError, ValueError, KeyError) as e:
+        raise gr.Error(f"Not a saved ReVision run: {e}") from e
+    if not (target / "comparison.mp4").is_file() and run.get("condition_maps") is not None and run.get("final"):
+        from revision.io import read_video, write_video
+
+        coarse = read_video(run["coarse"]) if run.get("coarse") else read_video(run["final"])
+        write_video(target / "comparison.mp4", side_by_side(coarse, run["condition_maps"], read_video(run["final"])))
+    return (run.get("input"), *_present(run))

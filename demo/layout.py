@@ -1,0 +1,207 @@
+"""The Blocks layout and its event wiring: ``build_demo(pipeline) → gr.Blocks``.
+
+Tabs: **Generate** (inputs left, stage outputs right) · **Open a saved run** (a
+``--save-intermediates`` folder) · **API** (the ``/generate`` endpoint with a ``gradio_client`` example).
+"""
+
+from __future__ import annotations
+
+import html
+import tempfile
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import PIL.Image
+
+from demo import handlers
+from demo.convert import UploadLimits
+
+API_EXAMPLE = """```python
+from gradio_client import Client, handle_file
+
+client = Client("http://127.0.0.1:7860/")
+final, coarse, condition, comparison, plot, frame, info, files, notes = client.predict(
+    handle_file("astronaut.png"),  # first frame
+    "the astronaut raises her right arm",  # prompt
+    0.5,  # motion strength 0..1
+    None,  # target-pose sketch: None, or {"background": ..., "layers": [handle_file("strokes.png")], "composite": None}
+    0,  # seed
+    0,  # frames (0 = the model's default)
+    0,  # denoising steps of S3 (0 = default)
+    0,  # S1 step fraction (0 = default)
+    0,  # output fps (0 = default)
+    "full",  # S2 backend: full | without PPPM | off
+    api_name="/generate",
+)
+print(final["video"], info["timings_s"])
+```
+Bad input raises `gradio_client.exceptions.AppError` whose message says what to fix; see docs/demo.md."""
+
+
+def first_frame_image(**kwargs) -> gr.Image:
+    """A ``gr.Image`` whose unreadable uploads (text files, corrupt or oversized images) raise a clear ``gr.Error``.
+
+    Gradio opens every upload with PIL before the handler runs; this wraps that step on the instance
+    (a ``gr.Image`` subclass would make gradio write a ``.pyi`` stub next to this module).
+    """
+    image = gr.Image(**kwargs)
+    preprocess = image.preprocess
+
+    def checked(payload):
+        try:
+            return preprocess(payload)
+        except (PIL.UnidentifiedImageError, PIL.Image.DecompressionBombError, OSError, SyntaxError) as e:
+            name = getattr(payload, "orig_name", None) or "the upload"
+            reason = "too large to decode" if isinstance(e, PIL.Image.DecompressionBombError) else type(e).__name__
+            raise gr.Error(f"The uploaded file {name!r} is not a usable image ({reason}): upload a PNG, JPEG or "
+                           "WebP picture.", duration=None) from e  # fmt: skip
+
+    image.preprocess = checked
+    return image
+
+
+def legend_html() -> str:
+    """The brush palette legend: one swatch per body part (colours from revision.palette)."""
+    from revision.palette import PARTS
+
+    items = "".join(
+        f'<span style="display:inline-flex;align-items:center;margin:2px 8px 2px 0">'
+        f'<span style="width:14px;height:14px;border-radius:3px;background:{p.hex};display:inline-block;'
+        f'margin-right:4px;border:1px solid #0003"></span>{html.escape(p.name.replace("_", " "))}</span>'
+        for p in PARTS
+    )
+    return f'<div id="palette-legend" style="font-size:0.85em;line-height:1.6">{items}</div>'
+
+
+def _banner(pipeline: Any | None, load_error: str | None, notices: list[str]) -> str:
+    lines = []
+    if load_error:
+        lines.append(f"**Model not loaded:** {load_error}")
+    for n in notices:
+        lines.append(f"**Note:** {n}")
+    if pipeline is not None:
+        backends = getattr(pipeline, "backends", {}) or {}
+        stage = getattr(getattr(pipeline, "motion_stage", None), "name", "unknown")
+        lines.append("Weights: " + "; ".join(f"{k}: {v}" for k, v in backends.items()) + f" · S2: {stage}")
+    return "\n\n".join(lines)
+
+
+def build_demo(
+    pipeline: Any | None,
+    *,
+    load_error: str | None = None,
+    notices: list[str] | None = None,
+    runs_dir: str | Path | None = None,
+    examples_dir: str | Path | None = None,
+    limits: UploadLimits = UploadLimits(),
+    concurrency_limit: int = 1,
+) -> gr.Blocks:
+    """The demo around ``pipeline`` (a ``ReVisionPipeline`` or a fake with its call signature).
+
+    With ``pipeline=None`` the page still serves and every Generate shows ``load_error``.
+    Generated runs go to fresh folders under ``runs_dir`` (default: a temporary folder).
+    """
+    base = Path(tempfile.gettempdir()) / "revision-demo"
+    base.mkdir(parents=True, exist_ok=True)
+    runs = Path(runs_dir) if runs_dir else Path(tempfile.mkdtemp(prefix="runs-", dir=base))
+    ctx = handlers.DemoContext(pipeline, runs, load_error, limits)
+    cfg = getattr(pipeline, "config", None)
+    default_strength = getattr(cfg, "motion_strength", 0.5)
+    from revision.palette import PARTS
+
+    with gr.Blocks(title="ReVision: image → video with explicit 3D motion") as demo:
+        gr.Markdown("# ReVision\nImage (+ target-pose sketch, prompt, motion strength) → video in three stages: "
+                    "**S1** coarse video · **S2** 3D motion (+ PPPM refinement) · **S3** final video.")  # fmt: skip
+        banner = _banner(pipeline, load_error, list(notices or []))
+        gr.Markdown(banner, elem_id="banner", visible=bool(banner))
+        session = gr.State(handlers.new_session)
+        motion_state = gr.State(None)
+        with gr.Tab("Generate"):
+            with gr.Row():
+                with gr.Column(scale=1):
+                    image = first_frame_image(label="First frame", type="filepath", image_mode=None,
+                                      sources=["upload", "clipboard"], elem_id="first-frame", height=320)  # fmt: skip
+                    prompt = gr.Textbox(label="Prompt", placeholder="what should move, and how", elem_id="prompt")
+                    strength = gr.Slider(0.0, 1.0, value=default_strength, step=0.05, label="Motion strength",
+                                         info="0 = barely moving · 1 = very dynamic", elem_id="strength")  # fmt: skip
+                    sketch = gr.ImageEditor(
+                        label="Target pose (optional): paint body parts where they should end up", type="numpy",
+                        image_mode="RGBA", sources=(), transforms=(), layers=False, format="png", elem_id="sketch",
+                        brush=gr.Brush(colors=[p.hex for p in PARTS], default_color=PARTS[0].hex, color_mode="fixed"),
+                        eraser=gr.Eraser(), height=360,
+                    )  # fmt: skip
+                    gr.HTML(legend_html())
+                    with gr.Accordion("Advanced", open=False):
+                        seed = gr.Number(0, label="Seed", precision=0, minimum=0)
+                        num_frames = gr.Number(0, label="Frames of the final clip (0 = model default)", precision=0,
+                                               minimum=0, maximum=128)  # fmt: skip
+                        steps = gr.Number(0, label="S3 denoising steps (0 = model default)", precision=0, minimum=0,
+                                          maximum=200)  # fmt: skip
+                        s1_fraction = gr.Slider(0.0, 1.0, value=0.0, step=0.05, label="Efficient S1: fraction of "
+                                                "S3's steps (0 = model default)")  # fmt: skip
+                        fps = gr.Number(0, label="Output fps (0 = model default)", minimum=0, maximum=60)
+                        s2 = gr.Radio(list(handlers.S2_CHOICES), value="full", label="S2 backend")
+                    with gr.Row():
+                        run_btn = gr.Button("Generate", variant="primary", elem_id="generate")
+                        cancel_btn = gr.Button("Cancel", variant="stop", elem_id="cancel")
+                    examples = _examples(examples_dir, base)
+                    if examples:
+                        gr.Examples(examples, inputs=[image, prompt, strength], label="Examples")
+                with gr.Column(scale=1):
+                    outputs = _output_panel("gen")
+        with gr.Tab("Open a saved run"):
+            gr.Markdown("Upload the folder written by `python -m revision generate ... --save-intermediates DIR`.")
+            run_files = gr.File(label="Saved run folder", file_count="directory", elem_id="run-files")
+            open_btn = gr.Button("Open", elem_id="open-run")
+            with gr.Row():
+                run_input = gr.Image(label="Input", interactive=False)
+                with gr.Column():
+                    run_outputs = _output_panel("run")
+        with gr.Tab("API"):
+            gr.Markdown("The Generate button is the `/generate` endpoint; call it from Python with "
+                        "`gradio_client`:\n\n" + API_EXAMPLE)  # fmt: skip
+
+        image.change(handlers.image_to_sketchpad, inputs=image, outputs=sketch, api_visibility="private",
+                     queue=False)  # fmt: skip
+        gen_inputs = [image, prompt, strength, sketch, seed, num_frames, steps, s1_fraction, fps, s2, session]
+        gen = run_btn.click(partial(handlers.generate, ctx), inputs=gen_inputs, outputs=[*outputs, motion_state],
+                            api_name="generate", concurrency_limit=concurrency_limit)  # fmt: skip
+        cancel_btn.click(handlers.cancel, inputs=session, outputs=outputs[8], cancels=[gen], queue=False,
+                         api_name="cancel")  # fmt: skip
+        for panel in (outputs, run_outputs):
+            panel[5].release(handlers.show_frame, inputs=[motion_state, panel[5]], outputs=panel[4],
+                             api_visibility="private")  # fmt: skip
+        open_btn.click(partial(handlers.open_run, ctx), inputs=run_files, outputs=[run_input, *run_outputs, motion_state],
+                       api_name="open_run")  # fmt: skip
+    return demo
+
+
+def _output_panel(prefix: str) -> list:
+    """final, coarse, condition, comparison, 3D plot, frame slider, info JSON, files, notes (in this order)."""
+    notes = gr.Markdown(elem_id=f"{prefix}-notes")
+    final = gr.Video(label="Final video (S3)", elem_id=f"{prefix}-final", height=256, autoplay=True, loop=True)
+    with gr.Row():
+        coarse = gr.Video(label="Coarse video (S1)", elem_id=f"{prefix}-coarse", height=200, loop=True)
+        condition = gr.Video(label="Part-mask condition (S2 → S3)", elem_id=f"{prefix}-condition", height=200,
+                             loop=True)  # fmt: skip
+    comparison = gr.Video(label="Side by side: S1 | condition | S3", elem_id=f"{prefix}-comparison", loop=True)
+    plot = gr.Plot(label="3D motion: extracted vs refined", elem_id=f"{prefix}-plot")
+    frame = gr.Slider(0, 1, value=0, step=1, label="3D view frame", interactive=False, elem_id=f"{prefix}-frame")
+    info = gr.JSON(label="Timings (s), backends, notes, settings", elem_id=f"{prefix}-info")
+    files = gr.File(label="Downloads (mp4, motion JSON/npz, condition npz, run.json)", file_count="multiple",
+                    elem_id=f"{prefix}-files")  # fmt: skip
+    return [final, coarse, condition, comparison, plot, frame, info, files, notes]
+
+
+def _examples(examples_dir: str | Path | None, base: Path) -> list[list]:
+    from demo.examples import write_examples
+
+    try:
+        return write_examples(examples_dir or base / "examples")
+    except (ImportError, OSError) as e:  # examples are a convenience: never block the app
+        import logging
+
+        logging.getLogger(__name__).warning("examples unavailable: %s", e)
+        return []

@@ -1,0 +1,69 @@
+"""Demo test fixtures. A fake pipeline with ReVisionPipeline's call signature: instant, deterministic, with 3D motion."""
+
+from __future__ import annotations
+
+import numpy as np
+import PIL.Image
+
+from revision.config import TINY_CONFIG
+from revision.motion_stage import EmptyMotionStage
+from revision.pipeline import InputError, ReVisionOutput
+from revision.types import Clip, ConditionMaps
+
+
+class FakePipeline:
+    """Records its calls; returns a coloured ramp video, a square condition and a random human motion."""
+
+    def __init__(self, with_motion: bool = True):
+        self.config = TINY_CONFIG
+        self.motion_stage = EmptyMotionStage()
+        self.backends = {"video_model": "fake"}
+        self.with_motion = with_motion
+        self.calls: list[dict] = []
+
+    def __call__(self, image, prompt="", motion_strength=None, sketch=None, num_frames=None,
+                 num_inference_steps=None, seed=0, progress=None):  # fmt: skip
+        assert isinstance(image, PIL.Image.Image)
+        if min(image.size) < self.config.limits.min_side:
+            raise InputError(f"image is {image.size[0]}x{image.size[1]}; both sides must be at least 32 pixels")
+        self.calls.append({"image_size": image.size, "prompt": prompt, "motion_strength": motion_strength,
+                           "sketch": sketch, "num_frames": num_frames, "steps": num_inference_steps, "seed": seed,
+                           "step_fraction": self.config.efficient.step_fraction, "stage": self.motion_stage})  # fmt: skip
+        F = num_frames or 4
+        for i in range(3):
+            if progress:
+                progress(i / 3, f"S{i + 1}")
+        ramp = np.linspace(0, 255, F).astype(np.uint8)[:, None, None, None]
+        final = Clip(np.broadcast_to(ramp, (F, 32, 32, 3)).copy(), fps=7)
+        coarse = Clip(final.frames[::2, ::2, ::2].copy(), fps=7)
+        ids = np.zeros((F, 32, 32), np.int16)
+        ids[:, 8:24, 8:24] = 2
+        cond = ConditionMaps(ids, (ids > 0).astype(np.float32))
+        raw = refined = None
+        if self.with_motion:
+            from revision.s2 import resample_motion
+            from revision.synthetic.motions import random_motion_sequence
+
+            raw, _ = random_motion_sequence(max(2, F // 2), np.random.default_rng(seed), num_tracks=2,
+                                            kinds=("smplx", "object"), kind_weights=(1.0, 1.0))  # fmt: skip
+            refined = resample_motion(raw, F)
+        return ReVisionOutput(
+            final=final, coarse=coarse, condition=cond, coarse_condition=cond, raw_motion=raw,
+            refined_motion=refined, timings={"s1": 0.1, "s2": 0.2, "s3": 0.3, "total": 0.6},
+            backends=dict(self.backends), notes=["fake note"], settings={"seed": seed},
+        )  # fmt: skip
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def fake_pipeline():
+    return FakePipeline()
+
+
+@pytest.fixture
+def ctx(tmp_path, fake_pipeline):
+    from demo.handlers import DemoContext
+
+    return DemoContext(fake_pipeline, tmp_path / "runs")

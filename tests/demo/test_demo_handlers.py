@@ -1,0 +1,191 @@
+"""Handlers called directly with a fake pipeline (no server, no browser)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import PIL.Image
+import pytest
+
+from demo import handlers
+from demo.convert import UploadLimits, editor_to_sketch, load_image, side_by_side
+from demo.plots import frame_index, motion_figure
+from revision.palette import PARTS
+
+
+def _png(path: Path, size=(80, 60), colour=(10, 120, 200)) -> str:
+    PIL.Image.new("RGB", size, colour).save(path)
+    return str(path)
+
+
+def _stroke(size=(80, 60), part=0) -> np.ndarray:
+    w, h = size
+    layer = np.zeros((h, w, 4), np.uint8)
+    layer[10:30, 20:40, :3] = PARTS[part].color
+    layer[10:30, 20:40, 3] = 255
+    return layer
+
+
+def _gen(ctx, image, sketch=None, **kw):
+    args = {"prompt": "a person waves", "motion_strength": 0.7, "seed": 3, "num_frames": 0, "steps": 0,
+            "s1_step_fraction": 0.0, "fps": 0, "s2_backend": "full"} | kw  # fmt: skip
+    return handlers.generate(ctx, image, args["prompt"], args["motion_strength"], sketch, args["seed"],
+                             args["num_frames"], args["steps"], args["s1_step_fraction"], args["fps"],
+                             args["s2_backend"], handlers.new_session())  # fmt: skip
+
+
+def test_generate_returns_every_stage_and_writes_the_run(ctx, fake_pipeline, tmp_path):
+    out = _gen(ctx, _png(tmp_path / "a.png"), num_frames=6, steps=3)
+    final, coarse, condition, comparison, fig, slider, info, files, notes, motion = out
+    for video in (final, coarse, condition, comparison):
+        assert Path(video).is_file() and Path(video).stat().st_size > 0 and video.endswith(".mp4")
+    names = {Path(f).name for f in files}
+    assert {"final.mp4", "coarse.mp4", "condition.mp4", "comparison.mp4", "condition.npz", "run.json", "input.png",
+            "motion_raw.json", "motion_refined.json", "motion_raw.npz", "motion_refined.npz"} <= names  # fmt: skip
+    call = fake_pipeline.calls[-1]
+    assert call["image_size"] == (80, 60) and call["num_frames"] == 6 and call["steps"] == 3 and call["seed"] == 3
+    assert call["motion_strength"] == pytest.approx(0.7) and call["sketch"] is None
+    assert info["timings_s"]["total"] == pytest.approx(0.6) and info["backends"]["video_model"] == "fake"
+    assert "fake note" in notes and info["notes"] == ["fake note"]
+    assert slider.maximum == 5 and slider.value == 5  # refined motion has 6 frames
+    raw, refined = motion
+    assert raw.num_frames == 3 and refined.num_frames == 6
+    assert len(fig.data) == 8  # 2 sequences x 2 tracks x (figure + path)
+    with np.load(Path(final).parent / "motion_refined.npz") as z:
+        assert z["track0.transl"].shape == (6, 3) and json.loads(str(z["meta"]))["num_frames"] == 6
+
+
+def test_comparison_is_three_time_aligned_panels(ctx, tmp_path):
+    from revision.io import read_video
+
+    final, *_ = _gen(ctx, _png(tmp_path / "a.png"))
+    comp = read_video(Path(final).parent / "comparison.mp4")
+    fin = read_video(final)
+    assert comp.num_frames == fin.num_frames and comp.height == fin.height and comp.width == 3 * fin.width + 2 * 2
+
+
+def test_sketch_strokes_reach_the_pipeline_as_rgba(ctx, fake_pipeline, tmp_path):
+    img = _png(tmp_path / "a.png")
+    _gen(ctx, img, sketch={"background": None, "layers": [_stroke()], "composite": None})
+    sketch = fake_pipeline.calls[-1]["sketch"]
+    assert sketch.shape == (60, 80, 4) and sketch.dtype == np.uint8
+    assert tuple(sketch[20, 30, :3]) == PARTS[0].color and sketch[20, 30, 3] == 255 and sketch[0, 0, 3] == 0
+
+
+def test_empty_sketch_means_no_target_pose_with_a_notice(ctx, fake_pipeline, tmp_path):
+    empty = np.zeros((60, 80, 4), np.uint8)
+    *_, notes, _ = _gen(ctx, _png(tmp_path / "a.png"), sketch={"background": None, "layers": [empty], "composite": None})
+    assert fake_pipeline.calls[-1]["sketch"] is None
+    assert "The target-pose sketch is empty: generating without a target pose." in notes
+
+
+def test_sketch_conversion_layers_and_sizes():
+    a, b = _stroke(part=0), np.zeros((60, 80, 4), np.uint8)
+    b[20, 30] = (*PARTS[3].color, 255)
+    merged, notes = editor_to_sketch({"layers": [a, b]}, (80, 60))
+    assert tuple(merged[20, 30, :3]) == PARTS[3].color and tuple(merged[12, 22, :3]) == PARTS[0].color and not notes
+    half, _ = editor_to_sketch({"layers": [_stroke((160, 120))]}, (80, 60))  # same aspect: rescaled exactly
+    assert half.shape == (60, 80, 4) and set(np.unique(half[..., 3])) == {0, 255}
+    with pytest.raises(ValueError, match="draw the sketch over the uploaded image"):
+        editor_to_sketch({"layers": [_stroke((80, 80))]}, (80, 60))
+    assert editor_to_sketch(None, (80, 60)) == (None, [])
+
+
+def test_bad_images_get_clear_errors_and_the_next_call_works(ctx, tmp_path):
+    txt = tmp_path / "notes.txt"
+    txt.write_text("not an image")
+    with pytest.raises(gr.Error, match="'notes.txt' is not a usable image"):
+        _gen(ctx, str(txt))
+    with pytest.raises(gr.Error, match="both sides must be at least 32 pixels"):
+        _gen(ctx, _png(tmp_path / "tiny.png", (1, 1)))
+    with pytest.raises(gr.Error, match="Upload a first-frame image"):
+        _gen(ctx, None)
+    assert Path(_gen(ctx, _png(tmp_path / "ok.png"))[0]).is_file()
+
+
+def test_huge_images_are_downscaled_with_a_notice_and_bombs_rejected(tmp_path):
+    path = _png(tmp_path / "big.png", (400, 300))
+    image, notes = load_image(path, UploadLimits(max_decode_pixels=200_000, max_pixels=30_000))
+    assert image.size[0] * image.size[1] <= 30_000 and abs(image.size[0] / image.size[1] - 4 / 3) < 0.02
+    assert notes == ["The image is 400x300 (0 MP), over the 0 MP limit: downscaled to 200x150 before generation."]
+    with pytest.raises(ValueError, match="not a usable image: image too large"):
+        load_image(path, UploadLimits(max_decode_pixels=50_000, max_pixels=30_000))
+    PIL.Image.MAX_IMAGE_PIXELS = UploadLimits().max_decode_pixels
+
+
+def test_missing_weights_show_the_load_error(tmp_path):
+    ctx = handlers.DemoContext(None, tmp_path, load_error="No weights found for the video model [video_model].")
+    with pytest.raises(gr.Error, match=r"No weights found for the video model \[video_model\]"):
+        _gen(ctx, _png(tmp_path / "a.png"))
+
+
+def test_cancel_stops_the_run_at_its_next_progress_step(ctx, fake_pipeline, tmp_path):
+    session = handlers.new_session()
+    inner = fake_pipeline.__call__
+
+    def call_and_cancel(*a, progress=None, **kw):
+        return inner(*a, progress=lambda f, m: (handlers.cancel(session), progress(f, m)), **kw)
+
+    fake_pipeline.__class__ = type("CancellingFake", (type(fake_pipeline),), {"__call__": lambda self, *a, **kw:
+                                                                              call_and_cancel(*a, **kw)})  # fmt: skip
+    with pytest.raises(gr.Error, match="Generation cancelled"):
+        handlers.generate(ctx, _png(tmp_path / "a.png"), "", 0.5, None, 0, 0, 0, 0, 0, "full", session)
+    assert session == {"run": 1, "cancelled": 1}
+
+
+def test_configure_pipeline_copies_and_never_mutates(fake_pipeline):
+    from revision.motion_stage import EmptyMotionStage
+
+    pipe, notes = handlers.configure_pipeline(fake_pipeline, 0.25, "off")
+    assert pipe is not fake_pipeline and pipe.config.efficient.step_fraction == 0.25
+    assert fake_pipeline.config.efficient.step_fraction == 0.5 and isinstance(pipe.motion_stage, EmptyMotionStage)
+    _, notes = handlers.configure_pipeline(fake_pipeline, 0, "without PPPM")
+    assert notes == ["S2 'without PPPM' is not available: this server runs without S2 components."]
+    with pytest.raises(ValueError, match="Unknown S2 backend"):
+        fake_pipeline.motion_stage = object()
+        handlers.configure_pipeline(fake_pipeline, 0, "bogus")
+
+
+def test_open_saved_run_shows_everything(ctx, fake_pipeline, tmp_path):
+    from revision.io import save_run
+
+    out = fake_pipeline(PIL.Image.new("RGB", (64, 64)), num_frames=4)
+    run_dir = save_run(out, tmp_path / "saved", image=PIL.Image.new("RGB", (64, 64), "red"))
+    files = [str(p) for p in run_dir.iterdir()]
+    inp, final, coarse, condition, comparison, fig, slider, info, listed, notes, motion = handlers.open_run(ctx, files)
+    assert Path(inp).name == "input.png" and all(Path(v).is_file() for v in (final, coarse, condition, comparison))
+    assert motion[1].num_frames == 4 and slider.maximum == 3 and len(fig.data) == 8
+    assert info["timings_s"]["s3"] == pytest.approx(0.3) and "fake note" in notes
+    with pytest.raises(gr.Error, match="Not a saved ReVision run"):
+        handlers.open_run(ctx, [_png(tmp_path / "x.png")])
+
+
+def test_motion_figure_aligns_frames_and_shows_both_sequences(fake_pipeline):
+    out = fake_pipeline(PIL.Image.new("RGB", (64, 64)), num_frames=8)
+    assert frame_index(7, 4, 8) == 3 and frame_index(0, 4, 8) == 0 and frame_index(3, 1, 8) == 0
+    fig = motion_figure(out.raw_motion, out.refined_motion, 7)
+    names = [t.name for t in fig.data]
+    assert any(n.startswith("extracted") for n in names) and any(n.startswith("refined") for n in names)
+    skeleton = next(t for t in fig.data if t.name.startswith("refined") and "path" not in t.name)
+    assert np.isfinite(np.asarray(skeleton.x, float)).sum() == 2 * 21  # 21 bones of the 22 SMPL-X body joints
+    assert handlers.show_frame(None, 0).layout.annotations[0].text.startswith("no 3D motion")
+    assert len(side_by_side(out.coarse, out.condition, out.final).frames) == 8
+
+
+def test_build_demo_wires_the_api_palette_and_legend(fake_pipeline, tmp_path):
+    from demo import build_demo
+
+    demo = build_demo(fake_pipeline, runs_dir=tmp_path / "runs", examples_dir=tmp_path / "ex")
+    cfg = demo.get_config_file()
+    api_names = {d.get("api_name") for d in cfg["dependencies"]}
+    assert {"generate", "open_run", "cancel"} <= api_names
+    editor = next(b for b in demo.blocks.values() if isinstance(b, gr.ImageEditor))
+    assert editor.brush.colors == [p.hex for p in PARTS] and editor.brush.color_mode == "fixed"
+    legend = next(b for b in demo.blocks.values() if isinstance(b, gr.HTML)).value
+    assert all(p.hex in legend and p.name.replace("_", " ") in legend for p in PARTS)
+    assert sorted(p.name for p in (tmp_path / "ex").iterdir())[:2] == ["astronaut.png", "chelsea_cat.png"]
+    gen = next(d for d in cfg["dependencies"] if d.get("api_name") == "generate")
+    assert len(gen["inputs"]) == 11 and len(gen["outputs"]) == 10
