@@ -8,6 +8,7 @@ autoescape, client code writes text with ``textContent`` only, and a strict CSP 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hmac
 import io
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+import anyio.to_thread
 from fastapi import FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -40,6 +42,7 @@ class AppConfig:
     admin_token: str  # required for /admin*; compare in constant time
     turk_submit_hosts: tuple[str, ...] = DEFAULT_TURK_HOSTS  # allowed turkSubmitTo origins
     require_watch: bool = True  # refuse votes whose watch time is 0 for a side
+    threads: int = 0  # worker threads for DB calls; 0 = 8 on SQLite (one writer anyway), 40 otherwise
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -65,7 +68,16 @@ def _origin(url: str) -> str:
 def create_app(study: Study, store: Store, config: AppConfig) -> FastAPI:
     """Build the app; ``store`` must be initialised for ``study``."""
     store.check()
-    app = FastAPI(title=f"user study {study.name}", docs_url=None, redoc_url=None, openapi_url=None)
+    threads = config.threads or (8 if store.engine.dialect.name == "sqlite" else 40)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):  # noqa: ANN202
+        # fewer threads = shorter queues on SQLite's single write lock and less GIL convoying
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
+    app = FastAPI(title=f"user study {study.name}", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=lifespan)
     templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape on for .html
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     allowed_origins = tuple(_origin(h) for h in config.turk_submit_hosts)
