@@ -35,7 +35,7 @@ final, coarse, condition, comparison, plot, frame, info, files, notes = client.p
     "full",  # S2 backend: full | without PPPM | off
     api_name="/generate",
 )
-print(final["video"], info["timings_s"])
+print(final, info["timings_s"])  # final: local path of the downloaded mp4
 ```
 Bad input raises `gradio_client.exceptions.AppError` whose message says what to fix; see docs/demo.md."""
 

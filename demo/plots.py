@@ -2,10 +2,10 @@
 
 A :class:`~revision.types.MotionSequence` is drawn as stick figures in camera space, shown with
 "up" up: plot axes are (x, z, -y) of the OpenCV camera (x right, y down, z forward). Humans
-(``smplx``) use the SMPL-X kinematic chain (joints from the procedural body model of
+(``smplx``) use the SMPL-X kinematic chain (joints and part-coloured meshes from the body models of
 :mod:`revision.body` when it is installed, else the joints-only rest skeleton of
 :mod:`revision.lifting`), objects their 21 points (16 contour + 4 box corners + centre), animals
-(``smal``) their body-model joints when :mod:`revision.body` is installed, else the root path only.
+(``smal``) their body-model joints and mesh when :mod:`revision.body` is installed, else the root path.
 """
 
 from __future__ import annotations
@@ -34,38 +34,38 @@ def _skeleton():
     return SMPLXSkeleton(skeleton_only_model())
 
 
-def _body_joints(track: Track) -> np.ndarray | None:
-    """Joints (F, J, 3) from :func:`revision.body.track_meshes` if that module exists, else None."""
+def _meshes(track: Track):
+    """:func:`revision.body.track_meshes` (posed vertices, faces, part ids, joints) or None if unavailable."""
     try:
         from revision.body import track_meshes
     except ImportError:
         return None
     try:
-        meshes = track_meshes(track)
-    except (FileNotFoundError, RuntimeError, ValueError, KeyError):
+        return track_meshes(track)
+    except (FileNotFoundError, RuntimeError, ValueError, KeyError, ImportError):
         return None
-    joints = meshes.get("joints") if isinstance(meshes, dict) else getattr(meshes, "joints", None)
-    return None if joints is None else np.asarray(joints, np.float64)
 
 
-def track_points(track: Track) -> tuple[np.ndarray, tuple[tuple[int, int], ...]]:
-    """One track → points (F, P, 3) in camera space and the edges (i, j) between them."""
+def track_points(track: Track, meshes=None) -> tuple[np.ndarray, tuple[tuple[int, int], ...]]:
+    """One track → points (F, P, 3) in camera space and the edges (i, j) between them.
+
+    ``meshes``: the track's :class:`revision.body.TrackMeshes` if already computed (its joints are used).
+    """
     p = track.params
     if track.kind == "object":
-        return np.asarray(p["points"], np.float64), OBJECT_EDGES
+        return np.asarray(p["points"], np.float64).reshape(-1, 21, 3), OBJECT_EDGES
+    joints = None if meshes is None or meshes.joints is None else np.asarray(meshes.joints, np.float64)
     if track.kind == "smplx":
-        import torch
-
-        joints = _body_joints(track)
         if joints is None:
+            import torch
+
             t = {k: torch.as_tensor(np.asarray(p[k]), dtype=torch.float32)
                  for k in ("global_orient", "body_pose", "betas", "transl")}  # fmt: skip
             with torch.no_grad():
                 joints = _skeleton()(t["global_orient"], t["body_pose"], t["betas"], t["transl"])[0].numpy()
         joints = np.asarray(joints, np.float64)[:, : len(SMPLX_BODY_PARENTS)]
         return joints, tuple((j, par) for j, par in enumerate(SMPLX_BODY_PARENTS) if par >= 0)
-    joints = _body_joints(track)  # smal
-    if joints is not None:
+    if joints is not None:  # smal: joints as markers
         return joints, ()
     return np.asarray(p["transl"], np.float64)[:, None], ()
 
@@ -93,14 +93,19 @@ def frame_index(frame: int, num_frames: int, reference_frames: int) -> int:
 
 
 def motion_figure(
-    extracted: MotionSequence | None, refined: MotionSequence | None, frame: int = 0, title: str = ""
-):
+    extracted: MotionSequence | None, refined: MotionSequence | None, frame: int = 0, title: str = "",
+    mesh: bool = True,
+):  # fmt: skip
     """Extracted (S2 lifting) vs refined (PPPM) motion at one frame, with each root's full path.
 
     ``frame`` counts frames of the refined sequence (or the extracted one if there is no refined);
-    the other sequence shows its time-aligned frame. Returns a ``plotly.graph_objects.Figure``.
+    the other sequence shows its time-aligned frame. With ``mesh`` the body meshes of the refined
+    sequence (part-coloured, translucent) are drawn too when :mod:`revision.body` is installed.
+    Returns a ``plotly.graph_objects.Figure``.
     """
     import plotly.graph_objects as go
+
+    from revision.palette import NUM_PARTS, color_table
 
     fig = go.Figure()
     seqs = [(name, m) for name, m in (("extracted", extracted), ("refined", refined)) if m is not None]
@@ -109,9 +114,19 @@ def motion_figure(
         colour, dash = STYLE[name]
         f = frame_index(frame, motion.num_frames, ref_frames)
         for track in motion.tracks:
-            pts, edges = track_points(track)
+            meshes = _meshes(track) if track.kind != "object" else None
+            pts, edges = track_points(track, meshes)
             pts = _to_plot(pts)
             label = f"{name}: {track.label or track.kind} #{track.track_id}"
+            if mesh and meshes is not None and motion is (refined or extracted):
+                v = _to_plot(np.asarray(meshes.vertices[f], np.float32))
+                faces = np.asarray(meshes.faces, np.int32)
+                fig.add_trace(go.Mesh3d(
+                    x=v[:, 0], y=v[:, 1], z=v[:, 2], i=faces[:, 0], j=faces[:, 1], k=faces[:, 2], opacity=0.35,
+                    intensity=np.asarray(meshes.vertex_parts, np.int16), cmin=0, cmax=NUM_PARTS, colorscale=[
+                        [i / NUM_PARTS, "rgb({},{},{})".format(*c)] for i, c in enumerate(color_table())],
+                    showscale=False, name=f"{label} mesh", hoverinfo="skip",
+                ))  # fmt: skip
             fig.add_trace(go.Scatter3d(
                 x=(seg := _segments(pts[f], edges))[:, 0], y=seg[:, 1], z=seg[:, 2],
                 mode="lines+markers" if edges else "markers", name=label,
@@ -127,7 +142,7 @@ def motion_figure(
     fig.update_layout(
         title=title or f"3D motion, frame {frame + 1}/{ref_frames}: extracted (dashed) vs refined (solid)",
         scene={"aspectmode": "data", "xaxis_title": "x (m)", "yaxis_title": "depth z (m)", "zaxis_title": "up (m)",
-               "camera": {"eye": {"x": 0.0, "y": -2.0, "z": 0.6}}},
+               "camera": {"eye": {"x": 0.5, "y": -1.8, "z": 0.7}}},
         margin={"l": 0, "r": 0, "t": 40, "b": 0}, legend={"orientation": "h"}, height=460,
     )  # fmt: skip
     return fig

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from demo import handlers
 from demo.convert import UploadLimits, editor_to_sketch, load_image, side_by_side
 from demo.plots import frame_index, motion_figure
 from revision.palette import PARTS
+
+HAS_BODY = importlib.util.find_spec("revision.body.posed") is not None
 
 
 def _png(path: Path, size=(80, 60), colour=(10, 120, 200)) -> str:
@@ -53,7 +56,8 @@ def test_generate_returns_every_stage_and_writes_the_run(ctx, fake_pipeline, tmp
     assert slider.maximum == 5 and slider.value == 5  # refined motion has 6 frames
     raw, refined = motion
     assert raw.num_frames == 3 and refined.num_frames == 6
-    assert len(fig.data) == 8  # 2 sequences x 2 tracks x (figure + path)
+    assert sum(t.type == "scatter3d" for t in fig.data) == 8  # 2 sequences x 2 tracks x (figure + path)
+    assert sum(t.type == "mesh3d" for t in fig.data) == (1 if HAS_BODY else 0)  # the refined human's mesh
     with np.load(Path(final).parent / "motion_refined.npz") as z:
         assert z["track0.transl"].shape == (6, 3) and json.loads(str(z["meta"]))["num_frames"] == 6
 
@@ -157,7 +161,8 @@ def test_open_saved_run_shows_everything(ctx, fake_pipeline, tmp_path):
     files = [str(p) for p in run_dir.iterdir()]
     inp, final, coarse, condition, comparison, fig, slider, info, listed, notes, motion = handlers.open_run(ctx, files)
     assert Path(inp).name == "input.png" and all(Path(v).is_file() for v in (final, coarse, condition, comparison))
-    assert motion[1].num_frames == 4 and slider.maximum == 3 and len(fig.data) == 8
+    assert motion[1].num_frames == 4 and slider.maximum == 3
+    assert sum(t.type == "scatter3d" for t in fig.data) == 8
     assert info["timings_s"]["s3"] == pytest.approx(0.3) and "fake note" in notes
     with pytest.raises(gr.Error, match="Not a saved ReVision run"):
         handlers.open_run(ctx, [_png(tmp_path / "x.png")])
@@ -169,7 +174,7 @@ def test_motion_figure_aligns_frames_and_shows_both_sequences(fake_pipeline):
     fig = motion_figure(out.raw_motion, out.refined_motion, 7)
     names = [t.name for t in fig.data]
     assert any(n.startswith("extracted") for n in names) and any(n.startswith("refined") for n in names)
-    skeleton = next(t for t in fig.data if t.name.startswith("refined") and "path" not in t.name)
+    skeleton = next(t for t in fig.data if t.type == "scatter3d" and t.name.startswith("refined") and "path" not in t.name)
     assert np.isfinite(np.asarray(skeleton.x, float)).sum() == 2 * 21  # 21 bones of the 22 SMPL-X body joints
     assert handlers.show_frame(None, 0).layout.annotations[0].text.startswith("no 3D motion")
     assert len(side_by_side(out.coarse, out.condition, out.final).frames) == 8
