@@ -6,8 +6,8 @@ track-slot embedding + frame-state embedding (missing / observed / pinned). Each
 self-attention over the clip's tokens (tracks see each other) → cross-attention to the condition
 tokens (text embedding(s), motion-strength embedding) → FFN, all pre-LayerNorm.
 
-The model predicts the clean motion directly, parameterised as ``x_in + head(h)`` with a zero-initialised
-head (an untrained model is the identity, so training only has to learn corrections). Padding
+The model predicts the clean motion directly, parameterised as ``x_in + head(h) + filter(x_in)`` with a
+zero-initialised head and a zero-initialised learned per-feature temporal filter (kernel 5) (an untrained model is the identity, so training only has to learn corrections). Padding
 (``valid == False``: frames beyond a track's length, absent tracks) is masked out of attention.
 """
 
@@ -92,6 +92,10 @@ class PPPM(nn.Module):
         self.head = nn.Linear(d, config.feature_dim)
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
+        # a learned per-feature temporal filter on the input (zero-init): the linear, scale-preserving path
+        # for local smoothing; the transformer adds the non-local corrections (shuffles, drops, gaps)
+        self.temporal_skip = nn.Conv1d(config.feature_dim, config.feature_dim, 5, groups=config.feature_dim, bias=False)
+        nn.init.zeros_(self.temporal_skip.weight)
         masks = torch.zeros(len(KINDS), config.feature_dim)
         for i, k in enumerate(KINDS):
             masks[i, : KIND_DIM[k]] = 1.0
@@ -150,6 +154,9 @@ class PPPM(nn.Module):
         for blk in self.blocks:
             h = blk(h, pad, cond, cond_pad)
         delta = self.head(self.norm_out(h)).reshape(b, t, f, dim)
+        seq = x.reshape(b * t, f, dim).transpose(1, 2)  # (B·T, D, F)
+        seq = torch.cat([seq[..., :1].expand(-1, -1, 2), seq, seq[..., -1:].expand(-1, -1, 2)], dim=-1)
+        delta = delta + self.temporal_skip(seq).transpose(1, 2).reshape(b, t, f, dim)
         out = (x + delta) * self.kind_masks[kind][:, :, None]
         return torch.where(valid[..., None], out, x)
 

@@ -68,6 +68,18 @@ class ProceduralMotionDataset(IterableDataset):
         self.min_frames, self.max_frames, self.max_tracks = min_frames, max_frames, max_tracks
         self.seed, self.fps_range, self.kind_weights = seed, fps_range, kind_weights
 
+    def captions(self) -> list[str]:
+        """Every caption this dataset can produce (for precomputing text embeddings), or [] if too many."""
+        from itertools import product
+
+        from revision.synthetic.motions import ANIMAL_MOTIONS, HUMAN_MOTIONS, OBJECT_MOTIONS
+
+        singles = sorted({c for _, c in HUMAN_MOTIONS.values()} | {c for _, c in ANIMAL_MOTIONS.values()}
+                         | set(OBJECT_MOTIONS.values()))  # fmt: skip
+        if len(singles) ** self.max_tracks > 20_000:
+            return []
+        return ["; ".join(c) for k in range(1, self.max_tracks + 1) for c in product(singles, repeat=k)]
+
     def sample(self, rng: np.random.Generator) -> MotionSample:
         n = int(rng.integers(self.min_frames, self.max_frames + 1))
         motion, caption = random_motion_sequence(

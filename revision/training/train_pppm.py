@@ -126,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
         if resume_dir is None or not resume_dir.is_dir():
             raise SystemExit(f"--resume {args.resume}: no checkpoint found (looked in {ckpt_dir})")
         start_step = json.loads((resume_dir / "trainer_state.json").read_text())["step"]
+    if hasattr(dataset, "captions") and dataset.captions():
+        caps = dataset.captions()  # embed them all up front, in batches (one at a time is far slower)
+        for i in tqdm(range(0, len(caps), 64), desc="embed captions", disable=not acc.is_local_main_process):
+            encoder.encode(caps[i : i + 64])
     collate = PerturbCollate(encoder.encode, seed=args.seed + start_step)
     if isinstance(dataset, IterableDataset):
         dataset.seed = args.seed + start_step  # a resumed run continues on fresh clips
