@@ -118,11 +118,12 @@ def _build(torso_counts: list[int] | None = None) -> tuple[MeshBuilder, dict[str
     # legs and feet
     for side, sign in ((0, 1.0), (1, -1.0)):
         hip, knee, ankle, foot = J[[1 + side, 4 + side, 7 + side, 10 + side]]
-        top = hip + (0, 0.05, 0)
-        pts = [top, hip, (hip + knee) / 2, knee, (knee + ankle) / 2, ankle]
-        rad = [0.075, 0.088, 0.07, 0.052, 0.05, 0.036]
+        out = np.array([sign * 0.022, 0, 0])  # thigh axis slightly outside the hip joint: thighs don't overlap
+        top = hip + out + (0, 0.05, 0)
+        pts = [top, hip + out, (hip + out + knee) / 2, knee, (knee + ankle) / 2, ankle]
+        rad = [0.07, 0.08, 0.066, 0.052, 0.05, 0.036]
         bounds_pts = _polyline(pts, 8)
-        s_hip, s_knee, s_ank = _arc(bounds_pts, [hip, knee, ankle])
+        s_hip, s_knee, s_ank = _arc(bounds_pts, [hip + out, knee, ankle])
         st = []
         for p, s in zip(*bounds_pts):
             r = np.interp(s, _arc(bounds_pts, pts), rad)

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 ENV_VAR = "REVISION_BODY_MODEL_DIR"
-PROCEDURAL_VERSION = "v1"  # bump when the generator changes (the cache key)
+PROCEDURAL_VERSION = "v2"  # bump when the generator changes (the cache key)
 GET_SMPLX = (
     "Download SMPL-X (license required) from https://smpl-x.is.tue.mpg.de (\"SMPL-X v1.1 (NPZ+PKL)\"), "
     "unpack it and pass the folder holding SMPLX_NEUTRAL.npz (or its parent with a smplx/ sub-folder) "
@@ -40,7 +40,7 @@ def procedural_smplx_dir(cache_dir: str | os.PathLike | None = None) -> Path:
 
     The file sits both at ``<dir>/SMPLX_NEUTRAL.npz`` (for ``smplx.SMPLX(dir)``) and at
     ``<dir>/smplx/SMPLX_NEUTRAL.npz`` (for ``smplx.create(dir, model_type="smplx")``). Default cache:
-    ``$REVISION_CACHE_DIR`` or ``~/.cache/revision`` + ``/body/procedural_smplx_v1``. Writes are atomic,
+    ``$REVISION_CACHE_DIR`` or ``~/.cache/revision`` + ``/body/procedural_smplx_<version>``. Writes are atomic,
     so concurrent processes never see a half-written file.
     """
     root = _cache_root(cache_dir)
