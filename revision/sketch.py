@@ -15,9 +15,10 @@ Which pixels are "drawn":
 A drawn pixel belongs to the nearest palette colour if it is within :data:`COLOR_TOLERANCE`
 (Euclidean RGB distance; the closest two palette colours are 52 apart). Other drawn pixels are
 ignored; if more than :data:`MIN_PIXELS` of them are not just anti-aliased fringes (within 2 px of a
-palette stroke), a warning names the colours. Per colour the strokes are closed (gaps ≤ 4 px), holes
-filled (an outlined circle becomes a disc), components smaller than :data:`MIN_PIXELS` dropped with a
-warning, and each component's outline becomes a polygon (≤ :data:`MAX_VERTICES` vertices).
+palette stroke), a warning names the colours. Per colour the strokes are closed with a disk of radius
+:data:`CLOSE_RADIUS` (bridges gaps of ~3 px in an outline), holes filled (an outlined circle becomes a
+disc), components smaller than :data:`MIN_PIXELS` dropped with a warning, and each component's outline
+becomes a polygon (≤ :data:`MAX_VERTICES` vertices).
 
 Errors (:class:`SketchError`, a ``ValueError``): not an (H, W, 3|4) uint8 array, a ``background`` of
 another size, nothing drawn, or nothing drawn in palette colours. :meth:`SketchResult.to_condition`
@@ -40,7 +41,7 @@ BACKGROUND_TOLERANCE = 12  # max per-channel difference from ``background`` that
 MIN_PIXELS = 20  # smaller components / off-palette areas are noise
 MAX_VERTICES = 64  # per polygon
 SKETCH_CONFIDENCE = 0.5
-CLOSE_RADIUS = 2  # morphological closing radius (px) that bridges small gaps in outlines
+CLOSE_RADIUS = 4  # morphological closing radius (px): bridges gaps of a few px in outlines
 
 
 class SketchError(ValueError):
