@@ -90,7 +90,7 @@ def test_landmark_map_is_explicit_and_complete():
 
 
 def test_skeleton_matches_smplx_forward():
-    smplx_model = pytest.importorskip("revision.body.smplx_model").load_smplx()
+    smplx_model = pytest.importorskip("revision.body.smplx_model").load_smplx(batch_size=2)
     sk = SMPLXSkeleton(smplx_model)
     torch.manual_seed(0)
     go, bp, tr = 0.5 * torch.randn(2, 3), 0.3 * torch.randn(2, 63), torch.randn(2, 3)
