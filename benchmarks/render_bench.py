@@ -81,6 +81,16 @@ def main(argv: list[str] | None = None) -> int:
     for w, h, wm, wb, cm, cb in rows:
         print(f"{w:>5}x{h:<4} {wm * 1e3:9.2f} {wb * 1e3:9.2f} {cm * 1e3:8.2f} {cb * 1e3:8.2f}   "
               f"{cm * 1e3 / BUDGET_MS:.2f} × budget, {cm * 1e3 / S2_PAPER_MS_PER_FRAME:.3f} × paper S2")  # fmt: skip
+    # end to end: posing all frames with LBS + rendering them (what S2 pays per clip)
+    from revision.render import render_condition
+    from revision.types import MotionSequence
+
+    motion = MotionSequence([_walking_track(args.frames)], Camera.from_image_size(1024, 576), args.frames)
+    w0, c0 = time.perf_counter(), time.process_time()
+    render_condition(motion, 576, 1024)
+    wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+    print(f"render_condition, {args.frames} frames at 1024x576 incl. posing: wall {wall * 1e3:.0f} ms "
+          f"({wall * 1e3 / args.frames:.1f} ms/frame), cpu {cpu * 1e3:.0f} ms ({cpu * 1e3 / args.frames:.1f} ms/frame)")  # fmt: skip
     return 0
 
 

@@ -30,6 +30,7 @@ class Mesh:
     vertex_parts: np.ndarray  # (V,) palette ids
     polygon: np.ndarray | None = None  # (N,) outline vertex order (objects)
     cull: bool = True  # back-face culling (closed, outward-oriented meshes)
+    face_parts: np.ndarray | None = None  # (Fc,) part per face, if precomputed (else from vertex_parts)
 
 
 def _as_mesh(m) -> Mesh:
@@ -47,11 +48,12 @@ def _face_parts(faces: np.ndarray, parts: np.ndarray) -> np.ndarray:
 
 
 def rasterize_meshes(
-    meshes: Sequence, camera: Camera, height: int, width: int
+    meshes: Sequence, camera: Camera, height: int, width: int, *, background_depth: float = np.inf
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Meshes of one frame → (part ids (H, W) int16, depth (H, W) float32 (inf = none), mesh index (H, W) int32).
+    """Meshes of one frame → (part ids (H, W) int16, depth (H, W) float32, mesh index (H, W) int32).
 
-    Mesh index −1 = background. ``camera`` must describe a ``width`` × ``height`` image.
+    Background: part 0, depth ``background_depth``, mesh index −1. ``camera`` must describe a
+    ``width`` × ``height`` image.
     """
     uvs, zs, faces, fparts, fmesh, culls = [], [], [], [], [], []
     offset = 0
@@ -64,24 +66,26 @@ def rasterize_meshes(
                 continue
             f = poly[triangulate_polygon(uv[poly])]
             cull = False
+            fp = _face_parts(f, parts)
         else:
             f = np.asarray(m.faces, np.int64)
             cull = m.cull
+            fp = m.face_parts if m.face_parts is not None else _face_parts(f, parts)
         uvs.append(uv)
         zs.append(z)
-        faces.append(f + offset)
-        fparts.append(_face_parts(f, parts))
+        faces.append(f + offset if offset else f)
+        fparts.append(fp)
         fmesh.append(np.full(len(f), i, np.int32))
         culls.append(np.full(len(f), cull))
         offset += len(uv)
     part_ids = np.zeros(height * width, np.int16)
     mesh_idx = np.full(height * width, -1, np.int32)
-    depth = np.full(height * width, np.inf, np.float32)
+    depth = np.full(height * width, background_depth, np.float32)
     if faces:
-        pix, face, d = rasterize_sparse(np.concatenate(uvs), np.concatenate(zs), np.concatenate(faces), height,
-                                        width, cull=np.concatenate(culls))  # fmt: skip
-        part_ids[pix] = np.concatenate(fparts)[face]
-        mesh_idx[pix] = np.concatenate(fmesh)[face]
+        cat = (lambda xs: xs[0]) if len(faces) == 1 else np.concatenate  # noqa: E731
+        pix, face, d = rasterize_sparse(cat(uvs), cat(zs), cat(faces), height, width, cull=cat(culls))
+        part_ids[pix] = cat(fparts)[face]
+        mesh_idx[pix] = cat(fmesh)[face]
         depth[pix] = d
     return part_ids.reshape(height, width), depth.reshape(height, width), mesh_idx.reshape(height, width)
 
@@ -94,16 +98,15 @@ def render_part_masks(meshes: Sequence, camera: Camera, height: int, width: int)
     if it was made for another size.
     """
     cam = camera if (camera.width, camera.height) == (width, height) else camera.scaled(width, height)
-    part_ids, depth, _ = rasterize_meshes(meshes, cam, height, width)
-    depth[part_ids == 0] = 0.0
+    part_ids, depth, _ = rasterize_meshes(meshes, cam, height, width, background_depth=0.0)
     return part_ids, depth
 
 
-def frame_mesh(tm, f: int) -> Mesh:
+def frame_mesh(tm, f: int, face_parts: np.ndarray | None = None) -> Mesh:
     """Frame ``f`` of a :class:`~revision.body.posed.TrackMeshes` as a :class:`Mesh`."""
     if tm.kind == "object":
         return Mesh(tm.vertices[f], tm.faces, tm.vertex_parts, polygon=tm.polygon, cull=False)
-    return Mesh(tm.vertices[f], tm.faces, tm.vertex_parts)
+    return Mesh(tm.vertices[f], tm.faces, tm.vertex_parts, face_parts=face_parts)
 
 
 def render_condition(
@@ -129,10 +132,11 @@ def render_condition(
     part_ids = np.zeros((F, height, width), np.int16)
     conf = np.zeros((F, height, width), np.float32)
     tms = [track_meshes(t, smplx_model=smplx_model, smal_model=smal_model) for t in motion.tracks]
+    fps = [None if tm.kind == "object" else _face_parts(np.asarray(tm.faces, np.int64), tm.vertex_parts) for tm in tms]
     for f in range(F):
         live = [i for i, t in enumerate(motion.tracks) if t.confidence[f] > 0]
         if live:
-            ids, _, midx = rasterize_meshes([frame_mesh(tms[i], f) for i in live], cam, height, width)
+            ids, _, midx = rasterize_meshes([frame_mesh(tms[i], f, fps[i]) for i in live], cam, height, width)
             part_ids[f] = ids
             track_conf = np.array([confidence * float(motion.tracks[i].confidence[f]) for i in live], np.float32)
             hit = midx >= 0

@@ -42,7 +42,7 @@ def rasterize(
     return face_idx.reshape(height, width), depth.reshape(height, width)
 
 
-_WIDTH_CLASSES = np.array([*range(1, 9), 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56, 64, 80, 96, 112, 128])
+_WIDTH_CLASSES = np.array([1, 2, 4, 8, 16, 32, 64, 128])  # box widths are padded up to these (fewer groups)
 
 
 def rasterize_sparse(
@@ -73,24 +73,23 @@ def rasterize_sparse(
     pmax = np.maximum(np.maximum(P[:, 0], P[:, 1]), P[:, 2])
     lo = np.maximum(np.ceil(pmin - 1e-4), 0).astype(np.int64)  # (M, 2) x0, y0
     hi = np.minimum(np.floor(pmax + 1e-4), [width - 1, height - 1]).astype(np.int64)
-    ok = (hi[:, 0] >= lo[:, 0]) & (hi[:, 1] >= lo[:, 1])
-    if not ok.all():
-        fid, P, Z, e1, e2, area, lo, hi = fid[ok], P[ok], Z[ok], e1[ok], e2[ok], area[ok], lo[ok], hi[ok]
     if len(fid) == 0:
         return empty
     x0, y0 = lo[:, 0], lo[:, 1]
     bw, bh = hi[:, 0] - x0 + 1, hi[:, 1] - y0 + 1
+    bh[bw <= 0] = 0  # boxes holding no pixel centre (tiny or off-screen faces) enumerate no rows
+    np.maximum(bh, 0, out=bh)
     # barycentrics l1, l2 (of vertices 1, 2) and 1/z as affine functions a·dx + b·dy + c of the pixel
-    # offset (dx, dy) from the face's box corner (x0, y0); coefficients in float64, stored as float32
-    inv = 1.0 / area.astype(np.float64)
+    # offset (dx, dy) from the face's box corner (x0, y0)
+    inv = np.float32(1.0) / area
     a1, b1 = e2[:, 1] * inv, -e2[:, 0] * inv
     a2, b2 = -e1[:, 1] * inv, e1[:, 0] * inv
-    ox, oy = x0 - P[:, 0, 0].astype(np.float64), y0 - P[:, 0, 1].astype(np.float64)
+    ox, oy = x0.astype(np.float32) - P[:, 0, 0], y0.astype(np.float32) - P[:, 0, 1]
     c1, c2 = a1 * ox + b1 * oy, a2 * ox + b2 * oy
-    iz = 1.0 / Z.astype(np.float64)
+    iz = np.float32(1.0) / Z
     d1, d2 = iz[:, 1] - iz[:, 0], iz[:, 2] - iz[:, 0]
     aI, bI, cI = a1 * d1 + a2 * d2, b1 * d1 + b2 * d2, iz[:, 0] + c1 * d1 + c2 * d2
-    coef = np.stack([a1, b1, c1, a2, b2, c2, aI, bI, cI], 1).astype(np.float32)
+    coef = np.stack([a1, b1, c1, a2, b2, c2, aI, bI, cI], 1)
     keys, pixs = [], []
     # faces grouped by box width: rows are enumerated with np.repeat, columns broadcast
     # faces grouped by (padded) box width: rows enumerated with np.repeat, columns broadcast
@@ -125,8 +124,8 @@ def rasterize_sparse(
     pix, key = np.concatenate(pixs), np.concatenate(keys)
     zbuf = np.zeros(height * width, np.int64)
     np.maximum.at(zbuf, pix, key)
-    hit = np.flatnonzero(zbuf)
-    best = zbuf[hit]
+    win = zbuf[pix] == key  # keys are unique (face id in the low bits): one winner per covered pixel
+    hit, best = pix[win], key[win]
     face = (best & 0xFFFFFFFF).astype(np.int32)
     depth = (1.0 / (best >> 32).astype(np.int32).view(np.float32)).astype(np.float32)
     return hit, face, depth
