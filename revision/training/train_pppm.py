@@ -79,7 +79,7 @@ def pppm_loss(model: torch.nn.Module, batch: dict[str, torch.Tensor], vel_weight
     dv = (pred[:, :, 1:] - pred[:, :, :-1]) - (clean[:, :, 1:] - clean[:, :, :-1])
     vel = ((dv**2 * fmask).sum(-1) / dims * mv).sum() / mv.sum().clamp_min(1)
     loss = pos + vel_weight * vel
-    return loss, {"loss": float(loss), "loss_pos": float(pos), "loss_vel": float(vel)}
+    return loss, {"loss": float(loss.detach()), "loss_pos": float(pos.detach()), "loss_vel": float(vel.detach())}
 
 
 def _latest(ckpt_dir: Path) -> Path | None:
