@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -135,7 +136,14 @@ def test_browser_upload_sketch_slider_generate(server, tmp_path):
         seconds = time.perf_counter() - t0
         expect(page.locator("#gen-comparison video")).to_have_count(1)
         expect(page.locator("#gen-info")).to_contain_text("timings_s")
-        assert "/file=" in (final.get_attribute("src") or "") or final.get_attribute("src")
+        assert final.get_attribute("src")
+        if HAS_SKETCH:  # the painted stroke reached S3's condition: right upper arm (id 4) on the last frame
+            href = page.locator("#gen-files a[download='condition.npz']").get_attribute("href")
+            npz = tmp_path / "condition.npz"
+            urllib.request.urlretrieve(urllib.parse.urljoin(server["url"], href), npz)
+            with np.load(npz) as z:
+                assert (z["part_ids"][-1] == 4).sum() > 50 and not (z["part_ids"][0] == 4).any()
+                assert set(np.unique(z["confidence"][-1])) == {0.0, 0.5}
         page.screenshot(path=str(tmp_path / "demo_after_generate.png"), full_page=True)
         shot_dir = os.environ.get("DEMO_SCREENSHOT_DIR")
         if shot_dir:
