@@ -33,8 +33,10 @@ class SmallSVDConfig:
 
 
 TINY = SmallSVDConfig()
+# ReVision-mini: 64x64 pixels → 16x16x4 latents (VAE 4x), a 3-level UNet of ~2.6 M parameters — sized so
+# that it trains on a shared 2-core CPU (docs/training.md) and samples 8 frames in a few seconds.
 MINI = SmallSVDConfig(
-    unet_channels=(64, 128), unet_layers=1, unet_heads=4, cross_attention_dim=64, vae_channels=(32, 64, 64),
+    unet_channels=(32, 64, 64), unet_layers=1, unet_heads=4, cross_attention_dim=64, vae_channels=(32, 64, 64),
     clip_hidden=64, clip_layers=2, clip_image_size=64, clip_patch=8, num_frames=8,
 )  # fmt: skip
 
