@@ -109,8 +109,13 @@ def _world_to_cam(x: np.ndarray, R: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def make_clip(seed: int, cfg: WorldConfig = WorldConfig(), *, motion: str | None = None,
-              strength: float | None = None, ball: str | None = None) -> Shard:  # fmt: skip
-    """Render the clip of ``seed`` (``motion``/``strength``/``ball`` override the random draw)."""
+              strength: float | None = None, ball: str | None = None, empty_scene: bool = False) -> Shard:  # fmt: skip
+    """Render the clip of ``seed`` (``motion``/``strength``/``ball`` override the random draw).
+
+    ``empty_scene=True`` renders the same scene with no bodies, balls or shadows (the background
+    plate, used by ``benchmarks/mini_eval.py`` to extract foreground from generated frames); the
+    annotations are those of the full clip.
+    """
     rng = np.random.default_rng(seed)
     F, size, ss = cfg.num_frames, cfg.size, cfg.supersample
     s = float(rng.uniform(0.1, 1.0)) if strength is None else float(strength)
@@ -191,14 +196,20 @@ def make_clip(seed: int, cfg: WorldConfig = WorldConfig(), *, motion: str | None
     depth = np.zeros((F, size, size), np.float32)
     boxes = np.full((F, max(len(tracks), 1), 4), np.nan, np.float32)
     for f in range(F):
-        fr = downsample(render_frame(prims_per_frame[f], light, bg, cam_px.fx, cam_px.fy, cam_px.cx, cam_px.cy,
+        fr = downsample(render_frame([] if empty_scene else prims_per_frame[f], light, bg, cam_px.fx, cam_px.fy, cam_px.cx, cam_px.cy,
                                      size * ss, size * ss, noise), ss)  # fmt: skip
         frames[f] = np.round(fr.rgb * 255).astype(np.uint8)
+        if empty_scene:
+            continue
         part_ids[f], depth[f] = fr.part_ids, fr.depth
         for i in range(len(tracks)):
             ys, xs = np.nonzero(fr.track_ids == i)
             if len(xs):
                 boxes[f, i] = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+    if empty_scene:
+        full = make_clip(seed, cfg, motion=motion, strength=strength, ball=ball)
+        full.frames = frames
+        return full
     for i, tr in enumerate(tracks):  # a track fully hidden in a frame is missing there
         tr.confidence = (~np.isnan(boxes[:, i, 0])).astype(np.float32)
     seq = MotionSequence(tracks, camera, F, cfg.fps, s)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import shutil
 import sys
 import time
@@ -333,6 +332,22 @@ def train(cfg: TrainConfig, data: str | Path, output: str | Path, *, stage: str 
     return summary
 
 
+def export_pipeline(src: Path, dst: Path, dtype: torch.dtype = torch.float16) -> Path:
+    """Re-save the pipeline folder ``src`` at ``dtype`` (safetensors) into ``dst``; loads back as fp32."""
+    from revision.video_model.pipeline import MotionConditionedSVDPipeline
+
+    if not (src / "model_index.json").exists():
+        raise FileNotFoundError(f"{src} is not a saved pipeline (train first: it is written at each checkpoint)")
+    pipe = MotionConditionedSVDPipeline.from_pretrained(src)
+    pipe.to(dtype=dtype)
+    tmp = dst.with_name(dst.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    pipe.save_pretrained(tmp, safe_serialization=True)
+    shutil.rmtree(dst, ignore_errors=True)
+    tmp.replace(dst)
+    return dst
+
+
 # ------------------------------------------------------------------------------------------- CLI
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m revision.training.finetune_svd",
@@ -342,7 +357,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="folder of shards (annotation CLI or python -m revision.synthetic)")
     p.add_argument("--val-data", help="folder of held-out shards for validation videos (default: last train clips)")
     p.add_argument("--output", required=True, help="run folder: vae/, latents/, checkpoints/, pipeline/, validation/")
-    p.add_argument("--stage", choices=("all", "vae", "encode", "unet"), default="all")
+    p.add_argument("--stage", choices=("all", "vae", "encode", "unet", "export"), default="all",
+                   help="'export' copies OUTPUT/pipeline to --export-to as fp16 safetensors (the embedded model)")
+    p.add_argument("--export-to", help="folder for --stage export (e.g. revision/embedded/revision_mini)")
     p.add_argument("--resume", help="'latest' or a checkpoint folder")
     p.add_argument("--model", help="HF id or folder of the SVD to fine-tune ('mini-scratch' = random mini)")
     p.add_argument("--max-steps", type=int)
@@ -369,6 +386,13 @@ def main(argv: list[str] | None = None) -> int:
     cfg = replace(cfg, **over)
     if args.num_threads:
         torch.set_num_threads(args.num_threads)
+    if args.stage == "export":
+        if not args.export_to:
+            print("error: --stage export needs --export-to DIR", file=sys.stderr)
+            return 2
+        export_pipeline(Path(args.output) / "pipeline", Path(args.export_to))
+        print(f"exported {Path(args.output) / 'pipeline'} → {args.export_to} (fp16 safetensors)")
+        return 0
     if not Path(args.data).is_dir():
         print(f"error: --data {args.data} is not a folder of shards", file=sys.stderr)
         return 2
@@ -392,5 +416,3 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     sys.exit(main())
 
-
-_ = math  # (math kept for configs that compute warmup from epochs)
