@@ -8,6 +8,7 @@ S2 part masks. Every intermediate is returned in :class:`ReVisionOutput`.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -20,6 +21,9 @@ from revision.motion_stage import EmptyMotionStage, MotionStage, ProgressFn
 from revision.types import Clip, ConditionMaps, MotionSequence
 from revision.video_model.config import SVDSettings
 from revision.video_model.pipeline import MotionConditionedSVDPipeline
+
+# on_stage(stage, value): "s1" → coarse Clip, "s2" → MotionResult, "s3" → final Clip, as each finishes
+StageCallback = Callable[[str, Any], None]
 
 # Share of the progress bar each stage gets (S1 is cheap, S3 is the full-quality pass).
 _PROGRESS_SPAN = {"s1": (0.0, 0.25), "s2": (0.25, 0.4), "s3": (0.4, 1.0)}
@@ -43,18 +47,36 @@ class ReVisionOutput:
     settings: dict[str, Any] = field(default_factory=dict)  # the S1/S3 sampling settings actually used
 
 
+def crop_box(w: int, h: int, width: int, height: int) -> tuple[int, int, int, int]:
+    """The centre box of a ``w`` x ``h`` image with the aspect ratio of ``width`` x ``height``."""
+    scale = max(width / w, height / h)
+    cw, ch = min(w, round(width / scale)), min(h, round(height / scale))
+    left, top = (w - cw) // 2, (h - ch) // 2
+    return left, top, left + cw, top + ch
+
+
 def fit_image(image: PIL.Image.Image, width: int, height: int) -> tuple[PIL.Image.Image, str | None]:
-    """Resize to cover ``width`` x ``height`` and centre-crop; returns the image and a note if changed."""
+    """Centre-crop to the aspect of ``width`` x ``height`` and resize; returns the image and a note if changed."""
     w, h = image.size
     if (w, h) == (width, height):
         return image, None
-    scale = max(width / w, height / h)
-    rw, rh = max(width, round(w * scale)), max(height, round(h * scale))
-    resized = image.resize((rw, rh), PIL.Image.Resampling.LANCZOS)
-    left, top = (rw - width) // 2, (rh - height) // 2
-    return resized.crop((left, top, left + width, top + height)), (
-        f"input {w}x{h} resized and centre-cropped to the model size {width}x{height}"
-    )
+    box = crop_box(w, h, width, height)
+    fitted = image.crop(box).resize((width, height), PIL.Image.Resampling.LANCZOS)
+    return fitted, f"input {w}x{h} centre-cropped and resized to the model size {width}x{height}"
+
+
+def fit_sketch(sketch: np.ndarray, image_size: tuple[int, int], width: int, height: int) -> np.ndarray:
+    """Apply to a sketch drawn over the input image the same crop as :func:`fit_image` applies to the image.
+
+    A sketch of another size than the image is first stretched to the image size (nearest, so stroke
+    colours stay exact). The crop keeps the sketch's resolution; polygons are scaled to the model size
+    when rasterised.
+    """
+    w, h = image_size
+    im = PIL.Image.fromarray(np.asarray(sketch, np.uint8))
+    if im.size != (w, h):
+        im = im.resize((w, h), PIL.Image.Resampling.NEAREST)
+    return np.asarray(im.crop(crop_box(w, h, width, height)))
 
 
 def _frames_to_clip(frames: np.ndarray, fps: float) -> Clip:
@@ -120,20 +142,16 @@ class ReVisionPipeline:
         if steps is not None and not 1 <= steps <= 200:
             raise InputError(f"num_inference_steps must be in [1, 200], got {steps}")
 
-    def _sketch_condition(
-        self, sketch: np.ndarray | ConditionMaps | None, s: SVDSettings, notes: list[str]
-    ) -> ConditionMaps | None:
+    @staticmethod
+    def _sketch_condition(sketch: Any, s: SVDSettings) -> ConditionMaps | None:
+        """A parsed sketch (``SketchResult``) or ready maps → condition at the settings' size."""
         if sketch is None:
             return None
         if isinstance(sketch, ConditionMaps):
             if sketch.part_ids.shape[1:] != (s.height, s.width) or sketch.num_frames != s.num_frames:
                 return _resample_condition(sketch, s.num_frames, s.height, s.width)
             return sketch
-        from revision.sketch import parse_sketch
-
-        result = parse_sketch(np.asarray(sketch))
-        notes.extend(result.warnings)
-        return result.to_condition(s.num_frames, s.height, s.width)
+        return sketch.to_condition(s.num_frames, s.height, s.width)
 
     # ---------------------------------------------------------------- call
     def __call__(
@@ -146,7 +164,12 @@ class ReVisionPipeline:
         num_inference_steps: int | None = None,
         seed: int = 0,
         progress: ProgressFn | None = None,
+        on_stage: StageCallback | None = None,
     ) -> ReVisionOutput:
+        """Generate a clip. ``sketch``: an (H, W, 3|4) image of palette strokes drawn over ``image``
+        (any size; cropped like the image) or ready :class:`ConditionMaps`. ``progress(fraction, message)``
+        reports every stage and denoising step; ``on_stage(name, value)`` hands over each stage's result
+        as soon as it exists (for UIs that show intermediates)."""
         # 0. Check inputs and settle the S3 and S1 settings
         motion_strength = self.config.motion_strength if motion_strength is None else float(motion_strength)
         self.check_inputs(image, motion_strength, num_frames, num_inference_steps)
@@ -158,27 +181,34 @@ class ReVisionPipeline:
         s1 = self.config.efficient.apply(s3)
         notes: list[str] = []
         pil = image if isinstance(image, PIL.Image.Image) else PIL.Image.fromarray(np.asarray(image, np.uint8))
+        if isinstance(sketch, np.ndarray):
+            from revision.sketch import parse_sketch
+
+            sketch = parse_sketch(fit_sketch(sketch, pil.size, s3.width, s3.height))
+            notes.extend(sketch.warnings)
         pil, note = fit_image(pil.convert("RGB"), s3.width, s3.height)
         if note:
             notes.append(note)
         report = progress or (lambda frac, msg: None)
+        hand_over = on_stage or (lambda stage, value: None)
         timings: dict[str, float] = {}
         t_start = time.perf_counter()
 
         # 1. S1: coarse clip from the efficient mode, conditioned on the sketch (or nothing)
         report(0.0, "S1: coarse video")
         t0 = time.perf_counter()
-        sketch_s1 = self._sketch_condition(sketch, s1, notes)
+        sketch_s1 = self._sketch_condition(sketch, s1)
         coarse_cond = sketch_s1 or ConditionMaps.empty(s1.num_frames, s1.height, s1.width)
         coarse = self._generate(pil.resize((s1.width, s1.height), PIL.Image.Resampling.LANCZOS),
                                 coarse_cond, s1, seed, report, "s1")  # fmt: skip
         timings["s1"] = time.perf_counter() - t0
+        hand_over("s1", coarse)
 
         # 2. S2: 3D motion from the coarse clip → part masks + confidence at S3 size
         lo, hi = _PROGRESS_SPAN["s2"]
         report(lo, "S2: 3D motion")
         t0 = time.perf_counter()
-        sketch_s3 = self._sketch_condition(sketch, s3, [])
+        sketch_s3 = self._sketch_condition(sketch, s3)
         motion = self.motion_stage(
             coarse, prompt=prompt, motion_strength=motion_strength, sketch=sketch_s3,
             num_frames=s3.num_frames, height=s3.height, width=s3.width,
@@ -187,12 +217,14 @@ class ReVisionPipeline:
         timings["s2"] = time.perf_counter() - t0
         timings.update({f"s2.{k}": v for k, v in motion.timings.items()})
         notes.extend(motion.notes)
+        hand_over("s2", motion)
 
         # 3. S3: final clip conditioned on the full mask sequence, same seed
         report(hi, "S3: final video")
         t0 = time.perf_counter()
         final = self._generate(pil, motion.condition, s3, seed, report, "s3")
         timings["s3"] = time.perf_counter() - t0
+        hand_over("s3", final)
         timings["total"] = time.perf_counter() - t_start
         report(1.0, "done")
         return ReVisionOutput(

@@ -135,3 +135,27 @@ def test_cli_rejects_out_of_range_values(tmp_path, image_file, bad):
 def test_cli_rejects_unknown_output_type(tmp_path, image_file, capsys):
     rc = main(["generate", "--image", str(image_file), "--out", str(tmp_path / "o.txt"), "--weights", "tiny-random"])
     assert rc == EXIT_BAD_INPUT and "--out must end" in capsys.readouterr().err
+
+
+def test_sketch_is_cropped_like_the_image_and_stages_are_handed_over():
+    from revision.motion_stage import EmptyMotionStage
+    from revision.palette import PART_BY_NAME
+
+    pipe = tiny_revision_pipeline(motion_stage=EmptyMotionStage())
+    img = _img(100, 200)  # wide: the model (64x64) sees the centre 100x100 box, x in [50, 150)
+    sketch = np.zeros((100, 200, 4), np.uint8)
+    head = PART_BY_NAME["head"]
+    sketch[40:60, 120:140, :3] = head.color  # inside the crop, right of its centre
+    sketch[40:60, 120:140, 3] = 255
+    sketch[40:60, 5:25, :3] = PART_BY_NAME["torso"].color  # outside the crop: must vanish
+    sketch[40:60, 5:25, 3] = 255
+    stages = []
+    out = pipe(img, sketch=sketch, on_stage=lambda name, value: stages.append(name))
+    assert stages == ["s1", "s2", "s3"]
+    last = out.condition.part_ids[-1]
+    ys, xs = np.nonzero(last == head.id)
+    # (120..140 - 50) / 100 * 64 = 44.8..57.6 ; 40..60 / 100 * 64 = 25.6..38.4
+    assert abs(xs.mean() - 51.2) < 3 and abs(ys.mean() - 32) < 3
+    assert not (last == PART_BY_NAME["torso"].id).any()
+    assert np.allclose(out.condition.confidence[-1][last > 0], 0.5)
+    assert out.condition.part_ids[:-1].max() == 0  # the sketch is a last-frame target only
