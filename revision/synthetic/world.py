@@ -110,7 +110,8 @@ def _world_to_cam(x: np.ndarray, R: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 def make_clip(seed: int, cfg: WorldConfig = WorldConfig(), *, motion: str | None = None,
               strength: float | None = None, ball: str | None = None, empty_scene: bool = False) -> Shard:  # fmt: skip
-    """Render the clip of ``seed`` (``motion``/``strength``/``ball`` override the random draw).
+    """Render the clip of ``seed`` (``motion``/``strength``/``ball`` override the random draw;
+    ``ball`` is one of :data:`BALL_MODES` or ``"none"``).
 
     ``empty_scene=True`` renders the same scene with no bodies, balls or shadows (the background
     plate, used by ``benchmarks/mini_eval.py`` to extract foreground from generated frames); the
@@ -164,6 +165,7 @@ def make_clip(seed: int, cfg: WorldConfig = WorldConfig(), *, motion: str | None
         hand = markers[:, _MP["right_index"]] * 0.5 + joints[:, 21] * 0.5
     # --- a ball (interacting with the person) or an object alone
     ball_mode = ball or (str(rng.choice(BALL_MODES)) if not object_only and rng.uniform() < cfg.p_ball else None)
+    ball_mode = None if ball_mode == "none" else ball_mode
     if object_only:
         oname = str(rng.choice(sorted(lib.OBJECT_MOTIONS)))
         names["object"] = oname

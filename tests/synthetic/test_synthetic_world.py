@@ -1,0 +1,123 @@
+"""The procedural world: deterministic clips in the shard format, consistent annotations, physics."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from revision.lifting.rest_skeleton import skeleton_only_model
+from revision.lifting.skeleton import SMPLXSkeleton
+from revision.perception.geometry import project
+from revision.shards import list_shards, read_shard, write_shard
+from revision.synthetic.__main__ import main as cli
+from revision.synthetic.captions import make_caption, strength_word
+from revision.synthetic.physics import BallConfig, simulate_ball
+from revision.synthetic.raster import Background, Lighting, Primitive, render_frame
+from revision.synthetic.world import WorldConfig, make_clip
+
+SMALL = WorldConfig(size=32, num_frames=4, supersample=1)
+
+
+def test_same_seed_same_clip_and_different_seeds_differ():
+    a, b, c = make_clip(3, SMALL), make_clip(3, SMALL), make_clip(4, SMALL)
+    np.testing.assert_array_equal(a.frames, b.frames)
+    assert a.caption == b.caption
+    assert not np.array_equal(a.frames, c.frames)
+
+
+def test_shard_round_trip(tmp_path):
+    clip = make_clip(7, SMALL, motion="wave", ball="throw")
+    back = read_shard(write_shard(tmp_path, clip))
+    np.testing.assert_array_equal(back.frames, clip.frames)
+    np.testing.assert_array_equal(back.condition.part_ids, clip.condition.part_ids)
+    assert back.source == "synthetic" and back.caption == clip.caption
+    assert [t.kind for t in back.motion.tracks] == ["smplx", "object"]
+    assert back.motion.tracks[0].params["body_pose"].shape == (4, 63)
+    assert back.motion.tracks[1].params["points"].shape == (4, 21, 3)
+    assert back.frames.shape == (4, 32, 32, 3) and back.depth.shape == (4, 32, 32)
+
+
+def test_masks_boxes_and_depth_match_the_pixels():
+    cfg = WorldConfig(size=64, num_frames=4)
+    clip = make_clip(11, cfg, motion="walk", ball="none")
+    plate = make_clip(11, cfg, motion="walk", ball="none", empty_scene=True).frames
+    fg = clip.condition.part_ids > 0
+    changed = np.abs(clip.frames.astype(int) - plate).max(-1) > 0
+    assert fg.any() and changed[fg].mean() > 0.95  # every body pixel differs from the background
+    for f in range(4):
+        x0, y0, x1, y1 = clip.boxes[f, 0]
+        ys, xs = np.nonzero(fg[f])
+        assert xs.min() >= x0 and xs.max() < x1 and ys.min() >= y0 and ys.max() < y1
+    assert np.all(clip.depth[fg] > 0.5)  # metres in front of the camera
+    assert set(np.unique(clip.condition.confidence)) <= {0.0, 1.0}
+
+
+def test_tracks_are_in_camera_space():
+    """The stored SMPL-X params, posed by the skeleton, project onto the rendered body."""
+    clip = make_clip(5, WorldConfig(size=64, num_frames=4), motion="idle", ball="none")
+    tr = clip.motion.tracks[0]
+    sk = SMPLXSkeleton(skeleton_only_model())
+    p = {k: torch.as_tensor(v) for k, v in tr.params.items()}
+    with torch.no_grad():
+        joints, _ = sk(p["global_orient"], p["body_pose"], p["betas"], p["transl"])
+    uv = np.round(project(joints.numpy(), clip.motion.camera)).astype(int)
+    fg = clip.condition.part_ids > 0
+    inside = [fg[f, np.clip(v, 0, 63), np.clip(u, 0, 63)] for f in range(4) for u, v in uv[f]]
+    assert np.mean(inside) > 0.8  # (a wrong root offset puts almost all joints off the body)
+
+
+def test_caption_reflects_motion_and_strength():
+    clip = make_clip(2, SMALL, motion="jump", strength=0.9, ball="none")
+    assert clip.caption.startswith("a person jumps") and "energetically" in clip.caption
+    assert strength_word(0.1) == "slowly" and make_caption([], 0.5) == ""
+    assert clip.motion.motion_strength == pytest.approx(0.9)
+
+
+def test_ball_falls_bounces_and_loses_energy():
+    cfg = BallConfig(radius=0.1, restitution=0.6)
+    pos, state = simulate_ball(40, 20.0, np.array([0, 2.0, 0]), np.zeros(3), cfg)
+    assert pos[:, 1].min() >= cfg.radius - 1e-9 and not state.any()
+    peaks = [pos[i, 1] for i in range(1, 39) if pos[i, 1] > pos[i - 1, 1] and pos[i, 1] >= pos[i + 1, 1]]
+    assert peaks and max(peaks) < 2.0 * 0.6 + 0.15  # first rebound ≈ restitution² · h (+ frame sampling)
+
+
+def test_held_ball_follows_the_hand_then_flies():
+    hand = np.stack([np.linspace(0, 0.5, 10), np.full(10, 1.2), np.zeros(10)], 1)
+    pos, state = simulate_ball(10, 10.0, hand[0], np.zeros(3), BallConfig(), hand=hand, held_until=4)
+    np.testing.assert_allclose(pos[:5], hand[:5])
+    assert state[:5].all() and not state[5:].any()
+    assert pos[6, 0] > hand[4, 0]  # keeps moving in the throw direction
+
+
+def test_ball_bounces_off_a_body_capsule():
+    caps = np.zeros((10, 1, 2, 3))
+    caps[:, 0, 0] = [0, 0.0, 0]
+    caps[:, 0, 1] = [0, 2.0, 0]  # a vertical pole at x = 0
+    pos, _ = simulate_ball(10, 10.0, np.array([-1.0, 1.0, 0]), np.array([4.0, 4.0, 0]), BallConfig(radius=0.1),
+                           capsules=caps, capsule_radii=np.array([0.15]))  # fmt: skip
+    assert np.all(pos[:, 0] <= -0.25 + 1e-6)  # never passes through the pole
+
+
+def test_renderer_occlusion_and_size():
+    bg = Background(np.ones(3), np.ones(3), np.zeros(3), np.zeros(3), pattern="plain", camera_height=1.0)
+    light = Lighting(np.array([0, 0, -1.0]))
+    near = Primitive(np.array([0, 0, 2.0]), np.array([0, 0, 2.0]), 0.2, 1, 0, np.array([1.0, 0, 0]))
+    far = Primitive(np.array([0.1, 0, 4.0]), np.array([0.1, 0, 4.0]), 0.5, 2, 1, np.array([0, 1.0, 0]))
+    fr = render_frame([far, near], light, bg, 50, 50, 32, 32, 64, 64)
+    assert fr.part_ids[32, 32] == 1 and fr.track_ids[32, 32] == 0  # the nearer sphere wins
+    assert abs((fr.part_ids == 1).sum() - np.pi * 5.0**2) < 15  # radius 50·0.2/2 = 5 px
+    assert 1.75 < fr.depth[32, 32] < 1.85  # front surface of the near sphere
+
+
+def test_cli_writes_resumes_and_rejects_bad_input(tmp_path, capsys):
+    assert cli(["--out", str(tmp_path), "--num-clips", "2", "--size", "32", "--num-frames", "3", "--quiet"]) == 0
+    first = [p.stat().st_mtime_ns for p in list_shards(tmp_path)]
+    assert len(first) == 2
+    assert cli(["--out", str(tmp_path), "--num-clips", "3", "--size", "32", "--num-frames", "3", "--quiet"]) == 0
+    shards = list_shards(tmp_path)
+    assert len(shards) == 3 and [p.stat().st_mtime_ns for p in shards[:2]] == first  # existing kept
+    assert cli(["--out", str(tmp_path), "--num-clips", "1", "--size", "30"]) == 2
+    with pytest.raises(SystemExit) as e:
+        cli(["--help"])
+    assert e.value.code == 0
