@@ -65,7 +65,7 @@ def _t(x, F: int | None = None) -> torch.Tensor:
 @torch.no_grad()
 def smplx_vertices(model, global_orient, body_pose, betas, transl) -> tuple[torch.Tensor, torch.Tensor]:
     """SMPL-X (F,3), (F,63), (≤num_betas,) or (F, ≤num_betas), (F,3) → vertices (F,V,3), joints (F,55,3)."""
-    from smplx.lbs import lbs
+    from revision.body.skinning import effective_posedirs, lbs
 
     go, bp, tr = torch.as_tensor(global_orient), torch.as_tensor(body_pose), torch.as_tensor(transl)
     F = go.shape[0]
@@ -90,8 +90,8 @@ def smplx_vertices(model, global_orient, body_pose, betas, transl) -> tuple[torc
         full[:, 3:66] = bp[s:e].reshape(n, 63).to(dtype)
         full = full + pose_mean.to(dtype)[: n_joints * 3]
         shape = torch.cat([b[s:e], torch.zeros(n, n_extra, dtype=dtype)], 1)
-        v, j = lbs(shape, full, model.v_template, shapedirs, model.posedirs, model.J_regressor, model.parents,
-                   model.lbs_weights)  # fmt: skip
+        v, j = lbs(shape, full, model.v_template, shapedirs, effective_posedirs(model), model.J_regressor,
+                   model.parents, model.lbs_weights)  # fmt: skip
         t = tr[s:e].to(dtype).reshape(n, 1, 3)
         verts.append(v + t)
         joints.append(j + t)

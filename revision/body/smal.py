@@ -74,7 +74,7 @@ class SMAL(nn.Module):
         transl: torch.Tensor | None = None,
     ) -> SMALOutput:
         """global_orient (B, 3), pose (B, 102) axis-angle, betas (B, ≤41) or (≤41,), transl (B, 3)."""
-        from smplx.lbs import lbs
+        from revision.body.skinning import effective_posedirs, lbs
 
         B = global_orient.shape[0]
         full_pose = torch.cat([global_orient.reshape(B, 3), pose.reshape(B, SMAL_POSE_DIM)], dim=1)
@@ -86,8 +86,8 @@ class SMAL(nn.Module):
         nb = betas.shape[1]
         if nb > self.num_betas:
             raise ValueError(f"betas has {nb} coefficients, this SMAL model has {self.num_betas}")
-        vertices, joints = lbs(betas, full_pose, self.v_template, self.shapedirs[..., :nb], self.posedirs,
-                               self.J_regressor, self.parents, self.lbs_weights)  # fmt: skip
+        vertices, joints = lbs(betas, full_pose, self.v_template, self.shapedirs[..., :nb],
+                               effective_posedirs(self), self.J_regressor, self.parents, self.lbs_weights)  # fmt: skip
         if transl is not None:
             vertices = vertices + transl.reshape(B, 1, 3)
             joints = joints + transl.reshape(B, 1, 3)

@@ -199,3 +199,21 @@ def test_track_meshes_batched_over_frames(smplx_model, smal_model):
     om = track_meshes(obj)
     assert om.vertices.shape == (F, 21, 3) and om.polygon.tolist() == list(range(16)) and om.joints is None
     assert (om.vertex_parts == PART_BY_NAME["object"].id).all()
+
+
+def test_fast_lbs_matches_smplx_lbs(smal_model):
+    from smplx.lbs import lbs as reference
+
+    from revision.body.skinning import lbs
+
+    g = torch.Generator().manual_seed(0)
+    m = smal_model
+    pose = 0.4 * torch.randn(3, 105, generator=g)
+    betas = torch.randn(3, 41, generator=g)
+    posedirs = 1e-3 * torch.randn_like(m.posedirs)
+    args = (m.v_template, m.shapedirs)
+    for pd, ours in ((posedirs, posedirs), (torch.zeros_like(posedirs), None)):
+        v_ref, j_ref = reference(betas, pose, *args, pd, m.J_regressor, m.parents, m.lbs_weights)
+        v, j = lbs(betas, pose, *args, ours, m.J_regressor, m.parents, m.lbs_weights)
+        torch.testing.assert_close(v, v_ref, atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(j, j_ref, atol=1e-5, rtol=1e-5)
