@@ -32,12 +32,14 @@ def _outline(mask: np.ndarray) -> np.ndarray:
     labels, n = ndimage.label(mask)
     if n == 0:
         raise ValueError("object_points_2d: the mask is empty")
-    sizes = ndimage.sum(np.ones_like(labels), labels, index=np.arange(1, n + 1))
-    comp = ndimage.binary_fill_holes(labels == (1 + int(np.argmax(sizes))))
+    sizes = np.bincount(labels.ravel(), minlength=n + 1)[1:]
+    k = 1 + int(np.argmax(sizes))
+    rows, cols = ndimage.find_objects(labels)[k - 1]  # work on the component's box only
+    comp = ndimage.binary_fill_holes(labels[rows, cols] == k)
     padded = np.pad(comp, 1).astype(np.float32)
     contours = find_contours(padded, 0.5)
     c = max(contours, key=len)[:-1]  # (row, col), closed
-    return np.stack([c[:, 1] - 1, c[:, 0] - 1], axis=1)
+    return np.stack([c[:, 1] - 1 + cols.start, c[:, 0] - 1 + rows.start], axis=1)
 
 
 def _signed_area(p: np.ndarray) -> float:
