@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
         "else the embedded ReVision-mini)"
     )  # fmt: skip
     g.add_argument("--no-s2", action="store_true", help="skip 3D motion (S3 sees only the sketch, if any)")
+    g.add_argument("--pppm-weights", help="PPPM folder (default: $REVISION_PPPM_WEIGHTS, else embedded)")
+    g.add_argument("--body-model-dir", help="folder with licensed SMPL-X .npz files (default: procedural body)")
+    g.add_argument("--smal-model", help="licensed SMAL model file (default: procedural quadruped)")
     g.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
@@ -66,6 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
 def _fail(msg: str, code: int) -> int:
     print(f"error: {msg}", file=sys.stderr)
     return code
+
+
+def apply_model_paths(args: argparse.Namespace) -> None:
+    """Model-path flags → the environment variables the loaders read (revision.weights, revision.body)."""
+    import os
+
+    for flag, env in (("pppm_weights", "REVISION_PPPM_WEIGHTS"), ("body_model_dir", "REVISION_BODY_MODEL_DIR"),
+                      ("smal_model", "REVISION_SMAL_MODEL")):  # fmt: skip
+        value = getattr(args, flag, None)
+        if value:
+            os.environ[env] = value
 
 
 def generate(args: argparse.Namespace) -> int:
@@ -87,6 +101,7 @@ def generate(args: argparse.Namespace) -> int:
             sketch = np.asarray(read_image(args.target_sketch, mode="RGBA"))
     except ImageReadError as e:
         return _fail(str(e), EXIT_BAD_INPUT)
+    apply_model_paths(args)
     try:
         pipe = ReVisionPipeline.from_pretrained(args.weights, motion_stage=None if args.no_s2 else "auto",
                                                 device=args.device)  # fmt: skip
