@@ -14,6 +14,8 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from demo.convert import (
     side_by_side,
 )
 from demo.plots import motion_figure
+from demo.streaming import Cancelled, stream_call
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +46,6 @@ class DemoContext:
     runs_dir: Path  # every generation writes its files into a fresh folder under here
     load_error: str | None = None  # shown as the error of every generate call when ``pipeline`` is None
     limits: UploadLimits = field(default_factory=UploadLimits)
-
-
-class Cancelled(Exception):
-    """Raised from the progress callback when the session pressed Cancel."""
 
 
 def new_session() -> dict[str, int]:
@@ -119,30 +118,62 @@ def generate(
     s2_backend: str,
     session: dict[str, int] | None = None,
     progress=gr.Progress(),
-) -> tuple:
-    """The Generate button and the ``/generate`` API: one run of the pipeline → all outputs."""
+) -> Iterator[tuple]:
+    """The Generate button and the ``/generate`` API: one run of the pipeline, shown stage by stage.
+
+    Yields the output tuple (see :func:`_present`) several times: cleared outputs + notices at the start,
+    the coarse S1 clip when S1 ends, the condition video and 3D view when S2 ends, and everything
+    (final, comparison, timings, downloads) at the end — the last yield is what ``/generate`` returns.
+    The pipeline runs in a worker thread (:func:`demo.streaming.stream_call`); this generator reports
+    its progress through ``gr.Progress`` on the request's thread.
+    """
     if ctx.pipeline is None:
         raise gr.Error(ctx.load_error or "No model is loaded.", duration=None)
     session = session if session is not None else new_session()
     session["run"] += 1
     run_id = session["run"]
-
-    def report(fraction: float, message: str) -> None:
-        if session["cancelled"] >= run_id:
-            raise Cancelled()
-        progress(float(fraction), desc=message)
-
-    try:
+    with _as_gr_error():
         image, notes = load_image(image_path, ctx.limits)
         sketch, sketch_notes = editor_to_sketch(sketch_value, image.size)
         notes += sketch_notes
         pipe, config_notes = configure_pipeline(ctx.pipeline, s1_step_fraction, s2_backend)
         notes += config_notes
-        out = pipe(
-            image, prompt=prompt or "", motion_strength=float(motion_strength), sketch=sketch,
-            num_frames=int(num_frames) if num_frames else None,
-            num_inference_steps=int(steps) if steps else None, seed=int(seed or 0), progress=report,
-        )  # fmt: skip
+    run_dir = ctx.runs_dir / f"run-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    run_dir.mkdir(parents=True)
+    fps = float(fps) if fps else None
+    clip_fps = fps or float(getattr(getattr(getattr(pipe, "config", None), "svd", None), "fps", 7.0))
+    yield _cleared(notes)
+    events = stream_call(
+        pipe, image, prompt=prompt or "", motion_strength=float(motion_strength), sketch=sketch,
+        num_frames=int(num_frames) if num_frames else None,
+        num_inference_steps=int(steps) if steps else None, seed=int(seed or 0),
+        should_stop=lambda: session["cancelled"] >= run_id,
+    )  # fmt: skip
+    out = None
+    with _as_gr_error(), closing(events):
+        for event in events:
+            if event.kind == "progress":
+                progress(event.args[0], desc=event.args[1])
+            elif event.kind == "stage":
+                update = _stage_update(run_dir, *event.args, fps=clip_fps, notes=notes)
+                if update is not None:
+                    yield update
+            elif event.kind == "error":
+                raise event.args[0]
+            else:
+                out = event.args[0]
+    if fps:
+        out.final, out.coarse = replace(out.final, fps=fps), replace(out.coarse, fps=fps)
+    out.notes = notes + list(out.notes)
+    progress(1.0, desc="writing videos")
+    yield _present(_write_run(out, image, run_dir))
+
+
+@contextmanager
+def _as_gr_error():
+    """Turn what the user can fix (and cancellation) into ``gr.Error``; anything else propagates."""
+    try:
+        yield
     except Cancelled:
         raise gr.Error("Generation cancelled.", duration=5) from None
     except ModuleNotFoundError as e:
@@ -152,18 +183,47 @@ def generate(
         raise
     except _user_errors() as e:
         raise gr.Error(str(e), duration=None) from e
-    if fps:
-        out.final, out.coarse = replace(out.final, fps=float(fps)), replace(out.coarse, fps=float(fps))
-    out.notes = notes + list(out.notes)
-    progress(1.0, desc="writing videos")
-    return _present(_write_run(ctx, out, image))
 
 
-def _write_run(ctx: DemoContext, out: Any, image: Any) -> dict:
+N_OUTPUTS = 10  # final, coarse, condition, comparison, plot, frame, info, files, notes, motion state
+
+
+def _cleared(notes: list[str]) -> tuple:
+    """A new run starts: empty every output (no stale video from the previous run), show the notices so far."""
+    frame = gr.Slider(minimum=0, maximum=1, value=0, step=1, interactive=False)
+    return (None, None, None, None, None, frame, None, None, notes_markdown(notes), None)
+
+
+def _stage_update(run_dir: Path, name: str, value: Any, *, fps: float, notes: list[str]) -> tuple | None:
+    """A finished stage → an output tuple with that stage's outputs and ``gr.skip()`` everywhere else.
+
+    ``"s1"``: the coarse clip (written to ``run_dir/coarse.mp4``); ``"s2"``: the part-mask condition
+    video and the 3D view of extracted vs refined motion (a ``MotionResult``); ``"s3"`` shows nothing
+    yet — the final clip comes with the comparison, timings and downloads once the run is written.
+    """
+    from revision.io import write_video
+    from revision.palette import colorize
+
+    update: list[Any] = [gr.skip()] * N_OUTPUTS
+    if name == "s1":
+        update[1] = str(write_video(run_dir / "coarse.mp4", value, fps=fps))
+    elif name == "s2":
+        update[2] = str(write_video(run_dir / "condition.mp4", colorize(value.condition.part_ids), fps=fps))
+        raw, refined = value.raw_motion, value.refined_motion
+        frames = (refined or raw).num_frames if (refined or raw) else 1
+        update[4] = motion_figure(raw, refined, frames - 1)
+        update[5] = gr.Slider(minimum=0, maximum=max(frames - 1, 1), value=frames - 1, step=1, interactive=frames > 1)
+        update[8] = notes_markdown(notes + list(value.notes))
+        update[9] = (raw, refined)
+    else:
+        return None
+    return tuple(update)
+
+
+def _write_run(out: Any, image: Any, run_dir: Path) -> dict:
     """Save every intermediate (``revision.io.save_run`` layout) + comparison video + motion npz."""
     from revision.io import load_run, save_run, write_video
 
-    run_dir = ctx.runs_dir / f"run-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     save_run(out, run_dir, image=image)
     write_video(run_dir / "comparison.mp4", side_by_side(out.coarse, out.condition, out.final))
     for name, motion in (("motion_raw", out.raw_motion), ("motion_refined", out.refined_motion)):

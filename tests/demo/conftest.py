@@ -1,4 +1,9 @@
-"""Demo test fixtures. A fake pipeline with ReVisionPipeline's call signature: instant, deterministic, with 3D motion."""
+"""Demo test fixtures. A fake pipeline with ReVisionPipeline's call signature: instant, deterministic, with 3D motion.
+
+Like the real pipeline it reports progress before each stage and hands each stage's result to
+``on_stage`` ("s1" coarse Clip, "s2" MotionResult, "s3" final Clip) as soon as it exists; ``gates``
+(stage name → ``threading.Event``) lets a test hold the run after a stage until it has seen that stage.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import numpy as np
 import PIL.Image
 
 from revision.config import TINY_CONFIG
-from revision.motion_stage import EmptyMotionStage
+from revision.motion_stage import EmptyMotionStage, MotionResult
 from revision.pipeline import InputError, ReVisionOutput
 from revision.types import Clip, ConditionMaps
 
@@ -20,9 +25,11 @@ class FakePipeline:
         self.backends = {"video_model": "fake"}
         self.with_motion = with_motion
         self.calls: list[dict] = []
+        self.gates: dict = {}  # stage → threading.Event awaited after that stage is handed over
+        self.finished: list[int] = []  # seeds of the calls that ran to the end (shared by copies)
 
     def __call__(self, image, prompt="", motion_strength=None, sketch=None, num_frames=None,
-                 num_inference_steps=None, seed=0, progress=None):  # fmt: skip
+                 num_inference_steps=None, seed=0, progress=None, on_stage=None):  # fmt: skip
         assert isinstance(image, PIL.Image.Image)
         if min(image.size) < self.config.limits.min_side:
             raise InputError(f"image is {image.size[0]}x{image.size[1]}; both sides must be at least 32 pixels")
@@ -30,12 +37,21 @@ class FakePipeline:
                            "sketch": sketch, "num_frames": num_frames, "steps": num_inference_steps, "seed": seed,
                            "step_fraction": self.config.efficient.step_fraction, "stage": self.motion_stage})  # fmt: skip
         F = num_frames or 4
-        for i in range(3):
-            if progress:
-                progress(i / 3, f"S{i + 1}")
+        report = progress or (lambda f, m: None)
+
+        def hand_over(stage, value):
+            if on_stage:
+                on_stage(stage, value)
+            gate = self.gates.get(stage)
+            if gate is not None:
+                assert gate.wait(timeout=30), f"the test never released stage {stage}"
+
         ramp = np.linspace(0, 255, F).astype(np.uint8)[:, None, None, None]
         final = Clip(np.broadcast_to(ramp, (F, 32, 32, 3)).copy(), fps=7)
+        report(0.0, "S1")
         coarse = Clip(final.frames[::2, ::2, ::2].copy(), fps=7)
+        hand_over("s1", coarse)
+        report(1 / 3, "S2")
         ids = np.zeros((F, 32, 32), np.int16)
         ids[:, 8:24, 8:24] = 2
         cond = ConditionMaps(ids, (ids > 0).astype(np.float32))
@@ -47,6 +63,11 @@ class FakePipeline:
             raw, _ = random_motion_sequence(max(2, F // 2), np.random.default_rng(seed), num_tracks=2,
                                             kinds=("smplx", "object"), kind_weights=(1.0, 1.0))  # fmt: skip
             refined = resample_motion(raw, F)
+        hand_over("s2", MotionResult(cond, raw, refined, backends={"s2": "fake"}, notes=["fake s2 note"]))
+        report(2 / 3, "S3")
+        hand_over("s3", final)
+        report(1.0, "done")
+        self.finished.append(seed)
         return ReVisionOutput(
             final=final, coarse=coarse, condition=cond, coarse_condition=cond, raw_motion=raw,
             refined_motion=refined, timings={"s1": 0.1, "s2": 0.2, "s3": 0.3, "total": 0.6},

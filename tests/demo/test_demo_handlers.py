@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import threading
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -14,6 +16,7 @@ import pytest
 from demo import handlers
 from demo.convert import UploadLimits, editor_to_sketch, load_image, side_by_side
 from demo.plots import frame_index, motion_figure
+from demo.streaming import Cancelled, stream_call
 from revision.palette import PARTS
 
 HAS_BODY = importlib.util.find_spec("revision.body.posed") is not None
@@ -32,12 +35,22 @@ def _stroke(size=(80, 60), part=0) -> np.ndarray:
     return layer
 
 
-def _gen(ctx, image, sketch=None, **kw):
+def _stream(ctx, image, sketch=None, session=None, progress=None, **kw):
+    """The generate handler's generator (one output tuple per yield)."""
     args = {"prompt": "a person waves", "motion_strength": 0.7, "seed": 3, "num_frames": 0, "steps": 0,
             "s1_step_fraction": 0.0, "fps": 0, "s2_backend": "full"} | kw  # fmt: skip
+    extra = {"progress": progress} if progress else {}
     return handlers.generate(ctx, image, args["prompt"], args["motion_strength"], sketch, args["seed"],
                              args["num_frames"], args["steps"], args["s1_step_fraction"], args["fps"],
-                             args["s2_backend"], handlers.new_session())  # fmt: skip
+                             args["s2_backend"], session or handlers.new_session(), **extra)  # fmt: skip
+
+
+def _gen(ctx, image, sketch=None, **kw):
+    """What ``/generate`` returns: the handler's last yield."""
+    return list(_stream(ctx, image, sketch, **kw))[-1]
+
+
+SKIP = gr.skip()
 
 
 def test_generate_returns_every_stage_and_writes_the_run(ctx, fake_pipeline, tmp_path):
@@ -60,6 +73,64 @@ def test_generate_returns_every_stage_and_writes_the_run(ctx, fake_pipeline, tmp
     assert sum(t.type == "mesh3d" for t in fig.data) == (1 if HAS_BODY else 0)  # the refined human's mesh
     with np.load(Path(final).parent / "motion_refined.npz") as z:
         assert z["track0.transl"].shape == (6, 3) and json.loads(str(z["meta"]))["num_frames"] == 6
+
+
+def test_each_stage_is_shown_as_soon_as_it_finishes(ctx, fake_pipeline, tmp_path):
+    """S1's clip is yielded while S2/S3 have not run; S2's outputs while S3 has not; the rest at the end."""
+    gates = fake_pipeline.gates = {"s1": threading.Event(), "s2": threading.Event()}
+    reported = []
+    stream = _stream(ctx, _png(tmp_path / "a.png"), num_frames=6, progress=lambda f, desc: reported.append((f, desc)))
+
+    cleared = next(stream)  # a new run first clears the previous run's outputs
+    assert cleared[:5] == (None,) * 5 and cleared[6:8] == (None, None) and cleared[9] is None
+    coarse = next(stream)  # S1 done; the pipeline is held at the end of S1
+    assert not fake_pipeline.finished and not gates["s1"].is_set()
+    assert coarse[1].endswith("coarse.mp4") and Path(coarse[1]).stat().st_size > 0
+    assert all(v == SKIP for i, v in enumerate(coarse) if i != 1)  # final, S2 outputs, timings: not yet
+    assert reported == [(0.0, "S1")]
+    gates["s1"].set()
+    s2 = next(stream)  # S2 done; held again before S3
+    assert not fake_pipeline.finished and s2[0] == SKIP and s2[1] == SKIP and s2[6] == SKIP and s2[7] == SKIP
+    assert s2[2].endswith("condition.mp4") and Path(s2[2]).stat().st_size > 0
+    assert sum(t.type == "scatter3d" for t in s2[4].data) == 8 and s2[5].maximum == 5
+    assert s2[9][1].num_frames == 6 and "fake s2 note" in s2[8]
+    gates["s2"].set()
+    final = next(stream)  # S3 done: final, comparison, timings, downloads
+    assert len(fake_pipeline.finished) == 1 and Path(final[0]).name == "final.mp4" and Path(final[3]).is_file()
+    assert final[6]["timings_s"]["s3"] == pytest.approx(0.3) and len(final[7]) >= 11
+    assert Path(final[1]).parent == Path(coarse[1]).parent  # one run folder
+    with pytest.raises(StopIteration):
+        next(stream)
+    assert [d for _, d in reported] == ["S1", "S2", "S3", "done", "writing videos"]
+    assert [f for f, _ in reported] == sorted(f for f, _ in reported)
+
+
+def test_closing_the_stream_stops_the_pipeline(ctx, fake_pipeline, tmp_path):
+    """gradio closes the generator on cancel/disconnect: the worker stops at its next progress report."""
+    fake_pipeline.gates = {"s1": threading.Event()}
+    stream = _stream(ctx, _png(tmp_path / "a.png"))
+    next(stream), next(stream)  # cleared, coarse
+    stream.close()
+    fake_pipeline.gates["s1"].set()
+    deadline = time.monotonic() + 10
+    while any(t.name == "revision-generate" for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(t.name == "revision-generate" for t in threading.enumerate())
+    assert not fake_pipeline.finished and len(fake_pipeline.calls) == 1
+
+
+def test_stream_call_orders_events_and_hands_over_errors():
+    def fn(x, progress, on_stage):
+        progress(0.5, "half")
+        on_stage("s1", x)
+        raise KeyError("boom")
+
+    events = list(stream_call(fn, 7))
+    assert [(e.kind, e.args) for e in events[:2]] == [("progress", (0.5, "half")), ("stage", ("s1", 7))]
+    assert events[-1].kind == "error" and isinstance(events[-1].args[0], KeyError) and len(events) == 3
+    stop = list(stream_call(lambda progress, on_stage: progress(0.0, "x"), should_stop=lambda: True))
+    assert [e.kind for e in stop] == ["error"] and isinstance(stop[0].args[0], Cancelled)
+    assert [e.args for e in stream_call(lambda progress, on_stage: 3)] == [(3,)]
 
 
 def test_comparison_is_three_time_aligned_panels(ctx, tmp_path):
@@ -136,7 +207,7 @@ def test_cancel_stops_the_run_at_its_next_progress_step(ctx, fake_pipeline, tmp_
     fake_pipeline.__class__ = type("CancellingFake", (type(fake_pipeline),), {"__call__": lambda self, *a, **kw:
                                                                               call_and_cancel(*a, **kw)})  # fmt: skip
     with pytest.raises(gr.Error, match="Generation cancelled"):
-        handlers.generate(ctx, _png(tmp_path / "a.png"), "", 0.5, None, 0, 0, 0, 0, 0, "full", session)
+        list(handlers.generate(ctx, _png(tmp_path / "a.png"), "", 0.5, None, 0, 0, 0, 0, 0, "full", session))
     assert session == {"run": 1, "cancelled": 1}
 
 
