@@ -23,16 +23,23 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--num-frames", type=int, default=8, help="frames per clip (default 8)")
     p.add_argument("--fps", type=float, default=7.0, help="frame rate of the motions (default 7)")
     p.add_argument("--workers", type=int, default=1, help="parallel processes (default 1)")
+    p.add_argument("--first-frames", action="store_true",
+                   help="also write each clip's first frame as <clip_id>.png (an input for `python -m revision generate`)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
 
-def _one(args: tuple[int, str, dict]) -> str:
+def _one(args: tuple[int, str, dict, bool]) -> str:
     from revision.shards import write_shard
     from revision.synthetic.world import WorldConfig, make_clip
 
-    seed, out, cfg = args
-    return str(write_shard(out, make_clip(seed, WorldConfig(**cfg))))
+    seed, out, cfg, first_frame = args
+    clip = make_clip(seed, WorldConfig(**cfg))
+    if first_frame:
+        import PIL.Image
+
+        PIL.Image.fromarray(clip.frames[0]).save(Path(out) / f"{clip.clip_id}.png")
+    return str(write_shard(out, clip))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = {"size": args.size, "num_frames": args.num_frames, "fps": args.fps}
     todo = [s for s in range(args.seed_start, args.seed_start + args.num_clips)
             if not shard_path(out, f"syn{s:08d}").exists()]  # fmt: skip
-    jobs = [(s, str(out), cfg) for s in todo]
+    jobs = [(s, str(out), cfg, args.first_frames) for s in todo]
     bar = tqdm(total=args.num_clips, initial=args.num_clips - len(todo), disable=args.quiet, desc="synthetic clips")
     if args.workers == 1:
         for job in jobs:

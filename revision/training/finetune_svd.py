@@ -239,7 +239,7 @@ def train(cfg: TrainConfig, data: str | Path, output: str | Path, *, stage: str 
 
     # 0. VAE (from-scratch mini only)
     vae_dir = output / "vae"
-    if cfg.model == "mini-scratch" and stage in ("all", "vae") and not (vae_dir / "config.json").exists():
+    if cfg.model == "mini-scratch" and not (vae_dir / "config.json").exists():  # every later stage needs it
         from revision.training.mini_vae import VAETrainConfig, load_frames, reconstruction_psnr, train_vae
 
         comps = build_components(cfg, None)
@@ -249,7 +249,7 @@ def train(cfg: TrainConfig, data: str | Path, output: str | Path, *, stage: str 
         if acc.is_main_process:
             comps["vae"].save_pretrained(vae_dir)
         summary["vae"] = {"first_loss": vl[0], "last_loss": vl[-1], "seconds": time.perf_counter() - t0,
-                          "psnr_db": reconstruction_psnr(comps["vae"], clips[-8:])}  # fmt: skip
+                          "psnr_db": reconstruction_psnr(comps["vae"], clips[-2:])}  # fmt: skip
         if stage == "vae":
             return summary
     comps = build_components(cfg, vae_dir if cfg.model == "mini-scratch" else None)
