@@ -166,8 +166,11 @@ def build_demo(
         image.change(handlers.image_to_sketchpad, inputs=image, outputs=sketch, api_visibility="private",
                      queue=False)  # fmt: skip
         gen_inputs = [image, prompt, strength, sketch, seed, num_frames, steps, s1_fraction, fps, s2, session]
+        # A generator: each stage's outputs appear as it finishes; the progress bar sits on the final video's
+        # slot only, so finished stages stay visible while the rest runs.
         gen = run_btn.click(partial(handlers.generate, ctx), inputs=gen_inputs, outputs=[*outputs, motion_state],
-                            api_name="generate", concurrency_limit=concurrency_limit)  # fmt: skip
+                            api_name="generate", concurrency_limit=concurrency_limit,
+                            show_progress_on=outputs[0])  # fmt: skip
         cancel_btn.click(handlers.cancel, inputs=session, outputs=outputs[8], cancels=[gen], queue=False,
                          api_name="cancel")  # fmt: skip
         for panel in (outputs, run_outputs):

@@ -2,7 +2,8 @@
 
 Like the real pipeline it reports progress before each stage and hands each stage's result to
 ``on_stage`` ("s1" coarse Clip, "s2" MotionResult, "s3" final Clip) as soon as it exists; ``gates``
-(stage name → ``threading.Event``) lets a test hold the run after a stage until it has seen that stage.
+(stage name → ``threading.Event``) lets a test hold the run after a stage (and the next stage's first
+progress report) until it has seen that stage.
 """
 
 from __future__ import annotations
@@ -39,12 +40,12 @@ class FakePipeline:
         F = num_frames or 4
         report = progress or (lambda f, m: None)
 
-        def hand_over(stage, value):
-            if on_stage:
-                on_stage(stage, value)
+        def hold(stage):
             gate = self.gates.get(stage)
             if gate is not None:
                 assert gate.wait(timeout=30), f"the test never released stage {stage}"
+
+        hand_over = on_stage or (lambda stage, value: None)
 
         ramp = np.linspace(0, 255, F).astype(np.uint8)[:, None, None, None]
         final = Clip(np.broadcast_to(ramp, (F, 32, 32, 3)).copy(), fps=7)
@@ -52,6 +53,7 @@ class FakePipeline:
         coarse = Clip(final.frames[::2, ::2, ::2].copy(), fps=7)
         hand_over("s1", coarse)
         report(1 / 3, "S2")
+        hold("s1")
         ids = np.zeros((F, 32, 32), np.int16)
         ids[:, 8:24, 8:24] = 2
         cond = ConditionMaps(ids, (ids > 0).astype(np.float32))
@@ -65,6 +67,7 @@ class FakePipeline:
             refined = resample_motion(raw, F)
         hand_over("s2", MotionResult(cond, raw, refined, backends={"s2": "fake"}, notes=["fake s2 note"]))
         report(2 / 3, "S3")
+        hold("s2")
         hand_over("s3", final)
         report(1.0, "done")
         self.finished.append(seed)

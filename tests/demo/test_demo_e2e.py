@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -26,6 +27,21 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 HAS_SKETCH = importlib.util.find_spec("revision.sketch") is not None
 GEN_TIMEOUT_S = 240  # tiny-random takes ~20 s per generation on the shared 2-core CI box
+
+
+# Run in the page right before clicking Generate: records when each output <video> first appears.
+WATCH_VIDEOS = """() => {
+  const t0 = performance.now();
+  window.__seen = {};
+  const check = () => {
+    for (const id of ["gen-coarse", "gen-condition", "gen-final"]) {
+      if (!(id in window.__seen) && document.querySelector(`#${id} video`)) window.__seen[id] = performance.now() - t0;
+    }
+  };
+  if (window.__watch) window.__watch.disconnect();
+  window.__watch = new MutationObserver(check);
+  window.__watch.observe(document.body, {subtree: true, childList: true, attributes: true});
+}"""
 
 
 def _free_port() -> int:
@@ -123,17 +139,19 @@ def test_browser_upload_sketch_slider_generate(server, tmp_path):
         page.locator("#strength input[type=range]").fill("0.8")
         expect(page.locator("#strength input[type=number]")).to_have_value("0.8")
         page.locator("#prompt textarea").fill("the astronaut raises her right arm")
-        # 4. generate and wait for the final video
-        t0 = time.perf_counter()
+        # 4. generate and wait for the final video; the coarse S1 clip shows up first (outputs stream per stage)
+        page.evaluate(WATCH_VIDEOS)
         page.locator("#generate").click()
         if not HAS_SKETCH:  # until revision/sketch.py lands: a clear error, then the app still serves
             expect(page.get_by_text("Target-pose sketches need revision/sketch.py")).to_be_visible(timeout=GEN_TIMEOUT_S * 1000)
             sketch.get_by_role("button", name="Clear canvas").click()
-            t0 = time.perf_counter()
+            page.evaluate(WATCH_VIDEOS)
             page.locator("#generate").click()
         final = page.locator("#gen-final video")
         expect(final).to_have_count(1, timeout=GEN_TIMEOUT_S * 1000)
-        seconds = time.perf_counter() - t0
+        seen = page.evaluate("window.__seen")  # ms after the click at which each <video> first appeared
+        assert "gen-coarse" in seen and seen["gen-coarse"] <= seen["gen-final"], seen
+        seconds, coarse_s = seen["gen-final"] / 1000, seen["gen-coarse"] / 1000
         expect(page.locator("#gen-comparison video")).to_have_count(1)
         expect(page.locator("#gen-info")).to_contain_text("timings_s")
         assert final.get_attribute("src")
@@ -148,7 +166,7 @@ def test_browser_upload_sketch_slider_generate(server, tmp_path):
         shot_dir = os.environ.get("DEMO_SCREENSHOT_DIR")
         if shot_dir:
             shutil.copy(tmp_path / "demo_after_generate.png", Path(shot_dir) / "demo_after_generate.png")
-        print(f"[demo] browser: click → final video {seconds:.1f} s (tiny-random), "
+        print(f"[demo] browser: click → coarse video {coarse_s:.1f} s, click → final video {seconds:.1f} s (tiny-random), "
               f"server RSS {rss_mib(server['proc'].pid):.0f} MiB, screenshot {tmp_path / 'demo_after_generate.png'}")
         browser.close()
 
@@ -221,6 +239,7 @@ def test_browser_3d_view_and_frame_slider(fake_pipeline, tmp_path):
 
     demo = build_demo(fake_pipeline, runs_dir=tmp_path / "runs", examples_dir=tmp_path / "examples")
     demo.queue().launch(server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True, quiet=True)
+    gates = fake_pipeline.gates = {"s1": threading.Event(), "s2": threading.Event()}
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -228,6 +247,16 @@ def test_browser_3d_view_and_frame_slider(fake_pipeline, tmp_path):
             page.goto(demo.local_url)
             page.locator("#first-frame input[type=file]").set_input_files(_image(tmp_path / "a.png"))
             page.locator("#generate").click()
+            # the pipeline is held after S1: the coarse clip shows, progress (S2) stays on the final video's slot
+            expect(page.locator("#gen-coarse video")).to_be_visible(timeout=60_000)
+            expect(page.locator("#gen-final")).to_contain_text("S2", timeout=30_000)
+            assert page.locator("#gen-final video").count() == 0 and page.locator("#gen-condition video").count() == 0
+            gates["s1"].set()  # held after S2: the condition video and the 3D view show, the final does not
+            expect(page.locator("#gen-condition video")).to_be_visible(timeout=30_000)
+            expect(page.locator("#gen-plot .js-plotly-plot")).to_have_count(1, timeout=30_000)
+            expect(page.locator("#gen-final")).to_contain_text("S3", timeout=30_000)
+            assert page.locator("#gen-final video").count() == 0 and page.locator("#gen-comparison video").count() == 0
+            gates["s2"].set()
             expect(page.locator("#gen-final video")).to_have_count(1, timeout=60_000)
             plot = page.locator("#gen-plot .js-plotly-plot")
             expect(plot).to_have_count(1, timeout=60_000)
@@ -242,4 +271,6 @@ def test_browser_3d_view_and_frame_slider(fake_pipeline, tmp_path):
                 shutil.copy(tmp_path / "plot.png", Path(shot_dir) / "plot.png")
             browser.close()
     finally:
+        for gate in gates.values():
+            gate.set()
         demo.close()
