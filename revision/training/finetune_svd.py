@@ -83,7 +83,7 @@ PRESETS: dict[str, TrainConfig] = {
     "tiny": TrainConfig(
         model="mini-scratch", height=32, width=32, num_frames=4, frame_stride=1, batch_size=2, lr=1e-3,
         warmup_steps=0, max_steps=4, train="all", train_image_encoder=True, checkpoint_every=2, validate_every=0,
-        validation_steps=2, vae_steps=2, log_every=1, mini_arch={"tiny": True},
+        num_validation=1, validation_steps=2, vae_steps=2, log_every=1, mini_arch={"tiny": True},
     ),
 }  # fmt: skip
 

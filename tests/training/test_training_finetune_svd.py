@@ -1,72 +1,94 @@
-"""The SVD training script on a tiny random model and tiny synthetic shards (CPU, seconds)."""
+"""The SVD training script on a tiny random model and tiny synthetic shards (CPU).
+
+One module fixture runs the VAE + encode stages once; each test copies that run folder and trains
+only the UNet, so the whole file stays well under two minutes.
+"""
 
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 
 import numpy as np
 import pytest
 import torch
 
+import revision.training.finetune_svd as ft
 from revision.shards import write_shard
 from revision.synthetic.world import WorldConfig, make_clip
 from revision.training.finetune_svd import PRESETS, _batch_indices, main, train
-from revision.training.svd_data import pick_conditions
+from revision.training.svd_data import pick_conditions, sketch_condition
 
 
 @pytest.fixture(scope="module")
-def shards(tmp_path_factory):
-    root = tmp_path_factory.mktemp("shards")
+def base(tmp_path_factory):
+    """Shards + a run folder whose VAE is trained and whose latents are encoded."""
+    root = tmp_path_factory.mktemp("svd")
     for seed in range(6):
-        write_shard(root, make_clip(seed, WorldConfig(size=32, num_frames=4, supersample=1)))
+        write_shard(root / "shards", make_clip(seed, WorldConfig(size=32, num_frames=4, supersample=1)))
+    summary = train(PRESETS["tiny"], root / "shards", root / "run", stage="encode", progress=False)
+    assert summary["vae"]["last_loss"] > 0 and np.isfinite(summary["vae"]["psnr_db"])
     return root
 
 
-def test_loss_decreases_on_a_fixed_batch(shards, tmp_path):
-    torch.manual_seed(0)
-    # one clip repeated: the loss of a fixed batch must go down (same noise every step)
-    cfg = replace(PRESETS["tiny"], max_steps=12, checkpoint_every=0, p_mean=0.0, p_std=0.0, mix=(1.0, 0.0, 0.0),
+def _copy_run(base, dst):
+    shutil.copytree(base / "run", dst)
+    return dst
+
+
+def test_encode_stage_writes_one_cache_file_per_clip(base):
+    files = sorted((base / "run" / "latents").glob("*.pt"))
+    assert len(files) == 6
+    item = torch.load(files[0], weights_only=True)
+    assert item["latents"].shape == (4, 4, 16, 16) and item["cond_full"].shape == (4, 2, 16, 16)
+    assert item["cond_sketch"][:-1].abs().sum() == 0  # sketch polygons live on the last frame only
+    conf = item["cond_sketch"][-1, 1]  # area-averaged to latent size, as the pipeline does
+    assert conf.min() >= 0 and conf.max() == 0.5
+    log = [json.loads(x)["stage"] for x in (base / "run" / "train_log.jsonl").read_text().splitlines()]
+    assert "vae" in log
+
+
+def test_loss_decreases_on_a_fixed_batch(base, tmp_path, monkeypatch):
+    run = _copy_run(base, tmp_path / "run")
+    cfg = replace(PRESETS["tiny"], max_steps=8, checkpoint_every=0, p_mean=0.0, p_std=0.0, mix=(1.0, 0.0, 0.0),
                   p_uncond=0.0, lr=2e-3)  # fmt: skip
-    import revision.training.finetune_svd as ft
+    monkeypatch.setattr(ft, "_batch_indices", lambda n, step, b, r, w, s: [0] * b)  # one batch, every step
+    real = torch.Generator
 
-    orig = ft._batch_indices
-    ft._batch_indices = lambda n, step, b, r, w, s: [0] * b
-    seeds = ft.torch.Generator
-
-    class FixedGen(seeds):  # same noise every step
+    class SameNoise(real):
         def manual_seed(self, seed):
             return super().manual_seed(0)
 
-    ft.torch.Generator = FixedGen
-    try:
-        out = train(cfg, shards, tmp_path, progress=False)
-    finally:
-        ft._batch_indices = orig
-        ft.torch.Generator = seeds
-    losses = out["losses"]
-    assert len(losses) == 12
+    monkeypatch.setattr(ft.torch, "Generator", SameNoise)
+    losses = train(cfg, base / "shards", run, progress=False)["losses"]
+    assert len(losses) == 8
     assert np.mean(losses[-3:]) < 0.7 * np.mean(losses[:3]), losses
 
 
-def test_resume_reproduces_the_next_loss(shards, tmp_path):
-    cfg = replace(PRESETS["tiny"], max_steps=4, checkpoint_every=2)
-    full = train(cfg, shards, tmp_path / "a", progress=False)["losses"]
-    # same run stopped after step 2, then resumed from its checkpoint
-    train(replace(cfg, max_steps=2), shards, tmp_path / "b", progress=False)
-    resumed = train(cfg, shards, tmp_path / "b", resume="latest", progress=False)["losses"]
-    assert len(resumed) == 2
+def test_resume_reproduces_the_next_loss(base, tmp_path):
+    cfg = replace(PRESETS["tiny"], max_steps=3, checkpoint_every=2)
+    full = train(cfg, base / "shards", _copy_run(base, tmp_path / "a"), progress=False)["losses"]
+    b = _copy_run(base, tmp_path / "b")
+    train(replace(cfg, max_steps=2), base / "shards", b, progress=False)
+    resumed = train(cfg, base / "shards", b, resume="latest", progress=False)["losses"]
+    assert len(resumed) == 1
     np.testing.assert_allclose(resumed, full[2:], rtol=1e-5)
-    assert (tmp_path / "b" / "pipeline" / "unet" / "diffusion_pytorch_model.safetensors").exists()
-    log = [json.loads(x) for x in (tmp_path / "b" / "train_log.jsonl").read_text().splitlines()]
-    assert {r["stage"] for r in log} == {"vae", "unet"}
+    assert (b / "pipeline" / "unet" / "diffusion_pytorch_model.safetensors").exists()
 
 
-def test_cli_writes_validation_video(shards, tmp_path):
-    rc = main(["--config", "tiny", "--data", str(shards), "--output", str(tmp_path), "--max-steps", "2",
-               "--validate-every", "2", "--quiet"])  # fmt: skip
+def test_cli_writes_validation_video_and_exports(base, tmp_path):
+    run = _copy_run(base, tmp_path / "run")
+    rc = main(["--config", "tiny", "--data", str(base / "shards"), "--output", str(run), "--max-steps", "1",
+               "--validate-every", "1", "--checkpoint-every", "1", "--quiet"])  # fmt: skip
     assert rc == 0
-    assert list((tmp_path / "validation").glob("step_000002.*"))
+    assert list((run / "validation").glob("step_000001.*"))
+    assert main(["--config", "tiny", "--data", str(base / "shards"), "--output", str(run), "--stage", "export",
+                 "--export-to", str(tmp_path / "emb")]) == 0  # fmt: skip
+    from revision.video_model.pipeline import MotionConditionedSVDPipeline
+
+    pipe = MotionConditionedSVDPipeline.from_pretrained(tmp_path / "emb")
+    assert pipe.unet.dtype == torch.float32 and pipe.unet.conv_in.in_channels == 10
 
 
 def test_cli_rejects_missing_data(tmp_path, capsys):
@@ -83,9 +105,17 @@ def test_conditioning_mix_proportions():
     assert torch.all(cond[kind == 0] == 1) and torch.all(cond[kind == 1] == 0.5) and torch.all(cond[kind == 2] == 0)
 
 
+def test_sketch_condition_is_last_frame_polygons():
+    ids = np.zeros((32, 32), np.int16)
+    ids[12:24, 10:16] = 2  # torso
+    ids[2:8, 20:26] = 1  # head (apart from the torso: the converter merges touching strokes)
+    c = sketch_condition(ids, 4)
+    assert c.part_ids.shape == (4, 32, 32) and not c.part_ids[:-1].any()
+    assert set(np.unique(c.part_ids[-1])) >= {1, 2} and set(np.unique(c.confidence)) == {0.0, 0.5}
+
+
 def test_batches_are_a_function_of_step_and_rank():
     a = [_batch_indices(10, s, 2, r, 2, 0) for s in range(5) for r in range(2)]
-    b = [_batch_indices(10, s, 2, r, 2, 0) for s in range(5) for r in range(2)]
-    assert a == b
+    assert a == [_batch_indices(10, s, 2, r, 2, 0) for s in range(5) for r in range(2)]
     first_epoch = [i for s in range(0, 2) for r in range(2) for i in _batch_indices(10, s, 2, r, 2, 0)][:8]
     assert len(set(first_epoch)) == 8  # no repeats within an epoch
