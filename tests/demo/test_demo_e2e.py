@@ -232,7 +232,8 @@ def test_client_off_palette_sketch_is_rejected(server, tmp_path):
 @pytest.mark.browser
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 def test_browser_3d_view_and_frame_slider(fake_pipeline, tmp_path):
-    """The plotly 3D view renders extracted vs refined motion and the frame slider redraws it (fake pipeline)."""
+    """Outputs stream stage by stage, the plotly 3D view renders extracted vs refined motion and its frame slider
+    redraws it, and Cancel stops a held run (fake pipeline with gates, in-process server)."""
     from playwright.sync_api import expect, sync_playwright
 
     from demo import build_demo
@@ -269,6 +270,27 @@ def test_browser_3d_view_and_frame_slider(fake_pipeline, tmp_path):
             shot_dir = os.environ.get("DEMO_SCREENSHOT_DIR")
             if shot_dir:
                 shutil.copy(tmp_path / "plot.png", Path(shot_dir) / "plot.png")
+
+            # Cancel while the next run is held after S1: the pipeline stops, and the run after that works
+            gates = fake_pipeline.gates = {"s1": threading.Event()}
+            page.locator("#generate").click()
+            expect(page.locator("#gen-final video")).to_have_count(0, timeout=30_000)  # the old run is cleared
+            expect(page.locator("#gen-coarse video")).to_be_visible(timeout=30_000)
+            # gradio's /cancel answers once the run has stopped (at its next progress step); until then the
+            # Generate button ignores clicks (trigger_mode "once")
+            with page.expect_response(lambda r: r.url.endswith("/cancel"), timeout=60_000) as cancelled:
+                page.locator("#cancel").click()
+                expect(page.locator("#gen-notes")).to_contain_text("Cancelled", timeout=30_000)
+                gates["s1"].set()
+            assert cancelled.value.ok
+            deadline = time.monotonic() + 10  # the worker thread exits right after handing over its Cancelled
+            while any(t.name == "revision-generate" for t in threading.enumerate()) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not any(t.name == "revision-generate" for t in threading.enumerate())
+            assert len(fake_pipeline.calls) == 2 and len(fake_pipeline.finished) == 1  # the cancelled run stopped
+            page.locator("#generate").click()
+            expect(page.locator("#gen-final video")).to_have_count(1, timeout=60_000)
+            assert len(fake_pipeline.finished) == 2
             browser.close()
     finally:
         for gate in gates.values():
