@@ -332,6 +332,25 @@ def train(cfg: TrainConfig, data: str | Path, output: str | Path, *, stage: str 
     return summary
 
 
+def finetune_decoder(cfg: TrainConfig, data: Path, output: Path, progress: bool = True) -> dict:
+    """Decoder-only VAE fine-tuning of a mini run: OUTPUT/vae and OUTPUT/pipeline/vae get the new decoder."""
+    from diffusers import AutoencoderKLTemporalDecoder
+
+    from revision.training.mini_vae import VAETrainConfig, load_frames, reconstruction_psnr, train_vae
+
+    vae = AutoencoderKLTemporalDecoder.from_pretrained(output / "vae")
+    clips = load_frames(data, limit=1500)
+    before = reconstruction_psnr(vae, clips[-2:])
+    vcfg = VAETrainConfig(steps=cfg.vae_steps, decoder_only=True, seed=cfg.seed + 1)
+    losses = train_vae(vae, clips, vcfg, output / "train_log.jsonl", progress)
+    after = reconstruction_psnr(vae, clips[-2:])
+    vae.save_pretrained(output / "vae")
+    if (output / "pipeline" / "vae").exists():
+        vae.save_pretrained(output / "pipeline" / "vae")
+    print(f"decoder fine-tune: loss {losses[0]:.4f} → {losses[-1]:.4f}, PSNR {before:.1f} → {after:.1f} dB")
+    return {"psnr_before": before, "psnr_after": after}
+
+
 def export_pipeline(src: Path, dst: Path, dtype: torch.dtype = torch.float16) -> Path:
     """Re-save the pipeline folder ``src`` at ``dtype`` (safetensors) into ``dst``; loads back as fp32."""
     from revision.video_model.pipeline import MotionConditionedSVDPipeline
@@ -357,8 +376,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="folder of shards (annotation CLI or python -m revision.synthetic)")
     p.add_argument("--val-data", help="folder of held-out shards for validation videos (default: last train clips)")
     p.add_argument("--output", required=True, help="run folder: vae/, latents/, checkpoints/, pipeline/, validation/")
-    p.add_argument("--stage", choices=("all", "vae", "encode", "unet", "export"), default="all",
-                   help="'export' copies OUTPUT/pipeline to --export-to as fp16 safetensors (the embedded model)")
+    p.add_argument("--stage", choices=("all", "vae", "encode", "unet", "vae-decoder", "export"), default="all",
+                   help="'vae-decoder' fine-tunes the mini VAE's decoder alone (latents stay valid) for "
+                   "--vae-steps and puts it into OUTPUT/pipeline; 'export' copies OUTPUT/pipeline to --export-to "
+                   "as fp16 safetensors (the embedded model)")
     p.add_argument("--export-to", help="folder for --stage export (e.g. revision/embedded/revision_mini)")
     p.add_argument("--resume", help="'latest' or a checkpoint folder")
     p.add_argument("--model", help="HF id or folder of the SVD to fine-tune ('mini-scratch' = random mini)")
@@ -396,6 +417,9 @@ def main(argv: list[str] | None = None) -> int:
     if not Path(args.data).is_dir():
         print(f"error: --data {args.data} is not a folder of shards", file=sys.stderr)
         return 2
+    if args.stage == "vae-decoder":
+        finetune_decoder(cfg, Path(args.data), Path(args.output), progress=not args.quiet)
+        return 0
     try:
         summary = train(cfg, args.data, args.output, stage=args.stage, resume=args.resume, val_data=args.val_data,
                         progress=not args.quiet)  # fmt: skip
