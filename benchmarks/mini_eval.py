@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere without installing
+
 
 def foreground(frames: np.ndarray, plate: np.ndarray, threshold: float) -> np.ndarray:
     """(F, H, W, 3) uint8 x2 → (F, H, W) bool: pixels that differ from the background plate."""
