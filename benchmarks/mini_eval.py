@@ -182,16 +182,21 @@ def main(argv: list[str] | None = None) -> int:
             row["s1_failure_rate"] = failure_rate(fg(coarse.frames))
             row["s1_roughness"] = roughness(coarse.frames)
             for name, stage in stages.items():
-                r = stage(coarse, prompt=clip.caption, motion_strength=float(clip.motion.motion_strength or 0.5),
-                          sketch=None, num_frames=s3.num_frames, height=s3.height, width=s3.width)  # fmt: skip
-                final = pipe._generate(image, r.condition, s3, 0, noop, "s3").frames
+                try:
+                    r = stage(coarse, prompt=clip.caption, motion_strength=float(clip.motion.motion_strength or 0.5),
+                              sketch=None, num_frames=s3.num_frames, height=s3.height, width=s3.width)  # fmt: skip
+                    s2_cond, raw, refined = r.condition, r.raw_motion, r.refined_motion
+                except ValueError as e:  # an S2 failure is counted, and S3 runs unconditioned (as the app would)
+                    row[f"s2_{name}_error"] = str(e)
+                    s2_cond, raw, refined = ConditionMaps.empty(s3.num_frames, s3.height, s3.width), None, None
+                final = pipe._generate(image, s2_cond, s3, 0, noop, "s3").frames
                 idx = np.linspace(0, len(final) - 1, len(coarse.frames)).round().astype(int)
                 row[f"s3_{name}_failure_rate"] = failure_rate(fg(final))
                 row[f"s3_{name}_roughness_at_s1_times"] = roughness(final[idx])
                 row[f"s3_{name}_roughness"] = roughness(final)
                 row[f"s3_{name}_iou_gt"] = iou(fg(final)[1:], gt[1:])
-                row[f"s2_{name}_pose_accel"] = pose_acceleration(r.refined_motion or r.raw_motion)
-                row[f"s2_{name}_found_tracks"] = len(r.raw_motion.tracks) if r.raw_motion else 0
+                row[f"s2_{name}_pose_accel"] = pose_acceleration(refined or raw)
+                row[f"s2_{name}_found_tracks"] = len(raw.tracks) if raw else 0
         row["seconds"] = time.perf_counter() - t0
         with open(out, "a") as f:
             f.write(json.dumps(row) + "\n")
