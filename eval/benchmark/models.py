@@ -83,6 +83,15 @@ class SVDModel:
         return {"implementation": self.implementation, **asdict(self.s), "text_conditioned": False}
 
 
+def _place(pipe: Any, device: str) -> None:
+    """Model CPU offload on a GPU (these pipelines do not fit whole), plain ``.to(device)`` otherwise; quiet."""
+    if device.startswith("cuda"):
+        pipe.enable_model_cpu_offload()
+    else:
+        pipe.to(device)
+    pipe.set_progress_bar_config(disable=True)
+
+
 def load_svd(path_or_id: str | None = None, device: str = "cuda") -> SVDModel:
     """SVD-XT-1.1 from a local folder or the HF cache (never downloads); fp16 + model CPU offload on GPU."""
     from diffusers import StableVideoDiffusionPipeline
@@ -93,11 +102,7 @@ def load_svd(path_or_id: str | None = None, device: str = "cuda") -> SVDModel:
         pipe = StableVideoDiffusionPipeline.from_pretrained(folder, torch_dtype=dtype, variant="fp16" if dtype == torch.float16 else None)
     except (OSError, ValueError):
         pipe = StableVideoDiffusionPipeline.from_pretrained(folder, torch_dtype=dtype)
-    if device.startswith("cuda"):
-        pipe.enable_model_cpu_offload()
-    else:
-        pipe.to(device)
-    pipe.set_progress_bar_config(disable=True)
+    _place(pipe, device)
     return SVDModel(pipe, implementation=f"diffusers StableVideoDiffusionPipeline ({folder})")
 
 
@@ -148,11 +153,7 @@ def load_hunyuan_i2v(path_or_id: str | None = None, device: str = "cuda") -> Hun
     except OSError:
         raise missing_weights("hunyuan-i2v", folder) from None
     pipe.vae.enable_tiling()
-    if device.startswith("cuda"):
-        pipe.enable_model_cpu_offload()
-    else:
-        pipe.to(device)
-    pipe.set_progress_bar_config(disable=True)
+    _place(pipe, device)
     return HunyuanI2VModel(pipe, implementation=f"diffusers HunyuanVideoImageToVideoPipeline ({folder})")
 
 
