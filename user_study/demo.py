@@ -102,3 +102,15 @@ def to_sides(answers: dict[str, str], left: str) -> dict[str, str]:
     """Map system-space answers to what the rater clicks, given which system ("a"/"b") is on the left."""
     flip = {"a": "left" if left == "a" else "right", "b": "right" if left == "a" else "left"}
     return {q: flip.get(a, a) for q, a in answers.items()}
+
+
+def simulate_raters(store, study, strength: dict[str, float], rng: np.random.Generator, *, raters: int = 9,
+                    prefix: str = "sim", response_ms: int = 600) -> None:  # fmt: skip
+    """``raters`` simulated raters (worker ids ``{prefix}{i}``, code source) answer every assignment they get:
+    Bradley–Terry answers from per-system ``strength``, gold pairs answered with their gold answers."""
+    for i in range(raters):
+        view = store.open_session("code", f"{prefix}{i}", seed=i)
+        for a in view.assignments:
+            pair = study.pair(a.pair_id)
+            ans = {**simulate_answers(strength[pair.a.system], strength[pair.b.system], rng), **pair.gold_answers}
+            store.submit_vote(view.token, a.id, to_sides(ans, a.left), response_ms, response_ms)

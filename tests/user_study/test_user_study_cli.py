@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from user_study.cli import main
-from user_study.demo import simulate_answers, to_sides
+from user_study.demo import simulate_raters
 from user_study.store import Store
 from user_study.study import load_study
 
@@ -39,12 +39,7 @@ def test_init_vote_analyze_export(tmp_path, demo_dir, capsys):
     store = Store(db, study)
     rng = np.random.default_rng(0)
     strength = {"revision": 1.0, "svd": 0.0, "cogvideox": -0.3, "gold_moving": 0, "gold_still": 0}
-    for i in range(9):
-        v = store.open_session("code", f"c{i}", seed=i)
-        for a in v.assignments:
-            p = study.pair(a.pair_id)
-            ans = {**simulate_answers(strength[p.a.system], strength[p.b.system], rng), **p.gold_answers}
-            store.submit_vote(v.token, a.id, to_sides(ans, a.left), 600, 600)
+    simulate_raters(store, study, strength, rng, prefix="c")
     n_answers = len(store.vote_rows())
     store.dispose()
     assert main(["status", "--db", db, "--study", str(study_path)]) == 0

@@ -8,7 +8,6 @@ from collections import Counter
 import pytest
 from sqlalchemy import text
 
-from user_study.demo import to_sides
 from user_study.store import Conflict, Forbidden, Invalid, NotFound, Store, StudyComplete
 from user_study.study import study_from_dict
 
@@ -176,18 +175,11 @@ def test_simulated_votes_roundtrip_to_analysis(store, demo_study):
     import numpy as np
 
     from user_study.analysis import AnalysisConfig, analyze
-    from user_study.demo import simulate_answers
+    from user_study.demo import simulate_raters
 
     rng = np.random.default_rng(0)
     strength = {"revision": 1.0, "svd": 0.0, "cogvideox": -0.5, "gold_moving": 0.0, "gold_still": 0.0}
-    for i in range(9):
-        v = store.open_session("code", f"sim{i}", seed=i)
-        for a in v.assignments:
-            p = demo_study.pair(a.pair_id)
-            ans = simulate_answers(strength[p.a.system], strength[p.b.system], rng)
-            if p.kind == "gold":
-                ans = {**ans, **p.gold_answers}
-            store.submit_vote(v.token, a.id, to_sides(ans, a.left), 600, 600)
+    simulate_raters(store, demo_study, strength, rng)
     rep = analyze(store.vote_rows(), AnalysisConfig(reference="revision", n_boot=200))
     assert {(c.system, c.other) for c in rep.comparisons} == {("revision", "svd"), ("revision", "cogvideox")}
     assert rep.n_main_votes_used == len(demo_study.pairs) * demo_study.raters_per_pair
