@@ -95,7 +95,25 @@ class ProceduralMotionDataset(IterableDataset):
             yield self.sample(rng)
 
 
-class ShardMotionDataset(Dataset):
+class _WindowedMotions(Dataset):
+    """A list of :class:`MotionSample` windows (``num_frames`` long, stride ``num_frames // 2``) of clips."""
+
+    items: list[MotionSample]
+
+    def _add_windows(self, tracks: list, caption: str, strength: float | None, n: int, num_frames: int) -> None:
+        """Windows of the first ``n`` frames of ``tracks`` (:class:`revision.types.Track`)."""
+        w = min(num_frames, n)
+        for s in range(0, n - w + 1, max(1, w // 2)):
+            self.items.append(sample_from_tracks(tracks, caption, strength, s, w))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> MotionSample:
+        return self.items[i]
+
+
+class ShardMotionDataset(_WindowedMotions):
     """Windows of ``num_frames`` frames (stride ``num_frames // 2``) from every shard under ``root``."""
 
     def __init__(self, root: str | os.PathLike, num_frames: int = 32, max_tracks: int = 8):
@@ -110,18 +128,9 @@ class ShardMotionDataset(Dataset):
             tracks = sh.motion.tracks[:max_tracks]
             if not tracks:
                 continue
-            n = sh.motion.num_frames
-            w = min(num_frames, n)
-            for s in range(0, max(1, n - w + 1), max(1, w // 2)):
-                self.items.append(sample_from_tracks(tracks, sh.caption, sh.motion.motion_strength, s, w))
+            self._add_windows(tracks, sh.caption, sh.motion.motion_strength, sh.motion.num_frames, num_frames)
         if not self.items:
             raise ValueError(f"the shards under {root} hold no tracks")
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __getitem__(self, i: int) -> MotionSample:
-        return self.items[i]
 
 
 def humanml3d_vecs_to_params(vecs: np.ndarray) -> dict[str, np.ndarray]:
@@ -175,7 +184,7 @@ def read_humanml3d_caption(text_dir: Path, name: str) -> str:
     return first[0].split("#")[0].strip() if first else ""
 
 
-class HumanML3DDataset(Dataset):
+class HumanML3DDataset(_WindowedMotions):
     """HumanML3D-style ``.npy`` motions under ``root`` (``root/new_joint_vecs`` or ``root`` itself),
     resampled from 20 fps to ``fps`` and cut into windows of ``num_frames``."""
 
@@ -205,17 +214,9 @@ class HumanML3DDataset(Dataset):
                 continue
             caption = read_humanml3d_caption(root / "texts", f.stem)
             tr = Track(0, "smplx", params, np.ones(n, np.float32), f.stem)
-            w = min(num_frames, n)
-            for s in range(0, n - w + 1, max(1, w // 2)):
-                self.items.append(sample_from_tracks([tr], caption, strength, s, w))
+            self._add_windows([tr], caption, strength, n, num_frames)
         if not self.items:
             raise ValueError(f"no usable motions (>= 4 frames at {fps} fps) under {motion_dir}")
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __getitem__(self, i: int) -> MotionSample:
-        return self.items[i]
 
 
 class PerturbCollate:
