@@ -95,8 +95,10 @@ def vae_roundtrip(vae, frames: np.ndarray) -> np.ndarray:
     import torch
 
     x = torch.from_numpy(frames).permute(0, 3, 1, 2).float() / 127.5 - 1
+    from revision.video_model.tiny import decode_frames
+
     with torch.no_grad():
-        rec = vae.decode(vae.encode(x).latent_dist.mode(), num_frames=len(frames)).sample
+        rec = decode_frames(vae, vae.encode(x).latent_dist.mode(), len(frames))
     return ((rec.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
 
 

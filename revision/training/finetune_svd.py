@@ -68,6 +68,7 @@ class TrainConfig:
     seed: int = 0
     vae_steps: int = 0  # mini only: steps of the VAE stage (0 = no VAE stage)
     mini_arch: dict = field(default_factory=dict)  # overrides of revision.video_model.tiny.MINI
+    init_from: str | None = None  # mini only: pipeline folder whose UNet + image encoder start the UNet stage
 
 
 PRESETS: dict[str, TrainConfig] = {
@@ -77,7 +78,7 @@ PRESETS: dict[str, TrainConfig] = {
     "mini": TrainConfig(
         model="mini-scratch", height=64, width=64, num_frames=8, frame_stride=1, batch_size=4, lr=1e-3,
         warmup_steps=50, max_steps=3000, train="all", train_image_encoder=True, checkpoint_every=100,
-        validate_every=250, validation_steps=12, vae_steps=400, log_every=5,
+        validate_every=250, validation_steps=12, vae_steps=2000, log_every=5,
     ),
     # Unit tests: a tiny random model, a few steps.
     "tiny": TrainConfig(
@@ -91,16 +92,23 @@ PRESETS: dict[str, TrainConfig] = {
 # ------------------------------------------------------------------------------------------- model
 def build_components(cfg: TrainConfig, vae_dir: Path | None) -> dict:
     """The pipeline components to train (random mini/tiny, or loaded SVD widened to 10 channels)."""
-    from revision.video_model.tiny import MINI, TINY, SmallSVDConfig, small_svd_components
+    from revision.video_model.tiny import MINI, TINY, SmallSVDConfig, load_vae, small_svd_components
 
     if cfg.model == "mini-scratch":
         arch = dict(cfg.mini_arch)
         base = TINY if arch.pop("tiny", False) else MINI
         comps = small_svd_components(replace(base, **arch) if arch else base, seed=cfg.seed)
         if vae_dir is not None and (vae_dir / "config.json").exists():
-            from diffusers import AutoencoderKLTemporalDecoder
+            comps["vae"] = load_vae(vae_dir)
+        if cfg.init_from:  # warm start (e.g. after retraining the VAE): same architecture, weights only
+            from diffusers import UNetSpatioTemporalConditionModel
+            from transformers import CLIPVisionModelWithProjection
 
-            comps["vae"] = AutoencoderKLTemporalDecoder.from_pretrained(vae_dir)
+            src = Path(cfg.init_from)
+            comps["unet"].load_state_dict(UNetSpatioTemporalConditionModel.from_pretrained(src / "unet").state_dict())
+            comps["image_encoder"].load_state_dict(
+                CLIPVisionModelWithProjection.from_pretrained(src / "image_encoder").state_dict()
+            )
         assert isinstance(base, SmallSVDConfig)
         return comps
     from revision.video_model.loading import load_motion_svd
@@ -334,11 +342,10 @@ def train(cfg: TrainConfig, data: str | Path, output: str | Path, *, stage: str 
 
 def finetune_decoder(cfg: TrainConfig, data: Path, output: Path, progress: bool = True) -> dict:
     """Decoder-only VAE fine-tuning of a mini run: OUTPUT/vae and OUTPUT/pipeline/vae get the new decoder."""
-    from diffusers import AutoencoderKLTemporalDecoder
-
     from revision.training.mini_vae import VAETrainConfig, load_frames, reconstruction_psnr, train_vae
+    from revision.video_model.tiny import load_vae
 
-    vae = AutoencoderKLTemporalDecoder.from_pretrained(output / "vae")
+    vae = load_vae(output / "vae")
     clips = load_frames(data, limit=1500)
     before = reconstruction_psnr(vae, clips[-2:])
     vcfg = VAETrainConfig(steps=cfg.vae_steps, decoder_only=True, seed=cfg.seed + 1)
@@ -393,6 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--validate-every", type=int)
     p.add_argument("--vae-steps", type=int)
     p.add_argument("--seed", type=int)
+    p.add_argument("--init-from", help="mini: start the UNet stage from the UNet + image encoder of this pipeline "
+                   "folder (an earlier run's OUTPUT/pipeline, e.g. after retraining the VAE)")
     p.add_argument("--num-threads", type=int, help="torch CPU threads (default: torch's)")
     p.add_argument("--quiet", action="store_true")
     return p
@@ -403,7 +412,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = PRESETS[args.config]
     over = {k: getattr(args, k) for k in ("model", "max_steps", "batch_size", "lr", "train", "mixed_precision",
                                           "gradient_checkpointing", "checkpoint_every", "validate_every",
-                                          "vae_steps", "seed") if getattr(args, k) is not None}  # fmt: skip
+                                          "vae_steps", "seed", "init_from") if getattr(args, k) is not None}  # fmt: skip
     cfg = replace(cfg, **over)
     if args.num_threads:
         torch.set_num_threads(args.num_threads)

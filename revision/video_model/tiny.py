@@ -2,7 +2,8 @@
 
 ``tiny`` is for unit tests (random weights, runs in well under a second on CPU); ``mini`` is the
 ReVision-mini architecture trained from scratch by ``revision.training.finetune_svd``.
-Both are the real SVD classes — only the sizes differ.
+Both are the real SVD classes — only the sizes differ — except that the mini's VAE is the per-frame
+``AutoencoderKL`` (see :data:`MINI`); the SVD pipeline decodes with either.
 """
 
 from __future__ import annotations
@@ -10,7 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from diffusers import AutoencoderKLTemporalDecoder, EulerDiscreteScheduler, UNetSpatioTemporalConditionModel
+from diffusers import (
+    AutoencoderKL,
+    AutoencoderKLTemporalDecoder,
+    EulerDiscreteScheduler,
+    UNetSpatioTemporalConditionModel,
+)
 from transformers import CLIPImageProcessorPil, CLIPVisionConfig, CLIPVisionModelWithProjection
 
 from revision.video_model.conv_in import CONDITION_CHANNELS, expand_conv_in
@@ -24,6 +30,8 @@ class SmallSVDConfig:
     unet_heads: int = 4  # attention heads per block
     cross_attention_dim: int = 32  # = CLIP projection dim
     vae_channels: tuple[int, ...] = (32, 64)  # VAE downsamples 2**(len-1)x
+    vae_temporal: bool = True  # SVD's AutoencoderKLTemporalDecoder; False: per-frame AutoencoderKL (SD-style)
+    vae_norm_groups: int = 32  # GroupNorm groups of the per-frame VAE (the temporal one is fixed at 32)
     latent_channels: int = 4
     clip_hidden: int = 32
     clip_layers: int = 2
@@ -35,8 +43,12 @@ class SmallSVDConfig:
 TINY = SmallSVDConfig()
 # ReVision-mini: 64x64 pixels → 16x16x4 latents (VAE 4x), a 3-level UNet of ~2.6 M parameters — sized so
 # that it trains on a shared 2-core CPU (docs/training.md) and samples 8 frames in a few seconds.
+# Its VAE is the per-frame AutoencoderKL with 8 GroupNorm groups: SVD's temporal VAE class fixes 32 groups,
+# which at 32 channels is one channel per group (instance norm right before the output conv: every frame
+# decoded with nearly the same mean colour), and its 3D convs make it ~2x slower to train on a CPU.
 MINI = SmallSVDConfig(
     unet_channels=(32, 64, 64), unet_layers=1, unet_heads=4, cross_attention_dim=64, vae_channels=(32, 64, 64),
+    vae_temporal=False, vae_norm_groups=8,
     clip_hidden=64, clip_layers=2, clip_image_size=64, clip_patch=8, num_frames=8,
 )  # fmt: skip
 
@@ -71,13 +83,18 @@ def small_svd_components(cfg: SmallSVDConfig = TINY, *, seed: int = 0, widened: 
     )
     if widened:
         expand_conv_in(unet, CONDITION_CHANNELS)
-    vae = AutoencoderKLTemporalDecoder(
-        block_out_channels=list(cfg.vae_channels),
-        in_channels=3,
-        out_channels=3,
-        down_block_types=["DownEncoderBlock2D"] * len(cfg.vae_channels),
-        latent_channels=cfg.latent_channels,
-    )
+    n_vae = len(cfg.vae_channels)
+    if cfg.vae_temporal:
+        vae = AutoencoderKLTemporalDecoder(
+            block_out_channels=list(cfg.vae_channels), in_channels=3, out_channels=3,
+            down_block_types=["DownEncoderBlock2D"] * n_vae, latent_channels=cfg.latent_channels,
+        )  # fmt: skip
+    else:
+        vae = AutoencoderKL(
+            block_out_channels=list(cfg.vae_channels), in_channels=3, out_channels=3, layers_per_block=1,
+            down_block_types=["DownEncoderBlock2D"] * n_vae, up_block_types=["UpDecoderBlock2D"] * n_vae,
+            latent_channels=cfg.latent_channels, norm_num_groups=cfg.vae_norm_groups,
+        )  # fmt: skip
     image_encoder = CLIPVisionModelWithProjection(
         CLIPVisionConfig(
             hidden_size=cfg.clip_hidden, projection_dim=cfg.cross_attention_dim, num_hidden_layers=cfg.clip_layers,
@@ -101,3 +118,20 @@ def small_motion_svd_pipeline(
     pipe = MotionConditionedSVDPipeline(**small_svd_components(cfg, seed=seed, widened=widened))
     pipe.set_progress_bar_config(disable=True)
     return pipe
+
+
+def load_vae(folder):
+    """A saved VAE folder of either class (the class is read from its config.json)."""
+    import json
+    from pathlib import Path
+
+    name = json.loads((Path(folder) / "config.json").read_text()).get("_class_name")
+    cls = AutoencoderKL if name == "AutoencoderKL" else AutoencoderKLTemporalDecoder
+    return cls.from_pretrained(folder)
+
+
+def decode_frames(vae, latents: torch.Tensor, num_frames: int) -> torch.Tensor:
+    """``vae.decode`` of (F, C, h, w) latents; ``num_frames`` goes only to the temporal decoder."""
+    if isinstance(vae, AutoencoderKLTemporalDecoder):
+        return vae.decode(latents, num_frames=num_frames).sample
+    return vae.decode(latents).sample

@@ -119,3 +119,26 @@ def test_batches_are_a_function_of_step_and_rank():
     assert a == [_batch_indices(10, s, 2, r, 2, 0) for s in range(5) for r in range(2)]
     first_epoch = [i for s in range(0, 2) for r in range(2) for i in _batch_indices(10, s, 2, r, 2, 0)][:8]
     assert len(set(first_epoch)) == 8  # no repeats within an epoch
+
+
+def test_per_frame_vae_trains_samples_and_warm_starts(base, tmp_path):
+    """The mini's per-frame AutoencoderKL runs every stage; --init-from copies the UNet + image encoder."""
+    from revision.video_model.loading import load_motion_svd
+
+    arch = {"tiny": True, "vae_temporal": False, "vae_norm_groups": 8}
+    cfg = replace(PRESETS["tiny"], mini_arch=arch, max_steps=2, checkpoint_every=2)
+    summary = train(cfg, base / "shards", tmp_path / "run", progress=False)
+    assert np.isfinite(summary["vae"]["psnr_db"]) and np.isfinite(summary["losses"]).all()
+    assert json.loads((tmp_path / "run" / "vae" / "config.json").read_text())["_class_name"] == "AutoencoderKL"
+    pipe, _ = load_motion_svd(str(tmp_path / "run" / "pipeline"))
+    out = pipe(np.zeros((32, 32, 3), np.uint8), height=32, width=32, num_frames=4, num_inference_steps=2,
+               decode_chunk_size=4, output_type="np")  # fmt: skip
+    assert np.asarray(out.frames).shape == (1, 4, 32, 32, 3)
+
+    warm = ft.build_components(replace(cfg, init_from=str(tmp_path / "run" / "pipeline")), tmp_path / "run" / "vae")
+    cold = ft.build_components(replace(cfg, seed=1), tmp_path / "run" / "vae")
+    for name, p in pipe.unet.state_dict().items():
+        assert torch.equal(warm["unet"].state_dict()[name], p), name
+    assert not all(torch.equal(cold["unet"].state_dict()[k], v) for k, v in pipe.unet.state_dict().items())
+    assert torch.equal(next(iter(warm["image_encoder"].state_dict().values())),
+                       next(iter(pipe.image_encoder.state_dict().values())))  # fmt: skip
