@@ -16,13 +16,19 @@ SVD sampling loop with three changes:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 import PIL.Image
 import torch
 import torch.nn.functional as F
-from diffusers import StableVideoDiffusionPipeline
+from diffusers import (
+    AutoencoderKL,
+    AutoencoderKLTemporalDecoder,
+    EulerDiscreteScheduler,
+    StableVideoDiffusionPipeline,
+    UNetSpatioTemporalConditionModel,
+)
 from diffusers.pipelines.stable_video_diffusion.pipeline_stable_video_diffusion import (
     StableVideoDiffusionPipelineOutput,
     _append_dims,
@@ -30,6 +36,7 @@ from diffusers.pipelines.stable_video_diffusion.pipeline_stable_video_diffusion 
     retrieve_timesteps,
 )
 from diffusers.utils.torch_utils import randn_tensor
+from transformers import CLIPImageProcessor, CLIPVisionModelWithProjection
 
 from revision.video_model.conv_in import condition_channels, latent_channels
 
@@ -67,6 +74,18 @@ def to_pil(image: Any) -> PIL.Image.Image:
 
 class MotionConditionedSVDPipeline(StableVideoDiffusionPipeline):
     """SVD image-to-video with per-frame part-mask + confidence conditioning."""
+
+    def __init__(
+        self,
+        # SVD's temporal VAE, or a per-frame AutoencoderKL (ReVision-mini's); the SVD decode loop passes
+        # num_frames only to a VAE that takes it. typing.Union: diffusers' init type check ignores `X | Y`.
+        vae: Union[AutoencoderKLTemporalDecoder, AutoencoderKL],  # noqa: UP007
+        image_encoder: CLIPVisionModelWithProjection,
+        unet: UNetSpatioTemporalConditionModel,
+        scheduler: EulerDiscreteScheduler,
+        feature_extractor: CLIPImageProcessor,
+    ):
+        super().__init__(vae, image_encoder, unet, scheduler, feature_extractor)
 
     def _encode_image(self, image, device, num_videos_per_prompt, do_classifier_free_guidance):
         size = int(getattr(self.image_encoder.config, "image_size", 224))
