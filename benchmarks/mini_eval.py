@@ -27,6 +27,10 @@ How each number is measured (frames are 64x64, values in [0, 1]):
   clip), then S3: the same failure rate and smoothness, the IoU of S3's foreground with the
   ground-truth mask, and the acceleration of the S2 motion itself (mean |Δ²| of SMPL-X body pose in
   rad per frame², over person tracks).
+- **Controls for (b)**: the failure rate and roughness (at S1's time points) of the ground-truth clip
+  (``gt_*``, always) and of part (a)'s conditioned / unconditioned generations (``a_failure_rate_*``,
+  ``a_roughness_at_s1_times_*``). Real motion changes areas and component counts too, so these measures
+  are confounded with how much a clip moves; read S1 vs S3 against these controls.
 """
 
 from __future__ import annotations
@@ -173,12 +177,20 @@ def main(argv: list[str] | None = None) -> int:
         def fg(frames: np.ndarray, plate0: np.ndarray = plate[0][None]) -> np.ndarray:
             return foreground(frames, plate0, args.fg_threshold)  # the camera is static: one plate
 
+        s1_idx = np.linspace(0, s3.num_frames - 1, s1.num_frames).round().astype(int)  # S1's time points
+        # controls for (b): the ground-truth clip's own failure rate and roughness (real motion counts too)
+        row["gt_failure_rate"] = failure_rate(foreground(clip.frames, raw_plate[0][None], args.fg_threshold))
+        row["gt_roughness_at_s1_times"] = roughness(clip.frames[s1_idx])
+
         if "a" in parts:
             cond = pipe._generate(image, clip.condition, s3, 0, noop, "s3").frames
             unc = pipe._generate(image, ConditionMaps.empty(s3.num_frames, s3.height, s3.width), s3, 0, noop,
                                  "s3").frames  # fmt: skip
             row["a_iou_conditioned"] = iou(fg(cond)[1:], gt[1:])
             row["a_iou_unconditioned"] = iou(fg(unc)[1:], gt[1:])
+            for name, frames in (("conditioned", cond), ("unconditioned", unc)):  # the (b) measures, same clips
+                row[f"a_failure_rate_{name}"] = failure_rate(fg(frames))
+                row[f"a_roughness_at_s1_times_{name}"] = roughness(frames[s1_idx])
         if stages:
             coarse = pipe._generate(image, ConditionMaps.empty(s1.num_frames, s1.height, s1.width), s1, 0, noop, "s1")
             row["s1_failure_rate"] = failure_rate(fg(coarse.frames))
@@ -192,9 +204,8 @@ def main(argv: list[str] | None = None) -> int:
                     row[f"s2_{name}_error"] = str(e)
                     s2_cond, raw, refined = ConditionMaps.empty(s3.num_frames, s3.height, s3.width), None, None
                 final = pipe._generate(image, s2_cond, s3, 0, noop, "s3").frames
-                idx = np.linspace(0, len(final) - 1, len(coarse.frames)).round().astype(int)
                 row[f"s3_{name}_failure_rate"] = failure_rate(fg(final))
-                row[f"s3_{name}_roughness_at_s1_times"] = roughness(final[idx])
+                row[f"s3_{name}_roughness_at_s1_times"] = roughness(final[s1_idx])
                 row[f"s3_{name}_roughness"] = roughness(final)
                 row[f"s3_{name}_iou_gt"] = iou(fg(final)[1:], gt[1:])
                 row[f"s2_{name}_pose_accel"] = pose_acceleration(refined or raw)
