@@ -92,14 +92,16 @@ PRESETS: dict[str, TrainConfig] = {
 # ------------------------------------------------------------------------------------------- model
 def build_components(cfg: TrainConfig, vae_dir: Path | None) -> dict:
     """The pipeline components to train (random mini/tiny, or loaded SVD widened to 10 channels)."""
-    from revision.video_model.tiny import MINI, TINY, SmallSVDConfig, load_vae, small_svd_components
+    from revision.video_model.tiny import MINI, TINY, SmallSVDConfig, small_svd_components
 
     if cfg.model == "mini-scratch":
         arch = dict(cfg.mini_arch)
         base = TINY if arch.pop("tiny", False) else MINI
         comps = small_svd_components(replace(base, **arch) if arch else base, seed=cfg.seed)
         if vae_dir is not None and (vae_dir / "config.json").exists():
-            comps["vae"] = load_vae(vae_dir)
+            from diffusers import AutoModel
+
+            comps["vae"] = AutoModel.from_pretrained(str(vae_dir))  # its class (temporal or per-frame) from config.json
         if cfg.init_from:  # warm start (e.g. after retraining the VAE): same architecture, weights only
             from diffusers import UNetSpatioTemporalConditionModel
             from transformers import CLIPVisionModelWithProjection
@@ -342,10 +344,11 @@ def train(cfg: TrainConfig, data: str | Path, output: str | Path, *, stage: str 
 
 def finetune_decoder(cfg: TrainConfig, data: Path, output: Path, progress: bool = True) -> dict:
     """Decoder-only VAE fine-tuning of a mini run: OUTPUT/vae and OUTPUT/pipeline/vae get the new decoder."""
-    from revision.training.mini_vae import VAETrainConfig, load_frames, reconstruction_psnr, train_vae
-    from revision.video_model.tiny import load_vae
+    from diffusers import AutoModel
 
-    vae = load_vae(output / "vae")
+    from revision.training.mini_vae import VAETrainConfig, load_frames, reconstruction_psnr, train_vae
+
+    vae = AutoModel.from_pretrained(str(output / "vae"))
     clips = load_frames(data, limit=1500)
     before = reconstruction_psnr(vae, clips[-2:])
     vcfg = VAETrainConfig(steps=cfg.vae_steps, decoder_only=True, seed=cfg.seed + 1)

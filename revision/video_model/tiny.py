@@ -120,16 +120,6 @@ def small_motion_svd_pipeline(
     return pipe
 
 
-def load_vae(folder):
-    """A saved VAE folder of either class (the class is read from its config.json)."""
-    import json
-    from pathlib import Path
-
-    name = json.loads((Path(folder) / "config.json").read_text()).get("_class_name")
-    cls = AutoencoderKL if name == "AutoencoderKL" else AutoencoderKLTemporalDecoder
-    return cls.from_pretrained(folder)
-
-
 def decode_frames(vae, latents: torch.Tensor, num_frames: int) -> torch.Tensor:
     """``vae.decode`` of (F, C, h, w) latents; ``num_frames`` goes only to the temporal decoder."""
     if isinstance(vae, AutoencoderKLTemporalDecoder):
