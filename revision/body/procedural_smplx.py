@@ -35,7 +35,7 @@ NUM_JOINTS = 55
 PARENTS = np.array([-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19, 15, 15, 15,
                     20, 25, 26, 20, 28, 29, 20, 31, 32, 20, 34, 35, 20, 37, 38,
                     21, 40, 41, 21, 43, 44, 21, 46, 47, 21, 49, 50, 21, 52, 53])  # fmt: skip
-BODY_REST_JOINTS = _BODY = {  # the 25 body/face joints at rest (metres); shared with lifting.rest_skeleton
+BODY_REST_JOINTS = {  # the 25 body/face joints at rest (metres); shared with lifting.rest_skeleton
     0: (0, 0.93, 0), 1: (0.06, 0.84, -0.01), 2: (-0.06, 0.84, -0.01), 3: (0, 1.03, -0.02), 4: (0.1, 0.47, 0),
     5: (-0.1, 0.47, 0), 6: (0, 1.16, 0), 7: (0.09, 0.07, -0.03), 8: (-0.09, 0.07, -0.03), 9: (0, 1.22, 0.02),
     10: (0.11, 0.01, 0.1), 11: (-0.11, 0.01, 0.1), 12: (0, 1.45, -0.01), 13: (0.07, 1.38, 0),
@@ -69,7 +69,7 @@ def _hand_joints(J: np.ndarray) -> None:
 def rest_joints() -> np.ndarray:
     """(55, 3) designed rest joints (``J_regressor @ v_template`` reproduces them exactly)."""
     J = np.zeros((NUM_JOINTS, 3))
-    for k, v in _BODY.items():
+    for k, v in BODY_REST_JOINTS.items():
         J[k] = v
     _hand_joints(J)
     return J

@@ -17,14 +17,13 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 
-from revision.body.procedural_smplx import BODY_REST_JOINTS as _BODY  # one table for both
-from revision.body.procedural_smplx import PARENTS
+from revision.body.procedural_smplx import BODY_REST_JOINTS, PARENTS  # one table for both
 
 
 def rest_joints() -> np.ndarray:
     """(55, 3) rest joints: body from the table, fingers fanned out from the wrists (3 cm apart)."""
     J = np.zeros((55, 3))
-    for k, v in _BODY.items():
+    for k, v in BODY_REST_JOINTS.items():
         J[k] = v
     for side, wrist, sign in ((0, 20, 1.0), (1, 21, -1.0)):
         base = 25 + 15 * side

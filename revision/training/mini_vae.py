@@ -27,7 +27,7 @@ from revision.video_model.tiny import decode_frames
 @dataclass
 class VAETrainConfig:
     steps: int = 400  # optimiser steps
-    clips_per_batch: int = 1  # each clip contributes all its frames
+    clips_per_batch: int = 1  # x frames per clip = the batch (whole clips, or as many random frames)
     crop: int | None = None  # random crops are cheaper, but GroupNorm statistics of a crop differ from a frame's
     lr: float = 2e-3  # AdamW, 50 warm-up steps, then cosine-decayed to 10 %
     init_logvar: float | None = -6.0  # from scratch: start the posterior narrow (std e^-3), not at std 1,
