@@ -33,6 +33,14 @@ class InputError(ValueError):
     """Bad user input (wrong type, size, range); the message is meant for the user."""
 
 
+def with_input_frame(coarse: Clip, image: PIL.Image.Image) -> Clip:
+    """``coarse`` with its first frame replaced by the input ``image`` (resized to the clip): what S2 perceives."""
+    frames = coarse.frames.copy()
+    h, w = frames.shape[1:3]
+    frames[0] = np.asarray(image.convert("RGB").resize((w, h), PIL.Image.Resampling.LANCZOS))
+    return Clip(frames, fps=coarse.fps)
+
+
 @dataclass
 class ReVisionOutput:
     final: Clip  # S3
@@ -199,8 +207,8 @@ class ReVisionPipeline:
         t0 = time.perf_counter()
         sketch_s1 = self._sketch_condition(sketch, s1)
         coarse_cond = sketch_s1 or ConditionMaps.empty(s1.num_frames, s1.height, s1.width)
-        coarse = self._generate(pil.resize((s1.width, s1.height), PIL.Image.Resampling.LANCZOS),
-                                coarse_cond, s1, seed, report, "s1")  # fmt: skip
+        s1_image = pil.resize((s1.width, s1.height), PIL.Image.Resampling.LANCZOS)
+        coarse = self._generate(s1_image, coarse_cond, s1, seed, report, "s1")
         timings["s1"] = time.perf_counter() - t0
         hand_over("s1", coarse)
 
@@ -209,8 +217,9 @@ class ReVisionPipeline:
         report(lo, "S2: 3D motion")
         t0 = time.perf_counter()
         sketch_s3 = self._sketch_condition(sketch, s3)
+        perceived = with_input_frame(coarse, s1_image) if self.config.perceive_input_frame else coarse
         motion = self.motion_stage(
-            coarse, prompt=prompt, motion_strength=motion_strength, sketch=sketch_s3,
+            perceived, prompt=prompt, motion_strength=motion_strength, sketch=sketch_s3,
             num_frames=s3.num_frames, height=s3.height, width=s3.width,
             progress=lambda f, m: report(lo + (hi - lo) * f, f"S2: {m}"),
         )  # fmt: skip

@@ -45,7 +45,9 @@ def test_pipeline_runs_three_stages_and_returns_intermediates(pipe):
     out = pipe(_img(), prompt="a person waves", motion_strength=0.7, seed=3, progress=lambda f, m: seen.append(f))
     (call,) = stage.calls
     assert call["prompt"] == "a person waves" and call["strength"] == 0.7
-    assert call["coarse"] is out.coarse
+    # S2 perceives the coarse clip with the input image itself as frame 1 (config.perceive_input_frame)
+    np.testing.assert_array_equal(call["coarse"].frames[1:], out.coarse.frames[1:])
+    assert not np.array_equal(call["coarse"].frames[0], out.coarse.frames[0])
     s3, s1 = pipe.config.svd, pipe.config.efficient.apply(pipe.config.svd)
     assert call["size"] == (s3.num_frames, s3.height, s3.width)
     assert out.final.frames.shape == (s3.num_frames, s3.height, s3.width, 3)
@@ -56,6 +58,26 @@ def test_pipeline_runs_three_stages_and_returns_intermediates(pipe):
     assert out.backends["s2"] == "recording fake" and "video_model" in out.backends
     assert any("resized" in n for n in out.notes)
     assert seen == sorted(seen) and seen[-1] == 1.0
+
+
+def test_s2_can_perceive_the_generated_first_frame(pipe):
+    from dataclasses import replace
+
+    from revision.pipeline import with_input_frame
+
+    stage, config = RecordingStage(), pipe.config
+    pipe.motion_stage = stage
+    try:
+        pipe.config = replace(config, perceive_input_frame=False)
+        out = pipe(_img(), seed=3)
+    finally:
+        pipe.config = config
+    assert stage.calls[0]["coarse"] is out.coarse
+    img = PIL.Image.fromarray(_img(32, 48))
+    clip = with_input_frame(out.coarse, img)
+    expected = np.asarray(img.resize(out.coarse.frames.shape[2:0:-1], PIL.Image.Resampling.LANCZOS))
+    np.testing.assert_array_equal(clip.frames[0], expected)
+    np.testing.assert_array_equal(clip.frames[1:], out.coarse.frames[1:])
 
 
 def test_same_seed_same_video(pipe):
