@@ -18,7 +18,8 @@ How each number is measured (frames are 64x64, values in [0, 1]):
   IoU of the extracted foreground with the ground-truth mask, mean over frames 2..F. ``oracle`` is the
   same extraction on the ground-truth frames (the ceiling of this measure).
 - **(b) S1 vs S3**: S1 = the efficient pass (empty condition), S3 = the final pass conditioned on the
-  full S2 output (perception → lifting → PPPM → render) of that S1 clip. *Morphological-failure rate*:
+  full S2 output (perception → lifting → PPPM → render) of that S1 clip, with the input image as its
+  first frame as the pipeline does (``--generated-first-frame``: S1's own first frame). *Morphological-failure rate*:
   fraction of frames 2..F whose foreground either changes area by more than 2x vs frame 1 (parts
   missing or melting into blobs) or has more connected components (≥ 3 px) than frame 1 (detached
   parts). *Smoothness*: mean absolute second temporal difference |x(t+1) − 2x(t) + x(t−1)| over pixels,
@@ -27,6 +28,16 @@ How each number is measured (frames are 64x64, values in [0, 1]):
   clip), then S3: the same failure rate and smoothness, the IoU of S3's foreground with the
   ground-truth mask, and the acceleration of the S2 motion itself (mean |Δ²| of SMPL-X body pose in
   rad per frame², over person tracks).
+- **(b) per body part** (``*_part_failure_rate``, ``*_missing_part_rate``, ``*_limb_length_cv``): the
+  frames are segmented into head / torso / arms / legs by the small segmenter of
+  ``benchmarks/part_seg.py`` (trained on frames of training seeds and their VAE round trips; written
+  to ``--segmenter`` on first use), and scored by its :func:`morphology` — a part of frame 1 that
+  vanishes, a limb whose length changes by more than 50 %, the limbs' length variation, and the
+  motion-independent *malformed-body rate* (body proportions outside the ground truth's range). Clips
+  whose ground truth shows a person only; GT, S1 and S3 at S1's time points (same frame count).
+  ``gt_vae_*`` is the ground truth passed through the model's VAE: the floor for decoded frames.
+- **Relative roughness** (``*_relative_roughness``): roughness divided by the mean first temporal
+  difference, so a clip is not rewarded for standing still (0 = constant velocity, ~1.7 = flicker).
 - **Controls for (b)**: the failure rate and roughness (at S1's time points) of the ground-truth clip
   (``gt_*``, always) and of part (a)'s conditioned / unconditioned generations (``a_failure_rate_*``,
   ``a_roughness_at_s1_times_*``). Real motion changes areas and component counts too, so these measures
@@ -85,6 +96,16 @@ def roughness(frames: np.ndarray) -> float:
     return float(np.abs(x[2:] - 2 * x[1:-1] + x[:-2]).mean())
 
 
+def relative_roughness(frames: np.ndarray) -> float:
+    """Roughness relative to motion: mean |x(t+1) − 2x(t) + x(t−1)| / mean |x(t+1) − x(t)| (0 for motion
+    at constant velocity, ~1.7 for frame-to-frame flicker); NaN for fewer than 3 frames or no change."""
+    x = frames.astype(np.float32) / 255.0
+    if len(x) < 3:
+        return float("nan")
+    d1 = float(np.abs(np.diff(x, axis=0)).mean())
+    return float(np.abs(x[2:] - 2 * x[1:-1] + x[:-2]).mean()) / d1 if d1 > 0 else float("nan")
+
+
 def pose_acceleration(motion) -> float:
     """Mean |Δ²| of the person tracks' body pose (rad / frame²); NaN without person tracks."""
     if motion is None:
@@ -129,6 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--plate", choices=("raw", "vae"), default="raw",
                    help="background plate as rendered, or passed through the model's VAE (encode → decode), "
                    "which separates the diffusion model's errors from the VAE's colour/blur errors")
+    p.add_argument("--segmenter", default="runs/part_seg.safetensors",
+                   help="body-part segmenter for the per-part (b) measures (trained there if missing)")
+    p.add_argument("--generated-first-frame", action="store_true",
+                   help="S2 perceives S1's generated first frame instead of the input image (the pipeline's "
+                   "behaviour before ReVisionConfig.perceive_input_frame)")
     p.add_argument("--num-threads", type=int, default=None)
     args = p.parse_args(argv)
     parts = set(args.parts.split(","))
@@ -140,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     from tqdm import tqdm
 
     from revision.config import MINI_CONFIG
-    from revision.pipeline import ReVisionPipeline
+    from revision.pipeline import ReVisionPipeline, with_input_frame
     from revision.synthetic.world import WorldConfig, make_clip
     from revision.types import ConditionMaps
 
@@ -149,6 +175,14 @@ def main(argv: list[str] | None = None) -> int:
     pipe = ReVisionPipeline.from_pretrained(args.weights, motion_stage=None, config=MINI_CONFIG)
     s3 = MINI_CONFIG.svd
     s1 = MINI_CONFIG.efficient.apply(s3)
+    from benchmarks import part_seg
+
+    if not Path(args.segmenter).exists():
+        print(f"training the part segmenter ({args.segmenter}; ~15 min on 2 cores) ...", file=sys.stderr)
+        seg_cfg = part_seg.SegTrainConfig()
+        part_seg.save(part_seg.train(seg_cfg, pipe.video.vae), args.segmenter, seg_cfg)
+    segmenter = part_seg.load(args.segmenter)
+    ranges = part_seg.proportion_ranges()  # ground-truth body proportions of training clips
     stages = {}
     if parts & {"b", "c"}:
         from revision.s2 import FullMotionStage
@@ -181,6 +215,16 @@ def main(argv: list[str] | None = None) -> int:
         # controls for (b): the ground-truth clip's own failure rate and roughness (real motion counts too)
         row["gt_failure_rate"] = failure_rate(foreground(clip.frames, raw_plate[0][None], args.fg_threshold))
         row["gt_roughness_at_s1_times"] = roughness(clip.frames[s1_idx])
+        person = int((clip.condition.part_ids[0] == 2).sum()) >= 3  # the per-part measures need a person
+
+        def body(prefix: str, frames: np.ndarray, row: dict = row, person: bool = person) -> None:
+            if person:  # the per-part (b) measures, clips with a person only
+                m = part_seg.morphology(part_seg.segment(segmenter, frames), ranges)
+                row.update({f"{prefix}_{k}": v for k, v in m.items()})
+            row[f"{prefix}_relative_roughness"] = relative_roughness(frames)
+
+        body("gt", clip.frames[s1_idx])
+        body("gt_vae", vae_roundtrip(pipe.video.vae, clip.frames[s1_idx]))  # GT as the decoder can show it
 
         if "a" in parts:
             cond = pipe._generate(image, clip.condition, s3, 0, noop, "s3").frames
@@ -191,13 +235,16 @@ def main(argv: list[str] | None = None) -> int:
             for name, frames in (("conditioned", cond), ("unconditioned", unc)):  # the (b) measures, same clips
                 row[f"a_failure_rate_{name}"] = failure_rate(fg(frames))
                 row[f"a_roughness_at_s1_times_{name}"] = roughness(frames[s1_idx])
+                body(f"a_{name}", frames[s1_idx])
         if stages:
             coarse = pipe._generate(image, ConditionMaps.empty(s1.num_frames, s1.height, s1.width), s1, 0, noop, "s1")
             row["s1_failure_rate"] = failure_rate(fg(coarse.frames))
             row["s1_roughness"] = roughness(coarse.frames)
+            body("s1", coarse.frames)
+            perceived = with_input_frame(coarse, image) if not args.generated_first_frame else coarse
             for name, stage in stages.items():
                 try:
-                    r = stage(coarse, prompt=clip.caption, motion_strength=float(clip.motion.motion_strength or 0.5),
+                    r = stage(perceived, prompt=clip.caption, motion_strength=float(clip.motion.motion_strength or 0.5),
                               sketch=None, num_frames=s3.num_frames, height=s3.height, width=s3.width)  # fmt: skip
                     s2_cond, raw, refined = r.condition, r.raw_motion, r.refined_motion
                 except ValueError as e:  # an S2 failure is counted, and S3 runs unconditioned (as the app would)
@@ -207,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
                 row[f"s3_{name}_failure_rate"] = failure_rate(fg(final))
                 row[f"s3_{name}_roughness_at_s1_times"] = roughness(final[s1_idx])
                 row[f"s3_{name}_roughness"] = roughness(final)
+                body(f"s3_{name}", final[s1_idx])
                 row[f"s3_{name}_iou_gt"] = iou(fg(final)[1:], gt[1:])
                 row[f"s2_{name}_pose_accel"] = pose_acceleration(refined or raw)
                 row[f"s2_{name}_found_tracks"] = len(raw.tracks) if raw else 0
