@@ -119,12 +119,12 @@ def vae_roundtrip(vae, frames: np.ndarray) -> np.ndarray:
     """(F, H, W, 3) uint8 → the same frames encoded (posterior mode) and decoded by ``vae``."""
     import torch
 
-    from revision.video_model.tiny import decode_frames
+    from revision.video_model.tiny import roundtrip
 
     x = torch.from_numpy(frames).permute(0, 3, 1, 2).float() / 127.5 - 1
     with torch.no_grad():
-        rec = decode_frames(vae, vae.encode(x).latent_dist.mode(), len(frames))
-    return ((rec.clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
+        rec = roundtrip(vae, x)
+    return ((rec + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy()
 
 
 def _summary(rows: list[dict]) -> dict:

@@ -118,7 +118,7 @@ def make_data(cfg: SegTrainConfig, vae=None, size: int = 64, seeds: range | None
     from tqdm import tqdm
 
     from revision.synthetic.world import WorldConfig, make_clip
-    from revision.video_model.tiny import decode_frames
+    from revision.video_model.tiny import roundtrip
 
     frames, labels = [], []
     for s in tqdm(seeds if seeds is not None else range(cfg.clips), desc="synthetic clips", leave=False):
@@ -129,12 +129,8 @@ def make_data(cfg: SegTrainConfig, vae=None, size: int = 64, seeds: range | None
     y = torch.from_numpy(np.concatenate(labels))
     rec = None
     if vae is not None:
-        out = []
-        with torch.no_grad():
-            for i in range(0, len(x), 64):
-                xb = x[i : i + 64]
-                out.append(decode_frames(vae, vae.encode(xb).latent_dist.mode(), len(xb)).clamp(-1, 1))
-        rec = torch.cat(out)
+        with torch.no_grad():  # one clip (8 frames) at a time, as the video model decodes
+            rec = torch.cat([roundtrip(vae, xb) for xb in x.split(8)])
     return x, rec, y
 
 

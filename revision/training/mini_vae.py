@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from revision.shards import list_shards, read_shard
-from revision.video_model.tiny import decode_frames
+from revision.video_model.tiny import decode_frames, roundtrip
 
 
 @dataclass
@@ -125,7 +125,7 @@ def reconstruction_psnr(vae, clips: np.ndarray) -> float:
     out = []
     for clip in torch.from_numpy(clips):
         x = clip.permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
-        rec = decode_frames(vae, vae.encode(x).latent_dist.mode(), x.shape[0]).clamp(-1, 1)
+        rec = roundtrip(vae, x)
         mse = ((rec - x) / 2).pow(2).mean().clamp_min(1e-10)
         out.append(float(-10 * torch.log10(mse)))
     return float(np.mean(out))

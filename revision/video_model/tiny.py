@@ -125,3 +125,8 @@ def decode_frames(vae, latents: torch.Tensor, num_frames: int) -> torch.Tensor:
     if isinstance(vae, AutoencoderKLTemporalDecoder):
         return vae.decode(latents, num_frames=num_frames).sample
     return vae.decode(latents).sample
+
+
+def roundtrip(vae, frames: torch.Tensor) -> torch.Tensor:
+    """(F, 3, H, W) frames in [-1, 1] of one clip → encoded (posterior mode), decoded, clamped to [-1, 1]."""
+    return decode_frames(vae, vae.encode(frames).latent_dist.mode(), len(frames)).clamp(-1, 1)
