@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import sys
 import time
@@ -44,8 +45,9 @@ class TrainConfig:
     num_frames: int = 16  # frames per training clip
     frame_stride: int = 4  # take every 4th frame of the shard (30 fps video → 7.5 fps)
     batch_size: int = 1  # clips per process per step
-    lr: float = 1e-5  # AdamW learning rate (constant after warmup)
+    lr: float = 1e-5  # AdamW learning rate (linear warmup, then constant until lr_decay_start)
     warmup_steps: int = 100
+    lr_decay_start: float = 1.0  # fraction of max_steps after which the lr decays to 0 on a cosine (1.0 = never)
     max_steps: int = 20_000
     train: str = "conv_in+temporal"  # which UNet parameters train: one of TRAINABLE
     train_image_encoder: bool = False  # the CLIP image encoder (mini: trained from scratch)
@@ -231,6 +233,15 @@ def validate(comps: dict, unet, image_encoder, items: list[dict], cfg: TrainConf
     return write_video(out, np.concatenate(rows, axis=1), fps=cfg.fps)
 
 
+def lr_factor(step: int, cfg: TrainConfig) -> float:
+    """Multiplier of ``cfg.lr`` at ``step``: linear warmup, constant, then a cosine to 0 from ``lr_decay_start``."""
+    f = min(1.0, (step + 1) / max(cfg.warmup_steps, 1))
+    start = cfg.lr_decay_start * cfg.max_steps
+    if step >= start and cfg.lr_decay_start < 1.0:
+        f *= 0.5 * (1.0 + math.cos(math.pi * min(1.0, (step - start) / max(cfg.max_steps - start, 1))))
+    return f
+
+
 def train(cfg: TrainConfig, data: str | Path, output: str | Path, *, stage: str = "all", resume: str | None = None,
           val_data: str | Path | None = None, progress: bool = True) -> dict:  # fmt: skip
     """Run the stages; returns a summary (final loss, steps, timings)."""
@@ -287,7 +298,7 @@ def train(cfg: TrainConfig, data: str | Path, output: str | Path, *, stage: str 
     if cfg.gradient_checkpointing:
         unet.enable_gradient_checkpointing()
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=1e-2)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / max(cfg.warmup_steps, 1)))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, cfg))
     unet, image_encoder, opt, sched = acc.prepare(unet, image_encoder, opt, sched)
     unet.train()
     image_encoder.train(cfg.train_image_encoder)
@@ -396,6 +407,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-steps", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float)
+    p.add_argument("--lr-decay-start", type=float, help="fraction of --max-steps after which the lr decays to 0 "
+                   "on a cosine (1.0 = constant lr)")
     p.add_argument("--train", choices=TRAINABLE, help="trainable UNet parameters")
     p.add_argument("--mixed-precision", choices=("no", "fp16", "bf16"))
     p.add_argument("--gradient-checkpointing", action="store_true", default=None)
@@ -413,7 +426,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     cfg = PRESETS[args.config]
-    over = {k: getattr(args, k) for k in ("model", "max_steps", "batch_size", "lr", "train", "mixed_precision",
+    over = {k: getattr(args, k) for k in ("model", "max_steps", "batch_size", "lr", "lr_decay_start", "train", "mixed_precision",
                                           "gradient_checkpointing", "checkpoint_every", "validate_every",
                                           "vae_steps", "seed", "init_from") if getattr(args, k) is not None}  # fmt: skip
     cfg = replace(cfg, **over)

@@ -142,3 +142,13 @@ def test_per_frame_vae_trains_samples_and_warm_starts(base, tmp_path):
     assert not all(torch.equal(cold["unet"].state_dict()[k], v) for k, v in pipe.unet.state_dict().items())
     assert torch.equal(next(iter(warm["image_encoder"].state_dict().values())),
                        next(iter(pipe.image_encoder.state_dict().values())))  # fmt: skip
+
+
+def test_lr_schedule_warms_up_holds_then_decays_to_zero():
+    cfg = replace(PRESETS["tiny"], warmup_steps=10, max_steps=100, lr_decay_start=0.5)
+    f = [ft.lr_factor(s, cfg) for s in range(101)]
+    np.testing.assert_allclose(f[:10], np.arange(1, 11) / 10)
+    assert f[10:51] == [1.0] * 41  # constant until half of max_steps
+    assert f[75] == pytest.approx(0.5) and f[100] == pytest.approx(0.0, abs=1e-12)
+    assert all(a >= b for a, b in zip(f[50:], f[51:]))  # monotone decay
+    assert {ft.lr_factor(s, replace(cfg, lr_decay_start=1.0)) for s in range(10, 101)} == {1.0}
