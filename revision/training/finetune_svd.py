@@ -430,6 +430,9 @@ def main(argv: list[str] | None = None) -> int:
                                           "gradient_checkpointing", "checkpoint_every", "validate_every",
                                           "vae_steps", "seed", "init_from") if getattr(args, k) is not None}  # fmt: skip
     cfg = replace(cfg, **over)
+    if not 0.0 <= cfg.lr_decay_start <= 1.0:
+        print(f"error: --lr-decay-start must be in [0, 1], got {cfg.lr_decay_start}", file=sys.stderr)
+        return 2
     if args.num_threads:
         torch.set_num_threads(args.num_threads)
     if args.stage == "export":

@@ -152,3 +152,9 @@ def test_lr_schedule_warms_up_holds_then_decays_to_zero():
     assert f[75] == pytest.approx(0.5) and f[100] == pytest.approx(0.0, abs=1e-12)
     assert all(a >= b for a, b in zip(f[50:], f[51:]))  # monotone decay
     assert {ft.lr_factor(s, replace(cfg, lr_decay_start=1.0)) for s in range(10, 101)} == {1.0}
+
+
+def test_cli_rejects_a_bad_lr_decay_start(tmp_path, capsys):
+    assert main(["--config", "tiny", "--data", str(tmp_path), "--output", str(tmp_path / "o"),
+                 "--lr-decay-start", "1.5"]) == 2  # fmt: skip
+    assert "--lr-decay-start" in capsys.readouterr().err
