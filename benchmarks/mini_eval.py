@@ -99,11 +99,10 @@ def roughness(frames: np.ndarray) -> float:
 def relative_roughness(frames: np.ndarray) -> float:
     """Roughness relative to motion: mean |x(t+1) − 2x(t) + x(t−1)| / mean |x(t+1) − x(t)| (0 for motion
     at constant velocity, ~1.7 for frame-to-frame flicker); NaN for fewer than 3 frames or no change."""
-    x = frames.astype(np.float32) / 255.0
-    if len(x) < 3:
+    if len(frames) < 3:
         return float("nan")
-    d1 = float(np.abs(np.diff(x, axis=0)).mean())
-    return float(np.abs(x[2:] - 2 * x[1:-1] + x[:-2]).mean()) / d1 if d1 > 0 else float("nan")
+    d1 = float(np.abs(np.diff(frames.astype(np.float32) / 255.0, axis=0)).mean())
+    return roughness(frames) / d1 if d1 > 0 else float("nan")
 
 
 def pose_acceleration(motion) -> float:
@@ -199,12 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     for seed in tqdm([s for s in seeds if s not in done], desc="held-out clips"):
         t0 = time.perf_counter()
         clip = make_clip(seed, wcfg)
-        plate = make_clip(seed, wcfg, empty_scene=True).frames
-        if args.plate == "vae":
-            plate = vae_roundtrip(pipe.video.vae, plate[:1])
+        raw_plate = make_clip(seed, wcfg, empty_scene=True).frames
+        plate = vae_roundtrip(pipe.video.vae, raw_plate[:1]) if args.plate == "vae" else raw_plate
         gt = clip.condition.part_ids > 0
         image = PIL.Image.fromarray(clip.frames[0])
-        raw_plate = make_clip(seed, wcfg, empty_scene=True).frames if args.plate == "vae" else plate
         row: dict = {"seed": seed, "caption": clip.caption, "plate": args.plate,
                      "oracle_iou": iou(foreground(clip.frames, raw_plate, args.fg_threshold)[1:], gt[1:])}  # fmt: skip
 

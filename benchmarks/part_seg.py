@@ -172,7 +172,7 @@ def _swap_sides(y):
     import torch
 
     table = torch.arange(len(GROUP_NAMES))
-    table[[3, 4, 5, 6]] = torch.tensor([4, 3, 6, 5])
+    table[list(LIMBS)] = torch.tensor([4, 3, 6, 5])  # left arm ↔ right arm, left leg ↔ right leg
     return table[y]
 
 
