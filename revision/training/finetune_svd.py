@@ -52,6 +52,7 @@ class TrainConfig:
     train: str = "conv_in+temporal"  # which UNet parameters train: one of TRAINABLE
     train_image_encoder: bool = False  # the CLIP image encoder (mini: trained from scratch)
     mix: tuple[float, float, float] = (0.4, 0.3, 0.3)  # full masks / last-frame sketch / empty
+    condition_source: str = "shard"  # part masks: as stored in the shard, or "render" (re-projected tracks)
     p_uncond: float = 0.1  # joint dropout of image embedding + image latents + condition (CFG)
     p_mean: float = 0.7  # EDM log-normal σ: ln σ ~ N(p_mean, p_std²) (SVD fine-tuning values)
     p_std: float = 1.6
@@ -280,11 +281,12 @@ def train(cfg: TrainConfig, data: str | Path, output: str | Path, *, stage: str 
     # 1. Pre-encode latents once (each process encodes; files already present are skipped)
     enc = dict(height=cfg.height, width=cfg.width, num_frames=cfg.num_frames, stride=cfg.frame_stride,
                clip_size=clip_size, noise_aug_strength=cfg.noise_aug_strength, progress=progress,
-               device=acc.device)  # fmt: skip
+               device=acc.device, condition_source=cfg.condition_source)  # fmt: skip
     vae.to(acc.device)
-    cache = output / "latents"
+    suffix = "" if cfg.condition_source == "shard" else f"_{cfg.condition_source}"  # one cache per mask source
+    cache = output / f"latents{suffix}"
     files = encode_shards(data, cache, vae, fe, **enc)
-    val_files = encode_shards(val_data, output / "latents_val", vae, fe, **enc)[: cfg.num_validation] if val_data \
+    val_files = encode_shards(val_data, output / f"latents_val{suffix}", vae, fe, **enc)[: cfg.num_validation] if val_data \
         else files[-cfg.num_validation:]  # fmt: skip
     if stage in ("vae", "encode"):
         return summary
@@ -410,6 +412,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr-decay-start", type=float, help="fraction of --max-steps after which the lr decays to 0 "
                    "on a cosine (1.0 = constant lr)")
     p.add_argument("--train", choices=TRAINABLE, help="trainable UNet parameters")
+    p.add_argument("--condition-source", choices=("shard", "render"),
+                   help="part masks of the conditions: as stored in the shards (default), or the shards' tracks "
+                   "re-projected by revision.render (what S2 gives the model at inference)")
     p.add_argument("--mixed-precision", choices=("no", "fp16", "bf16"))
     p.add_argument("--gradient-checkpointing", action="store_true", default=None)
     p.add_argument("--checkpoint-every", type=int)
@@ -428,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = PRESETS[args.config]
     over = {k: getattr(args, k) for k in ("model", "max_steps", "batch_size", "lr", "lr_decay_start", "train", "mixed_precision",
                                           "gradient_checkpointing", "checkpoint_every", "validate_every",
-                                          "vae_steps", "seed", "init_from") if getattr(args, k) is not None}  # fmt: skip
+                                          "vae_steps", "seed", "init_from", "condition_source") if getattr(args, k) is not None}  # fmt: skip
     cfg = replace(cfg, **over)
     if not 0.0 <= cfg.lr_decay_start <= 1.0:
         print(f"error: --lr-decay-start must be in [0, 1], got {cfg.lr_decay_start}", file=sys.stderr)

@@ -10,6 +10,12 @@ encoded once by :func:`encode_shards` into one small ``.pt`` file per clip under
 - ``cond_full`` / ``cond_sketch`` (F, 2, h, w): the two non-empty conditions at latent size, resized
   with :func:`revision.video_model.pipeline.resize_condition` (what inference does).
 
+``condition_source`` picks the part masks behind both conditions: ``"shard"`` (the masks stored in the
+shard) or ``"render"`` (the shard's tracks re-projected by :func:`revision.render.render_condition`, the
+renderer S2 uses at inference and the annotation CLI uses for real clips). The synthetic world stores
+masks of the capsules it draws, whose silhouettes differ from the mesh projection (foreground IoU
+≈ 0.65); ``"render"`` trains on the masks the model will be given.
+
 The **conditioning mix** (paper Sec. 3.1): per sample, with probabilities ``(0.4, 0.3, 0.3)``: the full
 per-frame part masks with confidence 1; the *last-frame* target pose as part polygons with confidence
 0.5 (the sketch converter's output, :func:`sketch_condition`); or nothing (empty mask, confidence 0).
@@ -31,6 +37,7 @@ from revision.types import ConditionMaps
 from revision.video_model.pipeline import resize_condition
 
 MIX_NAMES = ("full", "sketch", "empty")
+CONDITION_SOURCES = ("shard", "render")
 
 
 def frame_indices(num_available: int, num_frames: int, stride: int) -> np.ndarray:
@@ -102,8 +109,11 @@ def encode_shards(
     shard_dir: str | Path, cache_dir: str | Path, vae, feature_extractor, *, height: int, width: int,
     num_frames: int, stride: int = 1, clip_size: int = 224, noise_aug_strength: float = 0.02,
     limit: int | None = None, progress: bool = True, device: str | torch.device = "cpu",
+    condition_source: str = "shard",
 ) -> list[Path]:  # fmt: skip
     """Encode every shard once (skips clips already cached); returns the cache files, sorted."""
+    if condition_source not in CONDITION_SOURCES:
+        raise ValueError(f"condition_source must be one of {CONDITION_SOURCES}, got {condition_source!r}")
     from tqdm import tqdm
 
     from revision.pipeline import fit_image
@@ -127,7 +137,12 @@ def encode_shards(
             import PIL.Image
 
             frames = np.stack([np.asarray(fit_image(PIL.Image.fromarray(f), width, height)[0]) for f in frames])
-        cond = ConditionMaps(sh.condition.part_ids[idx], sh.condition.confidence[idx])
+        masks = sh.condition
+        if condition_source == "render":
+            from revision.render import render_condition
+
+            masks = render_condition(sh.motion, *sh.condition.part_ids.shape[1:])
+        cond = ConditionMaps(masks.part_ids[idx], masks.confidence[idx])
         x = torch.from_numpy(frames).permute(0, 3, 1, 2).float().div(255.0).to(device)  # (F, 3, H, W)
         lat = vae.encode(x * 2 - 1).latent_dist.mode() * scale
         gen = torch.Generator().manual_seed(int(hashlib.sha1(path.stem.encode()).hexdigest()[:8], 16))

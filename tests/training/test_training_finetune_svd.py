@@ -49,6 +49,25 @@ def test_encode_stage_writes_one_cache_file_per_clip(base):
     assert "vae" in log
 
 
+def test_render_condition_source_reprojects_the_tracks(base, tmp_path):
+    """``condition_source="render"``: the full condition is the tracks' mesh projection (what S2 gives at
+    inference), in its own cache folder; the targets are the same latents as with the shard's masks."""
+    from revision.render import render_condition
+    from revision.shards import list_shards, read_shard
+    from revision.training.svd_data import _at_latent
+
+    run = _copy_run(base, tmp_path / "run")
+    train(replace(PRESETS["tiny"], condition_source="render"), base / "shards", run, stage="encode", progress=False)
+    shard = list_shards(base / "shards")[0]
+    rendered = torch.load(run / "latents_render" / f"{shard.stem}.pt", weights_only=True)
+    stored = torch.load(run / "latents" / f"{shard.stem}.pt", weights_only=True)
+    want = _at_latent(render_condition(read_shard(shard).motion, 32, 32), 16, 16)
+    assert torch.equal(rendered["cond_full"], want) and not torch.equal(rendered["cond_full"], stored["cond_full"])
+    assert torch.allclose(rendered["latents"].float(), stored["latents"].float(), atol=1e-3)
+    with pytest.raises(SystemExit):
+        main(["--config", "tiny", "--data", str(base / "shards"), "--output", str(run), "--condition-source", "x"])
+
+
 def test_loss_decreases_on_a_fixed_batch(base, tmp_path, monkeypatch):
     run = _copy_run(base, tmp_path / "run")
     cfg = replace(PRESETS["tiny"], max_steps=8, checkpoint_every=0, p_mean=0.0, p_std=0.0, mix=(1.0, 0.0, 0.0),
