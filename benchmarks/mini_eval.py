@@ -36,6 +36,9 @@ How each number is measured (frames are 64x64, values in [0, 1]):
   motion-independent *malformed-body rate* (body proportions outside the ground truth's range). Clips
   whose ground truth shows a person only; GT, S1 and S3 at S1's time points (same frame count).
   ``gt_vae_*`` is the ground truth passed through the model's VAE: the floor for decoded frames.
+- **Part-trajectory acceleration** (``*_part_accel``): mean |second divided difference| of the
+  segmented body parts' centroids at S1's time points, in px / frame² (:func:`part_seg.part_acceleration`):
+  smoothness of where the parts go, not of the pixels (a standing body scores 0; read against ``gt_``).
 - **Relative roughness** (``*_relative_roughness``): roughness divided by the mean first temporal
   difference, so a clip is not rewarded for standing still (0 = constant velocity, ~1.7 = flicker).
 - **Controls for (b)**: the failure rate and roughness (at S1's time points) of the ground-truth clip
@@ -214,10 +217,11 @@ def main(argv: list[str] | None = None) -> int:
         row["gt_roughness_at_s1_times"] = roughness(clip.frames[s1_idx])
         person = int((clip.condition.part_ids[0] == 2).sum()) >= 3  # the per-part measures need a person
 
-        def body(prefix: str, frames: np.ndarray, row: dict = row, person: bool = person) -> None:
+        def body(prefix: str, frames: np.ndarray, row: dict = row, person: bool = person, times=s1_idx) -> None:
             if person:  # the per-part (b) measures, clips with a person only
-                m = part_seg.morphology(part_seg.segment(segmenter, frames), ranges)
-                row.update({f"{prefix}_{k}": v for k, v in m.items()})
+                groups = part_seg.segment(segmenter, frames)
+                row.update({f"{prefix}_{k}": v for k, v in part_seg.morphology(groups, ranges).items()})
+                row[f"{prefix}_part_accel"] = part_seg.part_acceleration(groups, times)
             row[f"{prefix}_relative_roughness"] = relative_roughness(frames)
 
         body("gt", clip.frames[s1_idx])

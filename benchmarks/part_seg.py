@@ -277,6 +277,30 @@ def morphology(groups: np.ndarray, ranges: dict[str, tuple[float, float]] | None
     return out
 
 
+def part_acceleration(groups: np.ndarray, times: np.ndarray, min_area: int = 3) -> float:
+    """Trajectory roughness of the body parts: mean |acceleration| of the part centroids (px / frame²).
+
+    ``groups`` (F, H, W) group maps at time points ``times`` (frame units, possibly uneven, e.g. S1's
+    frames in S3 frames). For each body group (head, torso, limbs) present (≥ ``min_area`` px) in every
+    frame, the centroid track's second divided difference at the interior time points; the mean norm
+    over groups and points. Unlike pixel roughness it does not count a shape that flickers in place, only
+    parts whose path bends or jerks; a body standing still scores 0. NaN with < 3 frames or no part.
+    """
+    t = np.asarray(times, np.float64)
+    if len(groups) < 3:
+        return float("nan")
+    acc = []
+    for g in range(1, 7):
+        masks = groups == g
+        if (masks.reshape(len(masks), -1).sum(1) < min_area).any():
+            continue
+        c = np.array([np.argwhere(m).mean(0) for m in masks])  # (F, 2) centroid (y, x)
+        v = np.diff(c, axis=0) / np.diff(t)[:, None]
+        a = 2 * np.diff(v, axis=0) / (t[2:] - t[:-2])[:, None]
+        acc.extend(np.linalg.norm(a, axis=1))
+    return float(np.mean(acc)) if acc else float("nan")
+
+
 def accuracy(net, x, y) -> dict[str, float]:
     """Pixel accuracy and per-group IoU (mean over foreground groups) of ``net`` on (x, y)."""
     import torch

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from benchmarks.part_seg import GROUP_NAMES, build_net, group_ids, morphology, segment
+from benchmarks.part_seg import GROUP_NAMES, build_net, group_ids, morphology, part_acceleration, segment
 
 
 def _body(frames: int = 4, dx: int = 0, arm_len: int = 10) -> np.ndarray:
@@ -61,6 +61,17 @@ def test_relative_roughness_separates_smooth_motion_from_flicker():
     assert relative_roughness(ramp) < 1e-6  # float32 rounding
     assert 1.2 < relative_roughness(flicker) < 2.2
     assert math.isnan(relative_roughness(np.zeros((6, 8, 8, 3), np.uint8)))
+
+
+def test_part_acceleration_is_zero_at_constant_velocity_on_uneven_times():
+    times = np.array([0, 2, 5, 7])
+    steady = np.stack([_body(1, dx=t)[0] for t in times])  # 1 px per frame, sampled unevenly
+    assert part_acceleration(steady, times) == 0.0
+    jerky = np.stack([_body(1, dx=d)[0] for d in (0, 4, 4, 8)])  # moves, stops, moves
+    a = part_acceleration(jerky, times)
+    # every part: v = 2, 0, 2 px/frame; a = 2·(0−2)/5 and 2·(2−0)/5 → |a| = 0.8
+    assert math.isclose(a, 0.8, rel_tol=1e-9)
+    assert math.isnan(part_acceleration(steady[:2], times[:2]))
 
 
 def test_no_person_in_frame_one_gives_nan():
