@@ -248,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
                     r = stage(perceived, prompt=clip.caption, motion_strength=float(clip.motion.motion_strength or 0.5),
                               sketch=None, num_frames=s3.num_frames, height=s3.height, width=s3.width)  # fmt: skip
                     s2_cond, raw, refined = r.condition, r.raw_motion, r.refined_motion
-                except ValueError as e:  # an S2 failure is counted, and S3 runs unconditioned (as the app would)
+                except ValueError as e:  # an S2 failure is counted, and S3 runs unconditioned
                     row[f"s2_{name}_error"] = str(e)
                     s2_cond, raw, refined = ConditionMaps.empty(s3.num_frames, s3.height, s3.width), None, None
                 final = pipe._generate(image, s2_cond, s3, 0, noop, "s3").frames

@@ -147,6 +147,9 @@ def extract_motion(
             k3 = None
             if all(d is None or d.keypoints3d is not None for d in per_frame):
                 k3 = np.stack([d.keypoints3d if d is not None else np.zeros((33, 3), np.float32) for d in per_frame])
+            if not (k2[..., 2] >= cfg.smplx.min_visibility).any():  # nothing to fit: drop, never fail S2
+                notes.append(f"track {tid} ({first.label or 'person'}): no landmark visible in any frame: dropped")
+                continue
             fit = fit_smplx(sk, k2, k3, cam, cfg.smplx, scores=scores)
             tracks.append(Track(tid, "smplx", fit.params, fit.confidence, first.label or "person"))
             track_stats.append({"track_id": tid, "kind": "smplx", **fit.stats})
