@@ -18,7 +18,7 @@ import numpy as np
 from revision.lifting.objects import lift_object_track
 from revision.lifting.skeleton import SMPLXSkeleton
 from revision.lifting.smal_fit import SMALFitConfig, fit_smal
-from revision.lifting.smplx_fit import SMPLXFitConfig, fit_smplx
+from revision.lifting.smplx_fit import SMPLXFitConfig, fit_smplx, landmark_weights
 from revision.lifting.strength import motion_strength
 from revision.perception.factory import Backends, default_backends
 from revision.perception.objects import UserObject, UserObjects
@@ -147,7 +147,7 @@ def extract_motion(
             k3 = None
             if all(d is None or d.keypoints3d is not None for d in per_frame):
                 k3 = np.stack([d.keypoints3d if d is not None else np.zeros((33, 3), np.float32) for d in per_frame])
-            if not (k2[..., 2] >= cfg.smplx.min_visibility).any():  # nothing to fit: drop, never fail S2
+            if not landmark_weights(k2, cfg.smplx.min_visibility).any():  # nothing to fit: drop, never fail S2
                 notes.append(f"track {tid} ({first.label or 'person'}): no landmark visible in any frame: dropped")
                 continue
             fit = fit_smplx(sk, k2, k3, cam, cfg.smplx, scores=scores)

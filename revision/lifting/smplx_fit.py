@@ -107,11 +107,18 @@ def fit_smplx(
         torch.set_num_threads(threads)
 
 
+def landmark_weights(keypoints2d: np.ndarray, min_visibility: float) -> np.ndarray:
+    """Per-landmark fit weights (..., K) of (..., K, 3) keypoints: the visibility where it reaches
+    ``min_visibility``, else 0. A person whose weights are all 0 cannot be fitted."""
+    v = np.asarray(keypoints2d, np.float32)[..., 2]
+    return np.where(v >= min_visibility, v, 0.0).astype(np.float32)
+
+
 def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores) -> SMPLXFit:
     t0 = time.perf_counter()
     kp2d = np.asarray(keypoints2d, np.float32)
     F = kp2d.shape[0]
-    vis = np.where(kp2d[..., 2] >= cfg.min_visibility, kp2d[..., 2], 0.0).astype(np.float32)
+    vis = landmark_weights(kp2d, cfg.min_visibility)
     present = vis.sum(1) > 0
     if not present.any():
         raise ValueError("fit_smplx: no frame has a visible landmark")
