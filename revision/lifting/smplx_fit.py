@@ -91,12 +91,16 @@ def fit_smplx(
     camera: Camera,
     config: SMPLXFitConfig | None = None,
     scores: np.ndarray | None = None,
+    *,
+    masks: list[np.ndarray | None] | None = None,
 ) -> SMPLXFit:
     """Fit one track.
 
     keypoints2d: (F, 33, 3) pixels + visibility (all-zero rows = no detection in that frame);
     keypoints3d: (F, 33, 3) metric landmarks centred between the hips, camera axes, or None;
-    scores: (F,) detection scores → confidence (default: mean torso visibility).
+    scores: (F,) detection scores → confidence (default: mean torso visibility);
+    masks: per-frame (H, W) bool person masks (None entries: no mask in that frame) for the silhouette
+    term (accepted; not used yet).
     """
     cfg = config or SMPLXFitConfig()
     threads = torch.get_num_threads()
