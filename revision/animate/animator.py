@@ -1,0 +1,145 @@
+"""``animate_photo``: the photo's own pixels moved by the 3D motion (S3 ``animation`` mode).
+
+Steps: (1) size the output and scale the camera to it; (2) pose every track over all frames
+(:func:`revision.body.posed.track_meshes`); (3) bind the photo's pixels to the frame-0 tracks once
+(:mod:`revision.animate.binding`) and inpaint the background plate (:mod:`revision.animate.plate`);
+(4) per frame, re-pose the layers (:mod:`revision.animate.pose`) and composite
+(:mod:`revision.animate.compose`). See docs/animate.md.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from revision.animate.binding import Binding, bind
+from revision.animate.compose import _box, compose_frame
+from revision.animate.config import AnimateConfig, PhotoAnimation, output_size
+from revision.animate.plate import background_plate
+from revision.animate.pose import pose_frame
+from revision.types import Clip, MotionSequence, Track
+
+
+def _resize(img: np.ndarray, H: int, W: int, nearest: bool = False) -> np.ndarray:
+    import cv2
+
+    if img.shape[:2] == (H, W):
+        return img
+    if nearest:
+        return cv2.resize(img.astype(np.uint8), (W, H), interpolation=cv2.INTER_NEAREST).astype(bool)
+    shrink = img.shape[0] > H
+    return cv2.resize(img, (W, H), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+
+
+def _held_frames(track: Track) -> np.ndarray | None:
+    """Frame f → the nearest frame with confidence > 0 (a missing frame holds the nearest known pose)."""
+    conf = np.asarray(track.confidence)
+    ok = np.nonzero(conf > 0)[0]
+    if len(ok) == 0:
+        return None
+    f = np.arange(len(conf))
+    return ok[np.abs(f[:, None] - ok[None]).argmin(1)]
+
+
+def pose_tracks(motion: MotionSequence, *, smplx_model=None, smal_model=None) -> list[tuple | None]:
+    """Per track: (vertices (F, V, 3) camera space with missing frames held, faces, kind, vertex parts),
+    or None when the track is missing at frame 0 (it cannot be bound to the photo)."""
+    from revision.body.posed import track_meshes
+
+    out: list[tuple | None] = []
+    for tr in motion.tracks:
+        held = _held_frames(tr)
+        if held is None or tr.confidence[0] <= 0:
+            out.append(None)
+            continue
+        tm = track_meshes(tr, smplx_model=smplx_model, smal_model=smal_model)
+        kind = "object" if tm.kind == "object" else "body"
+        out.append((np.asarray(tm.vertices)[held], np.asarray(tm.faces, np.int64), kind, np.asarray(tm.vertex_parts)))
+    return out
+
+
+def check_inputs(photo: np.ndarray, motion: MotionSequence, masks: dict[int, np.ndarray] | None) -> None:
+    if photo.ndim != 3 or photo.shape[2] != 3 or photo.dtype != np.uint8:
+        raise ValueError(f"photo must be (H, W, 3) uint8, got {photo.shape} {photo.dtype}")
+    if motion.num_frames < 1:
+        raise ValueError("motion has no frames")
+    ids = {t.track_id for t in motion.tracks}
+    for tid, m in (masks or {}).items():
+        if tid not in ids:
+            raise ValueError(f"person_masks has track id {tid}, the motion's tracks are {sorted(ids)}")
+        if m.ndim != 2:
+            raise ValueError(f"mask of track {tid} must be (H, W), got {m.shape}")
+
+
+class PhotoAnimator:
+    """Binds one photo to the frame-0 tracks once, then renders any frame of the motion.
+
+    ``animate_photo`` is the one-call form; use this class to time or stream frames."""
+
+    def __init__(self, photo: np.ndarray, motion: MotionSequence, *, person_masks: dict[int, np.ndarray] | None = None,
+                 config: AnimateConfig = AnimateConfig(), smplx_model=None, smal_model=None) -> None:  # fmt: skip
+        check_inputs(photo, motion, person_masks)
+        self.config = cfg = config
+        self.motion = motion
+        self.timings: dict[str, float] = {}
+        H, W = output_size(photo.shape[0], photo.shape[1], cfg.max_side, cfg.size_multiple)
+        self.height, self.width = H, W
+        self.photo = np.ascontiguousarray(_resize(photo, H, W))
+        camera = motion.camera.scaled(W, H)
+        t = time.perf_counter()
+        self.posed = pose_tracks(motion, smplx_model=smplx_model, smal_model=smal_model)
+        self.timings["pose"] = time.perf_counter() - t
+        t = time.perf_counter()
+        masks = []
+        for tr in motion.tracks:
+            m = (person_masks or {}).get(tr.track_id)
+            masks.append(None if m is None else _resize(np.asarray(m, bool), H, W, nearest=True))
+        meshes = [None if p is None else (p[0][0], p[1], p[2], p[3]) for p in self.posed]
+        self.binding: Binding = bind(meshes, masks, camera, H, W, cfg)
+        self.plate = background_plate(self.photo, self.binding.hole, method=cfg.inpaint, max_side=cfg.inpaint_max_side)
+        a8 = np.clip(self.binding.alpha0 * 255 + 0.5, 0, 255).astype(np.uint8)
+        self.photo_rgba = np.ascontiguousarray(np.concatenate([self.photo, a8[..., None]], -1))
+        self.plate_f = self.plate.astype(np.float32)
+        self.hole_box = _box(self.binding.hole, 1)
+        self.timings["bind"] = time.perf_counter() - t
+
+    def render(self, f: int):
+        """Frame ``f`` → (frame, flow, moved, alpha, part ids); see :class:`PhotoAnimation`."""
+        verts = [None if p is None else p[0][f] for p in self.posed]
+        soup = pose_frame(self.binding, verts, self.config)
+        return compose_frame(soup, self.photo_rgba, self.plate_f, self.binding.alpha0, self.hole_box, self.config)
+
+    def run(self) -> PhotoAnimation:
+        F, H, W = self.motion.num_frames, self.height, self.width
+        frames = np.empty((F, H, W, 3), np.uint8)
+        flow = np.empty((F, H, W, 2), np.float32)
+        moved = np.empty((F, H, W), np.float32)
+        alpha = np.empty((F, H, W), np.float32)
+        parts = np.empty((F, H, W), np.int16)
+        t = time.perf_counter()
+        for f in range(F):
+            frames[f], flow[f], moved[f], alpha[f], parts[f] = self.render(f)
+        timings = dict(self.timings, render=time.perf_counter() - t)
+        return PhotoAnimation(Clip(frames, self.motion.fps), flow, moved, self.plate, alpha, parts, timings)
+
+
+def animate_photo(
+    photo: np.ndarray,
+    motion: MotionSequence,
+    *,
+    person_masks: dict[int, np.ndarray] | None = None,
+    config: AnimateConfig = AnimateConfig(),
+    smplx_model=None,
+    smal_model=None,
+) -> PhotoAnimation:
+    """Animate ``photo`` (H, W, 3) uint8 with ``motion`` whose frame 0 is fitted to the photo.
+
+    ``motion.camera`` describes the photo (any size with the photo's aspect; it is scaled to the output).
+    ``person_masks``: track id → (H, W) bool region of that track in the photo (people, animals or
+    objects; any resolution with the photo's aspect); tracks without one use their frame-0 footprint
+    grown by ``config.footprint_dilate_px``. Returns a :class:`PhotoAnimation` at
+    :func:`output_size` of the photo; its frame 0 is the resized photo.
+    """
+    return PhotoAnimator(photo, motion, person_masks=person_masks, config=config, smplx_model=smplx_model,
+                         smal_model=smal_model).run()  # fmt: skip

@@ -1,0 +1,246 @@
+"""Binding the photo's pixels to the 3D tracks at frame 0 (done once per photo).
+
+Every track gets a *layer*: a 2D triangle mesh laid over its region of the photo (a regular grid with
+``grid_step`` pixels between vertices; only cells touching the region are kept). Each grid vertex
+keeps its frame-0 position as its texture coordinate (the frame-0 pixel it carries).
+
+**Bodies** (SMPL-X, SMAL). The frame-0 bodies of all tracks are rasterised into one z-buffer at the
+output size, so every pixel of a body's visible footprint knows the body triangle it shows and where on
+it (barycentrics). A grid vertex is *anchored* to the nearest visible footprint pixel of its own body
+(itself when it lies on the footprint): anchor = (triangle, barycentrics). Pixels of the person mask
+off the body (hair, loose clothes, a fit that is a little thin) keep their 3D offset from the anchor,
+back-projected at the anchor's depth and stored in the anchor triangle's local frame, so they turn with
+the surface they hang from. Re-posing is then exact LBS at the anchor plus a rotated offset.
+
+Hidden surfaces: the posed body mesh is also drawn as a *back-fill* layer a few centimetres behind the
+pixel layer, so what an arm covered at frame 0 is not a hole when the arm moves. Its vertices carry the
+frame-0 pixel they project to when visible, else that of the nearest visible vertex of the same body
+part (texture borrowed from the same part, as Photo Wake-Up fills the unseen side of a body).
+
+**Objects** (21-point tracks) are grid layers moved by the per-frame least-squares affine map of their
+projected points, at the depth of their centre.
+
+**Ownership.** A pixel of several regions belongs to the track whose frame-0 body is visible there, else
+to the one with the nearest visible footprint. The frame-0 matte is the union of the owned regions,
+feathered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from revision.animate.geometry import backproject, barycentric, triangle_frames
+from revision.palette import PART_BY_NAME
+from revision.render import project_points, rasterize_sparse, triangulate_polygon
+from revision.types import Camera
+
+OBJECT_PART = PART_BY_NAME["object"].id
+
+
+@dataclass
+class Layer:
+    """One track's moving layer, bound to frame 0 (output-pixel coordinates)."""
+
+    track_index: int  # index into motion.tracks
+    kind: str  # "body" | "object"
+    grid_xy: np.ndarray  # (N, 2) float32 frame-0 positions = texture coordinates
+    grid_faces: np.ndarray  # (M, 3) int64
+    grid_face_parts: np.ndarray  # (M,) int16
+    grid_edge0: np.ndarray  # (M, 3) float32 frame-0 edge lengths (px)
+    # bodies
+    anchor_faces: np.ndarray | None = None  # (N, 3) int64 mesh vertex indices of the anchor triangle
+    anchor_bary: np.ndarray | None = None  # (N, 3) float32
+    anchor_offset: np.ndarray | None = None  # (N, 3) float32 offset in the anchor triangle's frame
+    mesh_faces: np.ndarray | None = None  # (Fc, 3) back-fill faces
+    mesh_src: np.ndarray | None = None  # (V, 2) float32 frame-0 pixel per mesh vertex
+    mesh_face_parts: np.ndarray | None = None  # (Fc,) int16
+    # objects
+    points_uv0: np.ndarray | None = None  # (21, 2) frame-0 projections
+
+
+@dataclass
+class Binding:
+    layers: list[Layer]
+    alpha0: np.ndarray  # (H, W) float32 feathered frame-0 matte of all layers
+    owner: np.ndarray  # (H, W) int32 track index owning each pixel, -1 = static
+    hole: np.ndarray  # (H, W) bool region replaced by the background plate
+    camera: Camera  # at the output size
+
+
+def face_parts(faces: np.ndarray, vertex_parts: np.ndarray) -> np.ndarray:
+    a, b, c = vertex_parts[faces[:, 0]], vertex_parts[faces[:, 1]], vertex_parts[faces[:, 2]]
+    return np.where(b == c, b, a).astype(np.int16)
+
+
+def raster_frame0(meshes: list, camera: Camera, H: int, W: int):
+    """Frame-0 meshes of all tracks in one z-buffer → (track index (H, W) int32 −1 = none, local face
+    (H, W) int64, depth (H, W) float32 inf = none, per-track (uv (V, 2), z (V,), faces))."""
+    uvs, zs, faces, culls, owners, local, per_track = [], [], [], [], [], [], []
+    off = 0
+    for i, (verts, f, kind) in enumerate(meshes):
+        uv, z = project_points(verts, camera)
+        if kind == "object":
+            poly = np.arange(16)
+            f = poly[triangulate_polygon(uv[poly])] if np.isfinite(uv[poly]).all() else np.zeros((0, 3), np.int64)
+        per_track.append((uv, z, f))
+        good = np.isfinite(uv).all(1)
+        uv = np.where(good[:, None], uv, -1e6)
+        uvs.append(uv)
+        zs.append(np.where(good, z, -1.0))
+        faces.append(f + off)
+        culls.append(np.full(len(f), kind != "object"))
+        owners.append(np.full(len(f), i, np.int32))
+        local.append(np.arange(len(f)))
+        off += len(uv)
+    track = np.full(H * W, -1, np.int32)
+    face = np.zeros(H * W, np.int64)
+    depth = np.full(H * W, np.inf, np.float32)
+    if off:
+        pix, fi, d = rasterize_sparse(np.concatenate(uvs), np.concatenate(zs), np.concatenate(faces), H, W,
+                                      cull=np.concatenate(culls))  # fmt: skip
+        track[pix] = np.concatenate(owners)[fi]
+        face[pix] = np.concatenate(local)[fi]
+        depth[pix] = d
+    return track.reshape(H, W), face.reshape(H, W), depth.reshape(H, W), per_track
+
+
+def _grid(region: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cells of a ``step`` grid touching ``region`` → (vertices (N, 2) float32 x, y; triangles (M, 3))."""
+    H, W = region.shape
+    Hc, Wc = -(-H // step), -(-W // step)
+    pad = np.zeros((Hc * step, Wc * step), bool)
+    pad[:H, :W] = region
+    cells = pad.reshape(Hc, step, Wc, step).any(axis=(1, 3))
+    ci, cj = np.nonzero(cells)
+    if len(ci) == 0:
+        return np.zeros((0, 2), np.float32), np.zeros((0, 3), np.int64)
+    vid = np.full((Hc + 1, Wc + 1), -1, np.int64)
+    corners = np.concatenate([np.stack([ci + a, cj + b], 1) for a in (0, 1) for b in (0, 1)])
+    used = np.zeros((Hc + 1, Wc + 1), bool)
+    used[corners[:, 0], corners[:, 1]] = True
+    vi, vj = np.nonzero(used)
+    vid[vi, vj] = np.arange(len(vi))
+    xy = np.stack([vj * step, vi * step], 1).astype(np.float32)
+    a, b, c, d = vid[ci, cj], vid[ci, cj + 1], vid[ci + 1, cj], vid[ci + 1, cj + 1]
+    tris = np.concatenate([np.stack([a, b, d], 1), np.stack([a, d, c], 1)])
+    return xy, tris
+
+
+def _edges(xy: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    p = xy[tris]
+    return np.linalg.norm(p - np.roll(p, -1, axis=1), axis=-1).astype(np.float32)
+
+
+def _disk(r: int) -> np.ndarray:
+    import cv2
+
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+
+
+def bind(
+    meshes: list,
+    masks: list[np.ndarray | None],
+    camera: Camera,
+    H: int,
+    W: int,
+    cfg,
+) -> Binding:
+    """Bind the photo (output size ``H`` × ``W``) to the frame-0 tracks.
+
+    ``meshes[i]`` = (frame-0 vertices (V, 3), faces, kind "body"|"object", vertex parts (V,)) for track i
+    (None entries are skipped); ``masks[i]`` its (H, W) bool region or None (→ visible footprint dilated).
+    """
+    import cv2
+    from scipy.ndimage import distance_transform_edt
+    from scipy.spatial import cKDTree
+
+    live = [i for i, m in enumerate(meshes) if m is not None]
+    tr_map, face_map, depth0, per = raster_frame0([meshes[i][:3] for i in live], camera, H, W)
+    # regions and ownership
+    regions, dists, nearest = [], [], []
+    for k, i in enumerate(live):
+        vis = tr_map == k
+        reg = masks[i]
+        if reg is None:
+            reg = cv2.dilate(vis.astype(np.uint8), _disk(cfg.footprint_dilate_px)) > 0 if vis.any() else vis
+        regions.append(reg)
+        if vis.any():
+            d, ind = distance_transform_edt(~vis, return_indices=True)
+        else:
+            d, ind = np.full((H, W), np.inf), None
+        dists.append(np.where(reg, d, np.inf))
+        nearest.append(ind)
+    owner = np.full((H, W), -1, np.int32)
+    if live:
+        D = np.stack(dists)
+        best = D.argmin(0)
+        owner = np.where(np.isfinite(D.min(0)), best, -1).astype(np.int32)
+    sigma = max(cfg.feather_px, 1e-3)
+    region_all = owner >= 0
+    alpha0 = cv2.GaussianBlur(region_all.astype(np.float32), (0, 0), sigma) if cfg.feather_px > 0 else region_all
+    alpha0 = np.asarray(alpha0, np.float32)
+    reach = int(np.ceil(3 * sigma)) + 1
+    hole = cv2.dilate(region_all.astype(np.uint8), _disk(reach + cfg.plate_dilate_px)) > 0
+    alpha0[~(cv2.dilate(region_all.astype(np.uint8), _disk(reach)) > 0)] = 0
+    layers: list[Layer] = []
+    for k, i in enumerate(live):
+        verts, faces, kind, vparts = meshes[i]
+        own = owner == k
+        if not own.any():
+            continue
+        cover = cv2.dilate(own.astype(np.uint8), _disk(reach + 1)) > 0
+        xy, tris = _grid(cover, cfg.grid_step)
+        if kind == "object":
+            uv0 = per[k][0]
+            parts = np.full(len(tris), OBJECT_PART, np.int16)
+            layers.append(Layer(i, "object", xy, tris, parts, _edges(xy, tris), points_uv0=uv0.astype(np.float32)))
+            continue
+        if nearest[k] is None:
+            continue
+        uv0, z0, _ = per[k]
+        # anchors: nearest visible footprint pixel of this body
+        px = np.clip(np.round(xy).astype(np.int64), 0, [W - 1, H - 1])
+        ay, ax = nearest[k][0][px[:, 1], px[:, 0]], nearest[k][1][px[:, 1], px[:, 0]]
+        af = face_map[ay, ax]
+        tri_idx = faces[af]  # (N, 3)
+        bary = barycentric(uv0[tri_idx].astype(np.float64), np.stack([ax, ay], 1).astype(np.float64))
+        bary = np.clip(bary, 0, None)
+        bary /= np.maximum(bary.sum(1, keepdims=True), 1e-12)
+        V0 = verts.astype(np.float64)
+        S0 = np.einsum("nk,nkd->nd", bary, V0[tri_idx])
+        P0 = backproject(xy.astype(np.float64), S0[:, 2], camera)
+        R0 = triangle_frames(V0[tri_idx])
+        off = np.einsum("nji,nj->ni", R0, P0 - S0)  # R0ᵀ (P0 − S0)
+        vpart = vparts[tri_idx[:, 0]]
+        gparts = face_parts(tris, vpart)
+        layer = Layer(i, "body", xy, tris, gparts, _edges(xy, tris), tri_idx, bary.astype(np.float32),
+                      off.astype(np.float32))  # fmt: skip
+        if cfg.backfill:
+            good = np.isfinite(uv0).all(1)
+            ui = np.clip(np.round(np.nan_to_num(uv0)).astype(np.int64), 0, [W - 1, H - 1])
+            inside = good & (uv0[:, 0] > -0.5) & (uv0[:, 0] < W - 0.5) & (uv0[:, 1] > -0.5) & (uv0[:, 1] < H - 0.5)
+            visible = inside & (tr_map[ui[:, 1], ui[:, 0]] == k) & (z0 <= depth0[ui[:, 1], ui[:, 0]] + cfg.visible_tol)
+            visible &= own[ui[:, 1], ui[:, 0]]
+            src = np.where(visible[:, None], uv0, 0).astype(np.float32)
+            hidden = ~visible
+            for p in np.unique(vparts):
+                sel_h = hidden & (vparts == p)
+                if not sel_h.any():
+                    continue
+                sel_v = visible & (vparts == p)
+                if not sel_v.any():
+                    sel_v = visible
+                if not sel_v.any():
+                    break
+                tree = cKDTree(V0[sel_v])
+                _, j = tree.query(V0[sel_h])
+                src[sel_h] = uv0[sel_v][j]
+            if visible.any():
+                layer.mesh_faces = np.asarray(faces, np.int64)
+                layer.mesh_src = src
+                layer.mesh_face_parts = face_parts(layer.mesh_faces, vparts)
+        layers.append(layer)
+    owner_track = np.where(owner >= 0, np.asarray(live + [-1])[owner], -1).astype(np.int32)
+    return Binding(layers, alpha0, owner_track, hole, camera)

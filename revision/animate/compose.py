@@ -1,0 +1,128 @@
+"""One frame from its re-posed layers: rasterise, sample the photo, composite over the plate.
+
+1. The triangles of all layers go into one z-buffer (:func:`revision.render.rasterize_sparse`) at
+   ``raster_scale`` × the output size, so nearer parts occlude farther ones across bodies and objects;
+   each covered pixel interpolates the frame-0 pixel its triangle carries (barycentrics).
+2. The coverage-weighted map is upsampled to the output size (``up(src·cov) / up(cov)``: edge pixels
+   take their own layer's source, and the upsampled coverage is a soft edge).
+3. ``cv2.remap`` samples the photo and its frame-0 matte at those sources: the layer colour and its
+   alpha (the matte travels with the pixels, so person edges stay feathered).
+4. ``C = α·layer + (1 − α)·plate``. A pixel counts as *moved* where a layer moved it (displacement over
+   ``moved_px``) or where the matte changed (a person left or arrived); the moved mask is grown and
+   feathered and the frame is ``m·C + (1 − m)·photo`` — unmoved pixels are the photo's own, so frame 0
+   (identity pose) is the photo exactly.
+
+All of this runs only inside the box that holds the layers and the hole.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from revision.animate.pose import Soup
+from revision.render import rasterize_sparse
+
+
+def raster_soup(soup: Soup, H: int, W: int, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Soup → maps at the raster size (h, w): src·cov and cov stacked (h, w, 3) float32, part ids (h, w)."""
+    h, w = max(1, round(H * scale)), max(1, round(W * scale))
+    sx, sy = w / W, h / H
+    out = np.zeros((h * w, 3), np.float32)
+    parts = np.zeros(h * w, np.int16)
+    if len(soup.faces):
+        uv = np.empty_like(soup.uv)
+        uv[:, 0] = (soup.uv[:, 0] + 0.5) * sx - 0.5
+        uv[:, 1] = (soup.uv[:, 1] + 0.5) * sy - 0.5
+        pix, face, _ = rasterize_sparse(uv, soup.z, soup.faces, h, w, cull=soup.cull)
+        if len(pix):
+            f = soup.faces[face]
+            p = uv[f]  # (K, 3, 2)
+            px = (pix % w).astype(np.float32)
+            py = (pix // w).astype(np.float32)
+            e1, e2 = p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]
+            den = e1[:, 0] * e2[:, 1] - e2[:, 0] * e1[:, 1]
+            den = np.where(np.abs(den) > 1e-12, den, 1e-12)
+            dx, dy = px - p[:, 0, 0], py - p[:, 0, 1]
+            l1 = np.clip((dx * e2[:, 1] - e2[:, 0] * dy) / den, 0, 1)
+            l2 = np.clip((e1[:, 0] * dy - dx * e1[:, 1]) / den, 0, 1)
+            s = soup.src[f]  # (K, 3, 2)
+            src = s[:, 0] + l1[:, None] * (s[:, 1] - s[:, 0]) + l2[:, None] * (s[:, 2] - s[:, 0])
+            out[pix, :2] = src
+            out[pix, 2] = 1.0
+            parts[pix] = soup.face_parts[face]
+    return out.reshape(h, w, 3), parts.reshape(h, w)
+
+
+def _box(mask: np.ndarray, pad: int) -> tuple[int, int, int, int] | None:
+    rows, cols = np.nonzero(mask.any(1))[0], np.nonzero(mask.any(0))[0]
+    if len(rows) == 0:
+        return None
+    H, W = mask.shape
+    return max(0, rows[0] - pad), min(H, rows[-1] + 1 + pad), max(0, cols[0] - pad), min(W, cols[-1] + 1 + pad)
+
+
+def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0: np.ndarray,
+                  hole_box: tuple[int, int, int, int] | None, cfg):  # fmt: skip
+    """→ frame (H, W, 3) uint8, flow (H, W, 2) float32, moved (H, W), alpha (H, W), part ids (H, W) int16."""
+    import cv2
+
+    H, W = alpha0.shape
+    photo = photo_rgba[..., :3]
+    frame = photo.copy()
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    flow = np.stack([xx, yy], -1)
+    moved = np.zeros((H, W), np.float32)
+    alpha_out = np.zeros((H, W), np.float32)
+    parts_out = np.zeros((H, W), np.int16)
+    small, parts_s = raster_soup(soup, H, W, cfg.raster_scale)
+    h, w = parts_s.shape
+    covered = small[..., 2] > 0
+    box_s = _box(covered, 2)
+    grow = cfg.moved_grow_px + int(np.ceil(3 * max(cfg.feather_px, 0.5))) + 2
+    boxes = []
+    if box_s is not None:
+        boxes.append((int(box_s[0] * H / h), int(np.ceil(box_s[1] * H / h)), int(box_s[2] * W / w),
+                      int(np.ceil(box_s[3] * W / w))))  # fmt: skip
+    if hole_box is not None:
+        boxes.append(hole_box)
+    if not boxes:
+        return frame, flow, moved, alpha_out, parts_out
+    y0 = max(0, min(b[0] for b in boxes) - grow)
+    y1 = min(H, max(b[1] for b in boxes) + grow)
+    x0 = max(0, min(b[2] for b in boxes) - grow)
+    x1 = min(W, max(b[3] for b in boxes) + grow)
+    if (h, w) == (H, W):
+        big = small[y0:y1, x0:x1]
+        parts = parts_s[y0:y1, x0:x1]
+    else:
+        # upsample only the part of the raster map that covers the box (affine pixel-centre mapping)
+        M = np.array([[w / W, 0, (x0 + 0.5) * w / W - 0.5], [0, h / H, (y0 + 0.5) * h / H - 0.5]], np.float32)
+        big = cv2.warpAffine(small, M, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                             borderMode=cv2.BORDER_CONSTANT)  # fmt: skip
+        parts = cv2.warpAffine(parts_s, M, (x1 - x0, y1 - y0), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
+                               borderMode=cv2.BORDER_CONSTANT)  # fmt: skip
+    cov = big[..., 2]
+    idx, idy = xx[y0:y1, x0:x1], yy[y0:y1, x0:x1]
+    inv = 1.0 / np.maximum(cov, 1e-6)
+    sx = np.where(cov > 1e-6, big[..., 0] * inv, idx)
+    sy = np.where(cov > 1e-6, big[..., 1] * inv, idy)
+    layer = cv2.remap(photo_rgba, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    a = layer[..., 3].astype(np.float32) * np.float32(1 / 255) * np.clip(cov, 0, 1)
+    a0 = alpha0[y0:y1, x0:x1]
+    disp = np.abs(sx - idx) + np.abs(sy - idy)
+    m = np.maximum(a * np.clip((disp - 0.05) / cfg.moved_px, 0, 1), np.clip((np.abs(a - a0) - 0.02) * 10, 0, 1))
+    if cfg.moved_grow_px > 0:
+        m = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * cfg.moved_grow_px + 1,) * 2))
+    if cfg.feather_px > 0:
+        m = np.maximum(m, cv2.GaussianBlur(m, (0, 0), cfg.feather_px))
+    ph = photo[y0:y1, x0:x1].astype(np.float32)
+    comp = a[..., None] * layer[..., :3] + (1 - a[..., None]) * plate[y0:y1, x0:x1]
+    out = ph + m[..., None] * (comp - ph)
+    frame[y0:y1, x0:x1] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    shown = (a * m) >= 0.5
+    flow[y0:y1, x0:x1, 0] = np.where(shown, sx, idx)
+    flow[y0:y1, x0:x1, 1] = np.where(shown, sy, idy)
+    moved[y0:y1, x0:x1] = m
+    alpha_out[y0:y1, x0:x1] = a * m
+    parts_out[y0:y1, x0:x1] = np.where(a >= 0.5, parts, 0)
+    return frame, flow, moved, alpha_out, parts_out

@@ -1,0 +1,79 @@
+"""The photo animator's configuration, its output value, and the output-size rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from revision.types import Clip
+
+
+@dataclass(frozen=True)
+class AnimateConfig:
+    max_side: int = 1024  # the output's long side is capped at this (never upscaled); aspect kept, no crop
+    size_multiple: int = 2  # output sides are rounded to a multiple of this (video codecs want even sides)
+    grid_step: int = 6  # output pixels between the vertices of the 2D mesh laid over each layer's mask
+    raster_scale: float = 0.5  # layers are rasterised at this fraction of the output size, flow upsampled
+    feather_px: float = 1.5  # Gaussian sigma of the matte edge (output pixels)
+    footprint_dilate_px: int = 3  # person mask when none is given: frame-0 body footprint dilated by this
+    plate_dilate_px: int = 6  # the background hole (person masks) is grown by this before inpainting
+    inpaint: str = "telea"  # background plate fill: "telea" | "ns" (cv2.inpaint) | "pushpull" (fast, smooth)
+    inpaint_max_side: int = 512  # the hole is inpainted at this working size, then pasted at full size
+    stretch_max: float = 2.5  # a 2D-mesh triangle whose edge grows beyond this factor is dropped (a tear)
+    backfill_depth_bias: float = 0.03  # metres: the body-mesh back-fill layer sits this far behind the pixels
+    visible_tol: float = 0.02  # metres: a body vertex is visible at frame 0 if within this of the z-buffer
+    moved_px: float = 0.5  # displacement (px) at which a pixel counts as fully moved (soft below it)
+    moved_grow_px: int = 2  # the moved mask is grown by this and feathered before compositing
+    backfill: bool = True  # draw the posed body behind the pixels to fill what was hidden at frame 0
+
+    def __post_init__(self) -> None:
+        if self.max_side < 16:
+            raise ValueError(f"max_side must be >= 16, got {self.max_side}")
+        if not 0.1 <= self.raster_scale <= 1.0:
+            raise ValueError(f"raster_scale must be in [0.1, 1], got {self.raster_scale}")
+        if self.grid_step < 2:
+            raise ValueError(f"grid_step must be >= 2, got {self.grid_step}")
+        if self.inpaint not in ("telea", "ns", "pushpull"):
+            raise ValueError(f"inpaint must be 'telea', 'ns' or 'pushpull', got {self.inpaint!r}")
+
+
+@dataclass
+class PhotoAnimation:
+    """The photo's own pixels moved by the 3D motion, at the output size (H, W).
+
+    ``flow[f, y, x]`` = (x0, y0): the frame-0 (output-size photo) pixel that output pixel (x, y) of frame
+    ``f`` shows (absolute coordinates, not a displacement; identity where the photo is shown unmoved or
+    where the background plate shows through — ``alpha`` is 0 there). ``moved`` is the soft moved-region
+    mask (1 = the pixel differs from the photo because something moved). ``alpha`` is the animated layers'
+    matte: where it is 1 the frame equals ``remap(frame 0, flow)``. ``part_ids`` holds the palette part
+    each layer pixel shows (0 = none / static).
+    """
+
+    frames: Clip  # (F, H, W, 3) uint8; frames[0] is the resized photo
+    flow: np.ndarray  # (F, H, W, 2) float32 frame-0 pixel coordinates (x, y)
+    moved: np.ndarray  # (F, H, W) float32 in [0, 1]
+    background: np.ndarray  # (H, W, 3) uint8 inpainted plate
+    alpha: np.ndarray  # (F, H, W) float32 in [0, 1]
+    part_ids: np.ndarray  # (F, H, W) int16 palette ids of the moved layers
+    timings: dict[str, float]  # seconds: "bind" (per photo), "pose", "render" (all frames)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(height, width)."""
+        return self.frames.height, self.frames.width
+
+
+def output_size(height: int, width: int, max_side: int = 1024, multiple: int = 2) -> tuple[int, int]:
+    """(H, W) of the animation of a ``height`` × ``width`` photo: long side ≤ ``max_side``, never upscaled,
+    aspect kept (up to rounding each side to a multiple of ``multiple``), no crop."""
+    if height <= 0 or width <= 0:
+        raise ValueError(f"photo size must be positive, got {height}x{width}")
+    s = min(1.0, max_side / max(height, width))
+    m = max(1, int(multiple))
+
+    def fit(n: int) -> int:
+        return max(m, int(round(n * s / m)) * m)
+
+    cap = max(m, (max_side // m) * m)  # rounding must not pass the cap
+    return min(fit(height), cap), min(fit(width), cap)
