@@ -5,7 +5,7 @@ degradation in ``Backends.notes`` (the UI and ``extract_motion``'s report show t
 
 | role | preferred | fallback |
 |---|---|---|
-| keypoints (+ person mask) | MediaPipe Pose | none: people are skipped and that is reported |
+| keypoints (+ person mask) | MediaPipe Pose, every person (``MultiPersonPose``) | none: people are skipped and that is reported |
 | depth | Depth-Anything-V2 (weights present) | geometric prior (ground plane + body height) |
 | objects / animals | OWLv2 (weights present, text queries given) | user boxes/masks + colour/saliency |
 
@@ -61,9 +61,9 @@ def default_backends(
     notes: list[str] = []
     keypoints = None
     try:
-        from revision.perception.mediapipe_backend import MediaPipePose
+        from revision.perception.multi_person import MultiPersonPose
 
-        keypoints = MediaPipePose()
+        keypoints = MultiPersonPose()  # every person: MediaPipe Pose per window (multi_person.py)
     except BackendUnavailableError as e:
         notes.append(f"no human keypoints ({e}); people are not lifted to 3D")
 

@@ -6,12 +6,18 @@ MediaPipe ships its models inside the wheel, so these backends are real and work
 In video mode (``static_image_mode=False``) MediaPipe tracks the person from frame to frame;
 :meth:`reset` starts a new clip. The legacy Pose solution finds at most one person per frame.
 
+Thread safety: a MediaPipe graph keeps state between calls (video-mode tracking, the graph's own
+buffers), so each wrapper holds a ``threading.Lock`` around creating, running and closing its graph:
+two threads sharing one wrapper run one after the other and get what serial calls would give.
+Use one wrapper per thread for parallelism.
+
 World landmarks are metric, centred between the hips, axes aligned with the camera
 (x right, y down, z away from the camera) — the same convention as :class:`revision.types.Camera`.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,6 +71,7 @@ class MediaPipePose:
         self.config = config or MediaPipePoseConfig()
         self._mp = import_mediapipe()
         self._pose = None
+        self._lock = threading.Lock()  # the graph is stateful: one process() at a time
 
     def _make(self):
         c = self.config
@@ -79,9 +86,10 @@ class MediaPipePose:
         )
 
     def reset(self) -> None:
-        if self._pose is not None:
-            self._pose.close()
-        self._pose = None
+        with self._lock:
+            if self._pose is not None:
+                self._pose.close()
+            self._pose = None
 
     def close(self) -> None:
         self.reset()
@@ -90,10 +98,11 @@ class MediaPipePose:
         """(H, W, 3) uint8 RGB → [] or one person with keypoints2d (33, 3) px + visibility, keypoints3d (33, 3) m."""
         if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
             raise ValueError(f"expected an (H, W, 3) uint8 RGB frame, got {frame.shape} {frame.dtype}")
-        if self._pose is None:
-            self._pose = self._make()
         h, w = frame.shape[:2]
-        res = self._pose.process(np.ascontiguousarray(frame))
+        with self._lock:
+            if self._pose is None:
+                self._pose = self._make()
+            res = self._pose.process(np.ascontiguousarray(frame))
         if res.pose_landmarks is None:
             return []
         lm = res.pose_landmarks.landmark
@@ -129,17 +138,20 @@ class MediaPipeSelfieSegmenter:
         self._mp = import_mediapipe()
         self.model_selection = model_selection  # 0: general 256x256, 1: landscape 144x256 (faster)
         self._seg = None
+        self._lock = threading.Lock()
 
     def reset(self) -> None:
-        if self._seg is not None:
-            self._seg.close()
-        self._seg = None
+        with self._lock:
+            if self._seg is not None:
+                self._seg.close()
+            self._seg = None
 
     def segment(self, frame: np.ndarray) -> np.ndarray:
         """(H, W, 3) uint8 → (H, W) float32 person probability."""
-        if self._seg is None:
-            self._seg = self._mp.solutions.selfie_segmentation.SelfieSegmentation(
-                model_selection=self.model_selection
-            )
-        res = self._seg.process(np.ascontiguousarray(frame))
-        return np.asarray(res.segmentation_mask, np.float32)
+        with self._lock:
+            if self._seg is None:
+                self._seg = self._mp.solutions.selfie_segmentation.SelfieSegmentation(
+                    model_selection=self.model_selection
+                )
+            res = self._seg.process(np.ascontiguousarray(frame))
+            return np.asarray(res.segmentation_mask, np.float32)
