@@ -1,4 +1,4 @@
-"""``python -m user_study {validate,init,serve,status,analyze,export,demo} --help``."""
+"""``python -m user_study {validate,init,serve,links,status,analyze,export,demo} --help``."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from .study import StudyError, load_study
 DEFAULT_DB = os.environ.get("USER_STUDY_DB", "sqlite:///user_study.db")
 
 
-def _store(db: str, study=None):  # noqa: ANN001, ANN202
+def _store(db: str, study=None, policy=None):  # noqa: ANN001, ANN202
     from .store import Store
 
-    return Store(db, study)
+    return Store(db, study, policy)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -48,18 +48,60 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import DEFAULT_TURK_HOSTS, AppConfig, create_app
+    from .store import ReservationPolicy, redact_url
 
     study = load_study(args.study)
-    store = _store(args.db, study)
+    if args.max_body_kb <= 0 or args.lease_min <= 0 or args.window_min <= 0 or args.max_open_batches < 0:
+        print("error: --max-body-kb, --lease-min and --window-min must be > 0, --max-open-batches >= 0",
+              file=sys.stderr)
+        return 2
+    policy = ReservationPolicy(lease_s=args.lease_min * 60, max_open_batches_per_client=args.max_open_batches,
+                               window_s=args.window_min * 60)
+    store = _store(args.db, study, policy)
     store.init()
     token = args.admin_token or os.environ.get("USER_STUDY_ADMIN_TOKEN") or secrets.token_urlsafe(18)
     hosts = tuple(args.turk_submit_host) if args.turk_submit_host else DEFAULT_TURK_HOSTS
     app = create_app(study, store, AppConfig(admin_token=token, turk_submit_hosts=hosts,
-                                             require_watch=args.require_watch == "yes"))
-    print(f"study {study.name!r} on http://{args.host}:{args.port}/  (db {args.db})", flush=True)
+                                             require_watch=args.require_watch == "yes",
+                                             max_body_bytes=int(args.max_body_kb * 1024), code_entry=args.code_entry,
+                                             client_ip_header=args.client_ip_header))
+    print(f"study {study.name!r} on http://{args.host}:{args.port}/  (db {redact_url(args.db)})", flush=True)
+    print(f"code entry {args.code_entry}; leases {args.lease_min:g} min; at most {args.max_open_batches or 'any'} "
+          f"unfinished batches per client per {args.window_min:g} min", flush=True)
     if not (args.admin_token or os.environ.get("USER_STUDY_ADMIN_TOKEN")):
-        print(f"admin: http://{args.host}:{args.port}/admin?token={token}", flush=True)
+        print(f"admin: http://{args.host}:{args.port}/admin  (log in with token {token})", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "info")
+    return 0
+
+
+def cmd_links(args: argparse.Namespace) -> int:
+    import csv
+    from urllib.parse import urlencode
+
+    from .study import read_codes_file
+
+    study = load_study(args.study)
+    if not args.url.startswith(("https://", "http://")):
+        print("error: --url must be the server's address, e.g. https://study.example.org/", file=sys.stderr)
+        return 2
+    if args.codes:
+        codes = list(read_codes_file(args.codes))
+    elif args.count:
+        codes = [f"{args.prefix}{secrets.token_hex(4)}" for _ in range(args.count)]
+    elif study.rater_codes:
+        codes = list(study.rater_codes)
+    else:
+        print("error: give --codes FILE or --count N (the study file has no rater_codes)", file=sys.stderr)
+        return 2
+    store = _store(args.db, study)
+    store.check()  # the signing key is the database's secret (or $USER_STUDY_SECRET)
+    base = args.url.rstrip("/") + "/"
+    w = csv.writer(sys.stdout)
+    w.writerow(["code", "url"])
+    for c in codes:
+        w.writerow([c, base + "?" + urlencode({"rater": c, "sig": store.link_signature(c)})])
+    if args.count and not args.codes and study.rater_codes:
+        print("note: the study's rater_codes allow-list does not hold these generated codes", file=sys.stderr)
     return 0
 
 
@@ -165,7 +207,28 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--require-watch", choices=["yes", "no"], default="yes",
                    help="refuse votes with zero watch time on a side")
     s.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    s.add_argument("--code-entry", choices=["bound", "signed", "off"], default="bound",
+                   help="?rater= entry: bound = a code works only in the browser that first used it (cookie); "
+                   "signed = only links from `links`; off = MTurk only (default bound)")
+    s.add_argument("--max-open-batches", type=int, default=5,
+                   help="unfinished batches one client address may open per window; 0 = no limit (default 5)")
+    s.add_argument("--window-min", type=float, default=60.0, help="the per-client window in minutes (default 60)")
+    s.add_argument("--lease-min", type=float, default=15.0,
+                   help="minutes an unvoted assignment keeps its slot without activity (default 15)")
+    s.add_argument("--max-body-kb", type=float, default=64.0, help="larger POST bodies get 413 (default 64)")
+    s.add_argument("--client-ip-header", default="",
+                   help="take the client address from this header's last entry (e.g. X-Forwarded-For) — only "
+                   "behind your own reverse proxy that sets it")
     s.set_defaults(fn=cmd_serve)
+
+    s = sub.add_parser("links", help="signed per-rater links (CSV code,url) for --code-entry signed")
+    s.add_argument("study")
+    s.add_argument("--db", default=DEFAULT_DB, help=db_help + " (its secret signs the links)")
+    s.add_argument("--url", required=True, help="public address of `serve`, e.g. https://study.example.org/")
+    s.add_argument("--codes", default="", help="file with one rater code per line")
+    s.add_argument("--count", type=int, default=0, help="generate N random codes instead")
+    s.add_argument("--prefix", default="r", help="prefix of generated codes")
+    s.set_defaults(fn=cmd_links)
 
     s = sub.add_parser("status", help="print live progress counts")
     s.add_argument("--db", default=DEFAULT_DB, help=db_help)
@@ -203,10 +266,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from .store import StoreError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .store import StoreError, redact_url, short_error
 
     try:
         return args.fn(args)
     except (StudyError, StoreError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as e:  # one line, no SQL, no password
+        db = getattr(args, "db", "")
+        print(f"error: database {redact_url(db)}: {short_error(e, db)}", file=sys.stderr)
         return 2

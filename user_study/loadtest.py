@@ -39,8 +39,10 @@ def free_port() -> int:
 class ServerProcess:
     """``python -m user_study serve`` as a child process on 127.0.0.1 (restartable on the same port)."""
 
-    def __init__(self, study_path: Path, db: str, port: int | None = None, admin_token: str = "load-admin"):
-        self.study_path, self.db, self.admin_token = study_path, db, admin_token
+    def __init__(self, study_path: Path, db: str, port: int | None = None, admin_token: str = "load-admin",
+                 serve_args: tuple[str, ...] = ("--max-open-batches", "0")):
+        # all simulated raters share 127.0.0.1, so the per-client batch limit is off by default here
+        self.study_path, self.db, self.admin_token, self.serve_args = study_path, db, admin_token, serve_args
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
         self.base = f"http://127.0.0.1:{self.port}"
@@ -49,7 +51,7 @@ class ServerProcess:
         import httpx
 
         cmd = [sys.executable, "-m", "user_study", "serve", str(self.study_path), "--db", self.db, "--host",
-               "127.0.0.1", "--port", str(self.port), "--admin-token", self.admin_token]
+               "127.0.0.1", "--port", str(self.port), "--admin-token", self.admin_token, *self.serve_args]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      cwd=str(Path(__file__).resolve().parent.parent))
         deadline = time.time() + timeout

@@ -74,6 +74,10 @@ class BatchSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     completion_code: Mapped[str] = mapped_column(String(32), default="")
+    # added by the abuse hardening (init() adds them to older databases, see SESSION_COLUMNS)
+    client_hash: Mapped[str] = mapped_column(String(64), default="", index=True)  # HMAC of the client address
+    opened_s: Mapped[float] = mapped_column(Float, default=0.0)  # epoch s of the allocation (rate window)
+    bind_hash: Mapped[str] = mapped_column(String(64), default="")  # HMAC of the browser cookie; "" = unbound
 
 
 class Assignment(Base):
@@ -115,6 +119,22 @@ class Answer(Base):
 
 
 APPEND_ONLY = ("us_votes", "us_answers")
+# us_sessions columns newer than the first release: name -> DDL type and default, for ALTER TABLE
+SESSION_COLUMNS = {"client_hash": "VARCHAR(64) NOT NULL DEFAULT ''", "opened_s": "FLOAT NOT NULL DEFAULT 0",
+                   "bind_hash": "VARCHAR(64) NOT NULL DEFAULT ''"}
+
+
+def add_missing_session_columns(conn: Connection) -> list[str]:
+    """Bring an older database's ``us_sessions`` up to date (idempotent); returns the columns added."""
+    from sqlalchemy import inspect
+
+    have = {c["name"] for c in inspect(conn).get_columns("us_sessions")}
+    added = [name for name in SESSION_COLUMNS if name not in have]
+    for name in added:
+        conn.execute(text(f"ALTER TABLE us_sessions ADD COLUMN {name} {SESSION_COLUMNS[name]}"))
+    if "client_hash" in added:
+        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_us_sessions_client_hash ON us_sessions (client_hash)"))
+    return added
 
 
 def install_append_only_triggers(conn: Connection) -> None:

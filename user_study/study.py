@@ -17,6 +17,8 @@ Study file (YAML or JSON)::
     pairs:                        # optional: pairs listed directly
       - {id: p1, input_id: dance_01, a: {system: revision, video: v/rev/dance_01.mp4},
          b: {system: svd, video: v/svd/dance_01.mp4}, prompt: "a person dances"}
+    rater_codes: [alice, bob]     # optional allow-list for ?rater= entry (omit: any well-formed code)
+    rater_codes_file: codes.txt   # optional: more allowed codes, one per line (# comments)
     gold:                         # attention checks with a known answer per question ("a"/"b"/"none")
       - {id: g1, input_id: g1, a: {system: moving, video: v/gold/move.mp4},
          b: {system: frozen, video: v/gold/still.mp4}, answers: {amount_of_motion: a}}
@@ -106,7 +108,7 @@ class Study:
     batch_size: int = 10  # main pairs per batch (one HIT)
     gold_per_batch: int = 1  # attention pairs per batch
     repeats_per_batch: int = 1  # side-swapped repeats per batch
-    rater_codes: tuple[str, ...] = ()  # standalone mode: allowed codes; empty = any well-formed code
+    rater_codes: tuple[str, ...] = ()  # standalone mode: allowed codes (rater_codes + rater_codes_file); empty = any
     title: str = "Which video moves better?"
     instructions: str = ("Watch both videos to the end, then answer each question. There are no right "
                          "or wrong answers except for a few obvious check items.")
@@ -274,9 +276,24 @@ def study_from_dict(data: dict[str, Any], base: Path) -> Study:
     if ints["repeats_per_batch"] > ints["batch_size"]:
         raise StudyError("repeats_per_batch must not exceed batch_size")
     codes = tuple(_check_id(c, "rater_codes") for c in data.get("rater_codes") or [])
+    if data.get("rater_codes_file"):
+        codes += read_codes_file(_resolve(str(data["rater_codes_file"]), base, "rater_codes_file"))
     extra = {k: str(data[k]) for k in ("title", "instructions") if k in data}
     return Study(name=_check_id(data.get("name", "study"), "name"), systems=systems, questions=questions,
                  pairs=tuple(pairs), gold=tuple(gold), rater_codes=codes, **ints, **extra)
+
+
+def read_codes_file(path: str | Path) -> tuple[str, ...]:
+    """Rater codes, one per line (blank lines and ``#`` comments ignored): the standalone allow-list."""
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError as e:
+        raise StudyError(f"cannot read rater_codes_file {path}: {e}") from e
+    codes = [ln.split("#", 1)[0].strip() for ln in lines]
+    out = tuple(_check_id(c, f"{path}:{i + 1}") for i, c in enumerate(codes) if c)
+    if not out:
+        raise StudyError(f"rater_codes_file {path} lists no codes")
+    return out
 
 
 def load_study(path: str | Path) -> Study:

@@ -139,12 +139,14 @@ def test_admin_requires_token(env):
     for path in ("/admin", "/admin/api/progress", "/admin/report", "/admin/votes.csv"):
         assert client.get(path).status_code == 401
         assert client.get(path, params={"token": "wrong"}).status_code == 401
+        assert client.get(path, params={"token": ADMIN}).status_code == 401  # never from the URL (access logs)
     prog = client.get("/admin/api/progress", headers={"Authorization": f"Bearer {ADMIN}"}).json()
     assert prog["votes"] == 6 and prog["raters"] == 1
-    assert "Admin" in client.get("/admin", params={"token": ADMIN}).text
-    rep = client.get("/admin/report", params={"token": ADMIN, "reference": "revision"})
+    assert client.get("/admin/api/progress", headers={"X-Admin-Token": ADMIN}).json()["votes"] == 6
+    assert "Admin" in client.get("/admin", headers={"X-Admin-Token": ADMIN}).text
+    rep = client.get("/admin/report", params={"reference": "revision"}, headers={"X-Admin-Token": ADMIN})
     assert rep.status_code == 200 and "Motion Consistency" in rep.text
-    csv_text = client.get("/admin/votes.csv", params={"token": ADMIN}).text
+    csv_text = client.get("/admin/votes.csv", headers={"X-Admin-Token": ADMIN}).text
     assert csv_text.splitlines()[0].startswith("question_id,side,answer") and len(csv_text.splitlines()) == 1 + 6 * 4
 
 

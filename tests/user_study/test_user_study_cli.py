@@ -16,7 +16,7 @@ from user_study.demo import simulate_raters
 from user_study.store import Store
 from user_study.study import load_study
 
-CMDS = ["validate", "init", "serve", "status", "analyze", "export", "demo"]
+CMDS = ["validate", "init", "serve", "links", "status", "analyze", "export", "demo"]
 
 
 def test_help_for_every_subcommand():
@@ -66,7 +66,7 @@ def test_bad_input_exits_nonzero_with_message(tmp_path, demo_dir, capsys):
     assert main(["validate", str(tmp_path / "nope.yaml")]) == 2
     assert "cannot read" in capsys.readouterr().err
     assert main(["status", "--db", f"sqlite:///{tmp_path / 'empty.db'}"]) == 2
-    assert "not initialised" in capsys.readouterr().err
+    assert "no database file" in capsys.readouterr().err and not (tmp_path / "empty.db").exists()
     assert main(["export", str(demo_dir / "study.yaml"), "--url", "http://insecure", "--out", str(tmp_path)]) == 2
     assert "https" in capsys.readouterr().err
 

@@ -1,9 +1,6 @@
 "use strict";
+// Admin dashboard: polls the progress counts; the login cookie (HttpOnly) authenticates the requests.
 (function () {
-  const cfg = JSON.parse(document.getElementById("cfg").textContent);
-  const q = "?token=" + encodeURIComponent(cfg.token);
-  document.getElementById("report-link").href = "/admin/report" + q;
-  document.getElementById("csv-link").href = "/admin/votes.csv" + q;
   function render(p) {
     for (const td of document.querySelectorAll("#progress-table td")) {
       const k = td.dataset.key;
@@ -14,7 +11,7 @@
   }
   async function poll() {
     try {
-      const r = await fetch("/admin/api/progress", { headers: { Authorization: "Bearer " + cfg.token } });
+      const r = await fetch("/admin/api/progress", { credentials: "same-origin" });
       if (r.ok) render(await r.json());
     } catch (e) { /* server restarting: try again later */ }
   }
