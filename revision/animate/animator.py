@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from revision.animate.binding import Binding, bind
-from revision.animate.compose import _box, compose_frame
+from revision.animate.compose import _box, compose_frame, identity_flow
 from revision.animate.config import AnimateConfig, PhotoAnimation, output_size
 from revision.animate.plate import background_plate
 from revision.animate.pose import pose_frame
@@ -100,15 +100,16 @@ class PhotoAnimator:
         self.plate = background_plate(self.photo, self.binding.hole, method=cfg.inpaint, max_side=cfg.inpaint_max_side)
         a8 = np.clip(self.binding.alpha0 * 255 + 0.5, 0, 255).astype(np.uint8)
         self.photo_rgba = np.ascontiguousarray(np.concatenate([self.photo, a8[..., None]], -1))
-        self.plate_f = self.plate.astype(np.float32)
         self.hole_box = _box(self.binding.hole, 1)
+        self.identity = identity_flow(H, W)
         self.timings["bind"] = time.perf_counter() - t
 
     def render(self, f: int):
         """Frame ``f`` → (frame, flow, moved, alpha, part ids); see :class:`PhotoAnimation`."""
         verts = [None if p is None else p[0][f] for p in self.posed]
         soup = pose_frame(self.binding, verts, self.config)
-        return compose_frame(soup, self.photo_rgba, self.plate_f, self.binding.alpha0, self.hole_box, self.config)
+        return compose_frame(soup, self.photo_rgba, self.plate, self.binding.alpha0, self.hole_box, self.config,
+                             self.identity)  # fmt: skip
 
     def run(self) -> PhotoAnimation:
         F, H, W = self.motion.num_frames, self.height, self.width

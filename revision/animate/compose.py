@@ -61,16 +61,23 @@ def _box(mask: np.ndarray, pad: int) -> tuple[int, int, int, int] | None:
     return max(0, rows[0] - pad), min(H, rows[-1] + 1 + pad), max(0, cols[0] - pad), min(W, cols[-1] + 1 + pad)
 
 
+def identity_flow(H: int, W: int) -> np.ndarray:
+    """(H, W, 2) float32: each pixel's own (x, y)."""
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    return np.stack([xx, yy], -1)
+
+
 def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0: np.ndarray,
-                  hole_box: tuple[int, int, int, int] | None, cfg):  # fmt: skip
-    """→ frame (H, W, 3) uint8, flow (H, W, 2) float32, moved (H, W), alpha (H, W), part ids (H, W) int16."""
+                  hole_box: tuple[int, int, int, int] | None, cfg, identity: np.ndarray | None = None):  # fmt: skip
+    """→ frame (H, W, 3) uint8, flow (H, W, 2) float32, moved (H, W), alpha (H, W), part ids (H, W) int16.
+
+    ``plate`` (H, W, 3) uint8; ``identity``: :func:`identity_flow` of the output size (made if None)."""
     import cv2
 
     H, W = alpha0.shape
     photo = photo_rgba[..., :3]
     frame = photo.copy()
-    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
-    flow = np.stack([xx, yy], -1)
+    flow = identity_flow(H, W) if identity is None else identity.copy()
     moved = np.zeros((H, W), np.float32)
     alpha_out = np.zeros((H, W), np.float32)
     parts_out = np.zeros((H, W), np.int16)
@@ -102,27 +109,29 @@ def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0:
         parts = cv2.warpAffine(parts_s, M, (x1 - x0, y1 - y0), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
                                borderMode=cv2.BORDER_CONSTANT)  # fmt: skip
     cov = big[..., 2]
-    idx, idy = xx[y0:y1, x0:x1], yy[y0:y1, x0:x1]
-    inv = 1.0 / np.maximum(cov, 1e-6)
-    sx = np.where(cov > 1e-6, big[..., 0] * inv, idx)
-    sy = np.where(cov > 1e-6, big[..., 1] * inv, idy)
+    idx, idy = flow[y0:y1, x0:x1, 0].copy(), flow[y0:y1, x0:x1, 1].copy()
+    hit = cov > 1e-6
+    inv = np.float32(1.0) / np.maximum(cov, np.float32(1e-6))
+    sx = np.where(hit, big[..., 0] * inv, idx)
+    sy = np.where(hit, big[..., 1] * inv, idy)
     layer = cv2.remap(photo_rgba, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    a = layer[..., 3].astype(np.float32) * np.float32(1 / 255) * np.clip(cov, 0, 1)
+    a = cv2.multiply(layer[..., 3], np.minimum(cov, np.float32(1)), scale=1 / 255, dtype=cv2.CV_32F)
     a0 = alpha0[y0:y1, x0:x1]
-    disp = np.abs(sx - idx) + np.abs(sy - idy)
-    m = np.maximum(a * np.clip((disp - 0.05) / cfg.moved_px, 0, 1), np.clip((np.abs(a - a0) - 0.02) * 10, 0, 1))
+    disp = cv2.add(cv2.absdiff(sx, idx), cv2.absdiff(sy, idy))
+    m = np.maximum(a * np.clip((disp - np.float32(0.05)) * np.float32(1 / cfg.moved_px), 0, 1),
+                   np.clip((cv2.absdiff(a, a0) - np.float32(0.02)) * np.float32(10), 0, 1))  # fmt: skip
     if cfg.moved_grow_px > 0:
         m = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * cfg.moved_grow_px + 1,) * 2))
     if cfg.feather_px > 0:
         m = np.maximum(m, cv2.GaussianBlur(m, (0, 0), cfg.feather_px))
-    ph = photo[y0:y1, x0:x1].astype(np.float32)
-    comp = a[..., None] * layer[..., :3] + (1 - a[..., None]) * plate[y0:y1, x0:x1]
-    out = ph + m[..., None] * (comp - ph)
-    frame[y0:y1, x0:x1] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
-    shown = (a * m) >= 0.5
+    # C = a·layer + (1 − a)·plate, then m·C + (1 − m)·photo (weights sum to 1; m = 0 gives the photo exactly)
+    comp = cv2.blendLinear(np.ascontiguousarray(layer[..., :3]), np.ascontiguousarray(plate[y0:y1, x0:x1]), a, 1 - a)
+    frame[y0:y1, x0:x1] = cv2.blendLinear(comp, np.ascontiguousarray(photo[y0:y1, x0:x1]), m, 1 - m)
+    am = a * m
+    shown = am >= 0.5
     flow[y0:y1, x0:x1, 0] = np.where(shown, sx, idx)
     flow[y0:y1, x0:x1, 1] = np.where(shown, sy, idy)
     moved[y0:y1, x0:x1] = m
-    alpha_out[y0:y1, x0:x1] = a * m
+    alpha_out[y0:y1, x0:x1] = am
     parts_out[y0:y1, x0:x1] = np.where(a >= 0.5, parts, 0)
     return frame, flow, moved, alpha_out, parts_out
