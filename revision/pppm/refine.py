@@ -128,6 +128,7 @@ def refine(
     *,
     mode: GrowMode = "interpolate",
     text_encoder: TextEncoder | None = None,
+    reference_strength: float | None | Literal["motion"] = "motion",
 ) -> MotionSequence:
     """Denoise ``motion`` (and grow it to ``num_frames_out`` frames) with the PPPM.
 
@@ -137,7 +138,17 @@ def refine(
     ``"extrapolate"`` continues the motion past the last frame (same fps). ``pinned_last``: track id →
     Track-like params of one pose (e.g. ``{"global_orient": (3,), "body_pose": (63,), "transl": (3,)}``)
     that the last output frame must reach. Frames with confidence 0 are treated as missing.
-    Returns a new sequence whose tracks have confidence 1 on every frame.
+
+    Motion strength acts twice: as the model's condition token, and explicitly — the input's motion
+    about its first frame is scaled by ``amplitude(strength) / amplitude(reference_strength)`` with the
+    library's ``amplitude(s) = 0.35 + 0.9 s`` (gain clamped to [0.4, 2.5]), so 0.7 is visibly larger and
+    faster than 0.3. ``reference_strength="motion"`` (default) uses ``motion.motion_strength`` (no scaling
+    when it is None or equal to ``strength``); ``None`` disables the explicit scaling.
+
+    Returns a new sequence. Output confidence is the input's, carried through: linearly interpolated at
+    each output frame's input time, so frames where nothing was observed (confidence 0) stay 0 even
+    though the model filled them; frames past the input's end (extrapolation) take half the last
+    input confidence; a pinned last frame (``pinned_last``) has confidence 1.
     """
     # 1. check inputs and embed the text
     _check_inputs(model, motion, strength, num_frames_out, pinned_last, mode)
@@ -159,6 +170,10 @@ def refine(
         firsts.append(first)
     kinds = torch.tensor([KIND_ID[t.kind] for t in motion.tracks])
     x = torch.stack([e.features for e in encs])  # (T, F, D)
+    ref = motion.motion_strength if reference_strength == "motion" else reference_strength
+    if ref is not None:
+        gain = float(np.clip(strength_amplitude(strength) / strength_amplitude(float(ref)), 0.4, 2.5))
+        x = torch.stack([xi[f] + gain * (xi - xi[f]) for xi, f in zip(x, firsts)])
     obs = torch.stack(observed)  # (T, F)
     first_vals = [e.features[f].clone() for e, f in zip(encs, firsts)]
     last_vals = {
@@ -188,17 +203,39 @@ def refine(
         grown[:, pos] = x
         placed[:, pos] = True
         grown = torch.stack([fill_missing(g, p) for g, p in zip(grown, placed)])
+        if mode == "extrapolate":  # new frames start from the point reflection of the last ones (inertia)
+            k = torch.arange(1, n - n_cur + 1).clamp(max=n_cur - 1)
+            grown[:, n_cur:] = 2 * x[:, n_cur - 1 : n_cur] - x[:, n_cur - 1 - k]
         x = _refine_stage(model, grown, placed, kinds, firsts, first_vals, last_vals, emb, strength)
 
-    # 5. decode
+    # 5. decode; confidence carried through from the input
     tracks = []
     for tr, enc, feats in zip(motion.tracks, encs, x):
         params = decode_features(feats, tr.kind, enc.origin, enc.constants)
-        tracks.append(Track(tr.track_id, tr.kind, params, np.ones(n_out, np.float32), tr.label))
+        conf = carried_confidence(np.asarray(tr.confidence, np.float32), n_out, mode)
+        if pinned_last and tr.track_id in pinned_last:
+            conf[-1] = 1.0
+        tracks.append(Track(tr.track_id, tr.kind, params, conf, tr.label))
     fps = motion.fps
     if mode == "interpolate" and motion.num_frames > 1 and n_out != motion.num_frames:
         fps = motion.fps * (n_out - 1) / (motion.num_frames - 1)
     return MotionSequence(tracks, motion.camera, n_out, float(fps), float(strength))
+
+
+def strength_amplitude(strength: float) -> float:
+    """The procedural library's amplitude multiplier of motion strength: ``0.35 + 0.9 s``."""
+    return 0.35 + 0.9 * float(strength)
+
+
+def carried_confidence(conf: np.ndarray, n_out: int, mode: str = "interpolate") -> np.ndarray:
+    """(F,) input confidence → (n_out,) output confidence (see :func:`refine`)."""
+    n_in = len(conf)
+    if n_out == n_in:
+        return conf.astype(np.float32).copy()
+    if mode == "extrapolate" and n_out > n_in:
+        return np.concatenate([conf, np.full(n_out - n_in, 0.5 * conf[-1])]).astype(np.float32)
+    t = np.linspace(0, n_in - 1, n_out)
+    return np.interp(t, np.arange(n_in), conf).astype(np.float32)
 
 
 def _origin(kind: str, params: dict[str, np.ndarray], first: int) -> np.ndarray:

@@ -281,6 +281,211 @@ HUMAN_MOTIONS: dict[str, tuple[HumanMotionFn, str]] = {
 }  # name → (generator, caption)
 
 
+# Extended vocabulary (the prompt-driven proposal, revision.pppm.propose): one generator per action, sides
+# given by functools.partial. These are kept out of HUMAN_MOTIONS so the synthetic world's draws (and every
+# benchmark built on them) stay as they were; ACTION_MOTIONS is the union used by the PPPM training data.
+def _mirror_pose(m: BodyMotion) -> None:
+    """Left ↔ right: swap the paired joints and flip the y/z rotation components (mirror across x = 0)."""
+    pose = m.pose.copy()
+    for i, n in enumerate(SMPLX_BODY_JOINTS):
+        other = n.replace("left", "RIGHT").replace("right", "left").replace("RIGHT", "right")
+        pose[:, _H[other]] = m.pose[:, i] * np.array([1.0, -1.0, -1.0])
+    m.pose[:] = pose
+    m.root[:, 1:] *= -1
+    m.transl[:, 0] *= -1
+
+
+def _sided(fn: Callable[[np.ndarray, Variation], BodyMotion], side: str) -> HumanMotionFn:
+    """A right-sided generator → the same action on ``side`` ("right", "left" or "both")."""
+
+    def gen(t: np.ndarray, v: Variation) -> BodyMotion:
+        m = fn(t, v)
+        if side == "right":
+            return m
+        mirrored = BodyMotion(m.pose.copy(), m.root.copy(), m.transl.copy())
+        _mirror_pose(mirrored)
+        if side == "left":
+            return mirrored
+        for j in SMPLX_BODY_JOINTS:  # both: left-side joints from the mirror, right-side from the original
+            if j.startswith("left"):
+                m.pose[:, _H[j]] = mirrored.pose[:, _H[j]]
+        return m
+
+    return gen
+
+
+def wave_right(t: np.ndarray, v: Variation) -> BodyMotion:
+    """The right hand goes up beside the head and the forearm swings side to side."""
+    m = _rest_body(len(t))
+    up = ease(t * v.tempo / 0.7)
+    ph = 2 * np.pi * 1.3 * v.tempo * t
+    _set(m, "right_shoulder", z=ARMS_DOWN + (1.7 + 0.4 * v.amp) * up)
+    m.pose[:, _H["right_elbow"]] = euler(z=-(1.0 + 0.5 * v.amp * np.sin(ph)) * up)
+    _set(m, "head", y=0.08 * v.amp * np.sin(0.5 * ph))
+    return m
+
+
+def raise_right(t: np.ndarray, v: Variation) -> BodyMotion:
+    """The right arm rises sideways above the head (higher with strength) and sways gently there."""
+    m = _rest_body(len(t))
+    up = ease(t * v.tempo / 0.9)
+    sway = 0.2 * v.amp * np.sin(2 * np.pi * 0.8 * v.tempo * t) * up
+    _set(m, "right_shoulder", z=ARMS_DOWN + min(2.75, 1.55 + 1.05 * v.amp) * up + sway)
+    _set(m, "right_elbow", y=0.15 * up)
+    return m
+
+
+def point_right(t: np.ndarray, v: Variation) -> BodyMotion:
+    """The right arm lifts straight forward to shoulder height and points (small aiming moves)."""
+    m = _rest_body(len(t))
+    up = ease(t * v.tempo / 0.7)
+    aim = 0.12 * v.amp * np.sin(2 * np.pi * 0.6 * v.tempo * t) * up
+    m.pose[:, _H["right_shoulder"]] = euler(x=-(0.2 + 0.15 * v.amp) * up, y=(1.45 + aim) * up, z=ARMS_DOWN * (1 - up))
+    _set(m, "spine2", y=-0.1 * v.amp * up)
+    return m
+
+
+def kick_right(t: np.ndarray, v: Variation) -> BodyMotion:
+    return kick(t, v)
+
+
+def clap(t: np.ndarray, v: Variation) -> BodyMotion:
+    """Both arms forward at chest height, hands meeting and parting rhythmically."""
+    m = _rest_body(len(t))
+    up = ease(t * v.tempo / 0.6)
+    c = 0.5 - 0.5 * np.cos(2 * np.pi * 1.6 * v.tempo * t)  # 0 apart .. 1 together
+    open_ = (0.25 + 0.35 * v.amp) * (1 - c)
+    m.pose[:, _H["left_shoulder"]] = euler(y=-(1.45 - open_) * up, z=-ARMS_DOWN * (1 - up) - 0.35 * up)
+    m.pose[:, _H["right_shoulder"]] = euler(y=(1.45 - open_) * up, z=ARMS_DOWN * (1 - up) + 0.35 * up)
+    _set(m, "left_elbow", y=-0.55 * up)
+    _set(m, "right_elbow", y=0.55 * up)
+    return m
+
+
+def bow(t: np.ndarray, v: Variation) -> BodyMotion:
+    """Bend forward at the hips and come back up (once per cycle)."""
+    m = _rest_body(len(t))
+    dur = 2.2 / v.tempo
+    u = np.clip(t / dur, 0, 1)
+    d = np.sin(np.pi * u) ** 2 * (0.35 + 0.45 * v.amp)
+    m.root[:, 0] = 0.8 * d
+    _set(m, "spine1", x=0.3 * d)
+    _set(m, "spine2", x=0.2 * d)
+    _legs(m, -0.8 * d, -0.8 * d)  # hips extend so the legs stay vertical while the pelvis pitches
+    return m
+
+
+def nod(t: np.ndarray, v: Variation) -> BodyMotion:
+    m = _rest_body(len(t))
+    ph = 2 * np.pi * 1.2 * v.tempo * t
+    d = (0.5 - 0.5 * np.cos(ph)) * (0.2 + 0.3 * v.amp)
+    _set(m, "neck", x=0.4 * d)
+    _set(m, "head", x=0.6 * d)
+    return m
+
+
+def turn_head_left(t: np.ndarray, v: Variation) -> BodyMotion:
+    """The head turns to the person's left and holds (a little more with strength)."""
+    m = _rest_body(len(t))
+    d = ease(t * v.tempo / 0.8) * (0.5 + 0.6 * v.amp)
+    _set(m, "neck", y=0.4 * d)
+    _set(m, "head", y=0.6 * d)
+    return m
+
+
+def turn_around(t: np.ndarray, v: Variation) -> BodyMotion:
+    """A half turn on the spot (yaw π) with small steps, then standing."""
+    m = _rest_body(len(t))
+    dur = 1.8 / v.tempo
+    yaw = np.pi * ease(t / dur)
+    m.root[:, 1] = yaw
+    ph = 2 * np.pi * 1.4 * v.tempo * t
+    active = np.sin(np.pi * np.clip(t / dur, 0, 1))
+    step = 0.25 * v.amp * active * np.clip(np.sin(ph), 0, None)
+    step2 = 0.25 * v.amp * active * np.clip(-np.sin(ph), 0, None)
+    _legs(m, step, step2, 2 * step, 2 * step2)
+    return m
+
+
+def jump_up(t: np.ndarray, v: Variation) -> BodyMotion:
+    """Vertical jumps from standing: crouch, take off at ``1.2 + 1.2 amp`` m/s (a 0.17–0.34 m flight), land."""
+    m = _rest_body(len(t))
+    v0 = 1.2 + 1.2 * v.amp
+    flight = 2 * v0 / GRAVITY
+    period = max(1.4 / v.tempo, flight + 0.5)
+    prep = period - flight
+    tau = np.mod(t + prep / 3, period)  # starts a third into the crouch (the photo is standing)
+    in_air = tau >= prep
+    ta = np.clip(tau - prep, 0, flight)
+    m.transl[:, 1] = np.where(in_air, v0 * ta - 0.5 * GRAVITY * ta**2, 0.0)
+    crouch = np.where(in_air, 0.0, np.sin(np.pi * np.clip(tau / max(prep, 1e-3), 0, 1)) ** 2) * (0.5 + 0.5 * v.amp)
+    crouch = crouch * ease(t / max(prep / 3, 1e-3))
+    _legs(m, 0.9 * crouch, 0.9 * crouch, 1.6 * crouch, 1.6 * crouch)
+    _set(m, "left_ankle", x=-0.5 * crouch)
+    _set(m, "right_ankle", x=-0.5 * crouch)
+    up = np.where(in_air, np.sin(np.pi * ta / flight), 0.0)
+    _arms(m, lx=-0.8 * crouch, rx=-0.8 * crouch, lz=1.2 * up, rz=1.2 * up)
+    m.root[:, 0] = 0.4 * crouch
+    return m
+
+
+def sit_down(t: np.ndarray, v: Variation) -> BodyMotion:
+    return sit(t, v)
+
+
+def stand_still(t: np.ndarray, v: Variation) -> BodyMotion:
+    """Near still: breathing and a slight sway (a tenth of idle)."""
+    m = idle(t, Variation(v.tempo, 0.1 * v.amp, v.phase, v.heading))
+    return m
+
+
+ACTION_HEADINGS: dict[str, float] = {
+    "walk_left": -np.pi / 2, "walk_right": np.pi / 2, "walk_towards": 0.0, "walk_away": np.pi,
+}  # fmt: skip  # world heading (yaw about +y; the default camera looks along −z, so +x is image right)
+EXTRA_HUMAN_MOTIONS: dict[str, HumanMotionFn] = {
+    "wave_right": wave_right, "wave_left": _sided(wave_right, "left"), "wave_both": _sided(wave_right, "both"),
+    "raise_right": raise_right, "raise_left": _sided(raise_right, "left"), "raise_both": _sided(raise_right, "both"),
+    "clap": clap, "point_right": point_right, "point_left": _sided(point_right, "left"),
+    "reach": reach, "bow": bow, "nod": nod,
+    "turn_head_left": turn_head_left, "turn_head_right": _sided(turn_head_left, "left"),
+    "turn_around": turn_around,
+    "walk_left": walk, "walk_right": walk, "walk_towards": walk, "walk_away": walk,
+    "run": run, "jump": jump_up, "squat": squat, "sit_down": sit_down,
+    "kick_right": kick_right, "kick_left": _sided(kick_right, "left"), "dance": dance, "stand_still": stand_still,
+}  # fmt: skip  # action id → generator; captions: revision.synthetic.captions.ACTION_CAPTIONS
+
+
+def action_motion(
+    name: str, num_frames: int, *, fps: float = 7.0, strength: float = 0.5, rng: np.random.Generator | None = None,
+    betas: np.ndarray | None = None, start: tuple[float, float, float] = (0.0, 0.0, 0.0), heading: float | None = None,
+    jitter: bool = True,
+) -> dict[str, np.ndarray]:  # fmt: skip
+    """World-frame SMPL-X params of an extended-vocabulary action (:data:`EXTRA_HUMAN_MOTIONS`).
+
+    Directional walks use :data:`ACTION_HEADINGS` (``heading`` is ignored for them). ``jitter=False``
+    gives the deterministic version (no per-clip tempo/amplitude jitter, phase 0): amplitude and tempo
+    then depend on ``strength`` only, through the module's ``0.35 + 0.9 s`` / ``0.6 + 0.8 s``.
+    """
+    if name not in EXTRA_HUMAN_MOTIONS:
+        raise ValueError(f"unknown action {name!r}; choose from {sorted(EXTRA_HUMAN_MOTIONS)}")
+    rng = rng or np.random.default_rng(0)
+    heading = ACTION_HEADINGS.get(name, heading)
+    if jitter:
+        v = strength_variation(strength, rng, heading)
+    else:
+        strength_variation(strength, rng, 0.0)  # validates the range
+        v = Variation(0.6 + 0.8 * strength, 0.35 + 0.9 * strength, 0.0, 0.0 if heading is None else heading)
+    t = np.arange(num_frames) / fps
+    m = EXTRA_HUMAN_MOTIONS[name](t, v)
+    go, transl = _heading_apply(m.root, m.transl, v.heading)
+    return {
+        "global_orient": go.astype(np.float32),
+        "body_pose": m.pose.reshape(num_frames, 63).astype(np.float32),
+        "betas": (np.zeros(NUM_SMPLX_BETAS) if betas is None else np.asarray(betas)).astype(np.float32),
+        "transl": (transl + np.asarray(start)).astype(np.float32),
+    }
+
+
 def _heading_apply(root_euler: np.ndarray, transl: np.ndarray, heading: float) -> tuple[np.ndarray, np.ndarray]:
     """Rotate a body-frame root (Euler) and path by ``heading`` about world +y; returns axis-angle, transl."""
     yaw = Rotation.from_euler("y", heading)
@@ -493,6 +698,38 @@ def _object_kinematics(name: str, t: np.ndarray, v: Variation, rng: np.random.Ge
     return p, spin_axis[None] * (spin * t)[:, None]
 
 
+def object_path(name: str, num_frames: int, *, fps: float = 7.0, strength: float = 0.5, p0=(0.0, 1.0, 0.0),
+                radius: float = 0.1, heading: float = 0.0) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Deterministic object motion from a given start: centres (F, 3) and orientations (F, 3) axis-angle.
+
+    World frame, ground at y = 0, ``p0`` the object's centre at frame 0 (its height above the ground in
+    y), ``heading`` the direction of travel (yaw; 0 = +z, towards the default camera). Gravity, ground
+    bounces and sliding friction are those of the library's ballistic model; ``strength`` scales the
+    launch speeds and the spin (amplitude · tempo of the module's strength mapping).
+    """
+    if name not in ("fall", "bounce", "roll", "slide", "throw"):
+        raise ValueError(f"unknown object action {name!r}; choose from fall, bounce, roll, slide, throw")
+    s = (0.35 + 0.9 * strength) * (0.6 + 0.8 * strength)
+    t = np.arange(num_frames) / fps
+    p0 = np.asarray(p0, float).copy()
+    p0[1] = max(p0[1], radius)
+    dirn = np.array([np.sin(heading), 0.0, np.cos(heading)])
+    spin_axis = np.cross([0, 1.0, 0], dirn)
+    v0 = {"fall": np.zeros(3), "bounce": dirn * 0.4 * s + np.array([0, 2.5 * s, 0]),
+          "roll": dirn * 1.8 * s, "slide": dirn * 2.6 * s,
+          "throw": dirn * 2.2 * s + np.array([0, 3.0 * s, 0])}[name]  # fmt: skip
+    restitution, friction = {"fall": (0.3, 0.8), "bounce": (0.75, 0.3), "roll": (0.0, 0.08), "slide": (0.0, 0.35),
+                             "throw": (0.5, 0.6)}[name]  # fmt: skip
+    p = _ballistic(t, p0, v0, restitution, friction, radius)
+    if name == "roll":
+        dist = np.concatenate([[0], np.cumsum(np.linalg.norm(np.diff(p[:, [0, 2]], axis=0), axis=1))])
+        return p, spin_axis[None] * (dist / radius)[:, None]
+    if name == "slide":
+        return p, np.zeros_like(p)
+    spin = {"fall": 1.5, "bounce": 1.5, "throw": 4.0}[name] * s
+    return p, spin_axis[None] * (spin * t)[:, None]
+
+
 OBJECT_MOTIONS: dict[str, str] = {
     "throw": "a ball is thrown and lands",
     "bounce": "a ball bounces on the ground",
@@ -548,10 +785,28 @@ def to_camera(kind: str, params: dict[str, np.ndarray], R: np.ndarray, t: np.nda
 
 def random_track(kind: str, num_frames: int, rng: np.random.Generator, *, fps: float = 7.0,
                  strength: float = 0.5, start: tuple[float, float, float] = (0.0, 0.0, 0.0),
-                 name: str | None = None) -> tuple[str, dict[str, np.ndarray], str]:  # fmt: skip
-    """A random motion of ``kind`` → (motion name, world-frame params, caption)."""
+                 name: str | None = None, vocabulary: str = "base") -> tuple[str, dict[str, np.ndarray], str]:  # fmt: skip
+    """A random motion of ``kind`` → (motion name, world-frame params, caption).
+
+    ``vocabulary="extended"``: people draw from :data:`EXTRA_HUMAN_MOTIONS` with a random training
+    paraphrase (:data:`revision.synthetic.captions.TRAIN_PARAPHRASES`) as caption; objects get paraphrases
+    too. ``"base"`` (default) is the original library the synthetic world uses."""
+    if vocabulary not in ("base", "extended"):
+        raise ValueError(f"vocabulary must be 'base' or 'extended', got {vocabulary!r}")
+    if vocabulary == "extended" and kind == "smplx":
+        from revision.synthetic.captions import action_caption
+
+        name = name or str(rng.choice(sorted(EXTRA_HUMAN_MOTIONS)))
+        betas = rng.normal(0, 1, NUM_SMPLX_BETAS)
+        params = action_motion(name, num_frames, fps=fps, strength=strength, rng=rng, betas=betas, start=start)
+        return name, params, action_caption(name, rng)
     table = {"smplx": HUMAN_MOTIONS, "smal": ANIMAL_MOTIONS, "object": OBJECT_MOTIONS}[kind]
     name = name or str(rng.choice(sorted(table)))
+    if kind == "object" and vocabulary == "extended":
+        from revision.synthetic.captions import OBJECT_ACTIONS, action_caption
+
+        params, cap = object_motion(name, num_frames, fps=fps, strength=strength, rng=rng, start=start)
+        return name, params, action_caption(name, rng) if name in OBJECT_ACTIONS else cap
     if kind == "smplx":
         betas = rng.normal(0, 1, NUM_SMPLX_BETAS)
         params, cap = human_motion(name, num_frames, fps=fps, strength=strength, rng=rng, betas=betas, start=start)
@@ -566,7 +821,7 @@ def random_track(kind: str, num_frames: int, rng: np.random.Generator, *, fps: f
 def random_motion_sequence(
     num_frames: int, rng: np.random.Generator, *, num_tracks: int = 1, fps: float = 7.0,
     strength: float | None = None, kinds: tuple[str, ...] = ("smplx", "smal", "object"),
-    kind_weights: tuple[float, ...] | None = None, image_size: int = 64,
+    kind_weights: tuple[float, ...] | None = None, image_size: int = 64, vocabulary: str = "base",
 ) -> tuple[MotionSequence, str]:  # fmt: skip
     """A clip of ``num_tracks`` random motions in camera space (default extrinsics) + its caption.
 
@@ -579,7 +834,8 @@ def random_motion_sequence(
     for i in range(num_tracks):
         kind = str(rng.choice(kinds, p=p))
         x = (i - (num_tracks - 1) / 2) * 1.2
-        name, params, cap = random_track(kind, num_frames, rng, fps=fps, strength=s, start=(x, 0.0, 0.0))
+        name, params, cap = random_track(kind, num_frames, rng, fps=fps, strength=s, start=(x, 0.0, 0.0),
+                                         vocabulary=vocabulary)
         params = to_camera(kind, params, R, t)
         tracks.append(Track(i, kind, params, np.ones(num_frames, np.float32), label=name))
         captions.append(cap)

@@ -64,9 +64,11 @@ class ProceduralMotionDataset(IterableDataset):
     """Endless procedural clips; deterministic for a given ``seed`` (per dataloader worker)."""
 
     def __init__(self, min_frames: int = 8, max_frames: int = 48, max_tracks: int = 2, seed: int = 0,
-                 fps_range: tuple[float, float] = (5.0, 15.0), kind_weights: tuple[float, float, float] = (0.5, 0.25, 0.25)):  # fmt: skip
+                 fps_range: tuple[float, float] = (5.0, 15.0), kind_weights: tuple[float, float, float] = (0.5, 0.25, 0.25),
+                 vocabulary: str = "base"):  # fmt: skip
         self.min_frames, self.max_frames, self.max_tracks = min_frames, max_frames, max_tracks
         self.seed, self.fps_range, self.kind_weights = seed, fps_range, kind_weights
+        self.vocabulary = vocabulary  # "base" library or "extended" (actions + training paraphrases)
 
     def captions(self) -> list[str]:
         """Every caption this dataset can produce (for precomputing text embeddings), or [] if too many."""
@@ -74,6 +76,8 @@ class ProceduralMotionDataset(IterableDataset):
 
         from revision.synthetic.motions import ANIMAL_MOTIONS, HUMAN_MOTIONS, OBJECT_MOTIONS
 
+        if self.vocabulary != "base":
+            return []  # paraphrase combinations: embedded per batch (the encoder caches them)
         singles = sorted({c for _, c in HUMAN_MOTIONS.values()} | {c for _, c in ANIMAL_MOTIONS.values()}
                          | set(OBJECT_MOTIONS.values()))  # fmt: skip
         if len(singles) ** self.max_tracks > 20_000:
@@ -84,7 +88,7 @@ class ProceduralMotionDataset(IterableDataset):
         n = int(rng.integers(self.min_frames, self.max_frames + 1))
         motion, caption = random_motion_sequence(
             n, rng, num_tracks=int(rng.integers(1, self.max_tracks + 1)), fps=float(rng.uniform(*self.fps_range)),
-            kind_weights=self.kind_weights,
+            kind_weights=self.kind_weights, vocabulary=self.vocabulary,
         )  # fmt: skip
         return sample_from_tracks(motion.tracks, caption, motion.motion_strength)
 

@@ -41,6 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--min-frames", type=int, default=8, help="procedural clip length range")
     p.add_argument("--max-frames", type=int, default=48)
+    p.add_argument("--vocabulary", choices=("base", "extended"), default="base",
+                   help="procedural library: 'extended' adds the prompt vocabulary (wave left/right/both, raise, clap, "
+                        "point, bow, nod, head turn, walk directions, ...) with training paraphrases as captions")
+    p.add_argument("--init-weights", help="warm start: a PPPM folder (e.g. revision/embedded/pppm_mini) whose "
+                   "config and weights start a new run (ignored with --resume)")
+    p.add_argument("--p-shuffle", type=float, default=0.4, help="probability of a shuffled segment per track")
+    p.add_argument("--p-drop", type=float, default=0.4, help="probability of a dropped+repeated segment per track")
     p.add_argument("--window", type=int, default=32, help="clip window for shards / HumanML3D")
     p.add_argument("--max-tracks", type=int, default=2, help="tracks per procedural clip (1..N)")
     p.add_argument("--lr", type=float, default=5e-4)
@@ -105,7 +112,8 @@ def build_dataset(args):
     from revision.training.pppm_data import HumanML3DDataset, ProceduralMotionDataset, ShardMotionDataset
 
     if args.data == "procedural":
-        return ProceduralMotionDataset(args.min_frames, args.max_frames, args.max_tracks, seed=args.seed)
+        return ProceduralMotionDataset(args.min_frames, args.max_frames, args.max_tracks, seed=args.seed,
+                                       vocabulary=args.vocabulary)
     if not args.data_root:
         raise SystemExit(f"--data {args.data} needs --data-root")
     if not Path(args.data_root).exists():
@@ -144,7 +152,10 @@ def main(argv: list[str] | None = None) -> int:
         caps = dataset.captions()  # embed them all up front, in batches (one at a time is far slower)
         for i in tqdm(range(0, len(caps), 64), desc="embed captions", disable=not acc.is_local_main_process):
             encoder.encode(caps[i : i + 64])
-    collate = PerturbCollate(encoder.encode, seed=args.seed + start_step)
+    from revision.pppm.perturb import PerturbConfig
+
+    pcfg = PerturbConfig(p_shuffle=args.p_shuffle, p_drop=args.p_drop)
+    collate = PerturbCollate(encoder.encode, pcfg, seed=args.seed + start_step)
     if isinstance(dataset, IterableDataset):
         dataset.seed = args.seed + start_step  # a resumed run continues on fresh clips
         loader = DataLoader(dataset, batch_size=args.batch_size, collate_fn=collate)
@@ -158,7 +169,18 @@ def main(argv: list[str] | None = None) -> int:
     if resume_dir is not None:
         saved = json.loads((resume_dir / "pppm" / "config.json").read_text())["pppm"]
         cfg = PPPMConfig.from_dict(saved)
+    elif args.init_weights:
+        from revision.pppm.checkpoint import load_pppm
+
+        init = load_pppm(args.init_weights)
+        if init.config.text_encoder != encoder.name:
+            raise SystemExit(f"--init-weights {args.init_weights} was trained with {init.config.text_encoder!r}, "
+                             f"this run uses {encoder.name!r}")
+        cfg = init.config
     model = PPPM(cfg)
+    if args.init_weights and resume_dir is None:
+        model.load_state_dict(init.state_dict())
+        acc.print(f"warm start from {args.init_weights}")
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
 
     def lr_lambda(step: int) -> float:
@@ -174,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         acc.print(f"resumed from {resume_dir} at step {start_step}")
 
     # 3. held-out evaluation clips (fixed seed, 32 frames)
-    eval_gen = ProceduralMotionDataset(32, 32, args.max_tracks, seed=10_000 + args.seed)
+    eval_gen = ProceduralMotionDataset(32, 32, args.max_tracks, seed=10_000 + args.seed)  # the bench's base clips
     import numpy as np
 
     rng = np.random.default_rng(10_000 + args.seed)

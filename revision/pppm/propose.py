@@ -1,0 +1,380 @@
+"""Motion proposal from the prompt (S2c when the coarse clip carries no usable motion).
+
+:func:`propose_motion` turns the photo's first-frame 3D bodies, the prompt, the motion strength and an
+optional sketch target into a motion, in numbered steps:
+
+1. **match** the prompt to the action vocabulary (:func:`match_action`): nearest neighbour of its text
+   embedding among the *training* paraphrases (:data:`revision.synthetic.captions.TRAIN_PARAPHRASES`,
+   the shipped MiniLM encoder by default), a small bonus for the action's verb in the prompt, then
+   keyword cues for the side / direction ("left", "right", "both", "towards", "away");
+2. **generate** that action with the procedural library (:data:`revision.synthetic.motions.EXTRA_HUMAN_MOTIONS`,
+   deterministic: amplitude ``0.35 + 0.9 s``, tempo ``0.6 + 0.8 s``) *from the photo's pose*: the joints
+   the action drives blend from the fitted pose into the action over ``ramp_s`` seconds, the others keep
+   the fitted pose; the root turns/bends relative to the fitted orientation, translations follow the body's
+   heading (walk directions turn the body first), the body shape is kept. Objects move by the library's
+   ballistic physics (fall, bounce, roll, slide, throw) from where they are;
+3. **sketch target** (``target``): the pinned joints / root reach the drawn pose on the last frame
+   (a smoothstep blend over the second half), the others keep moving;
+4. **PPPM** (``pppm``, optional) refines the proposal conditioned on the prompt and strength, frame 0
+   pinned and the sketch target pinned last;
+5. **physics** (:mod:`revision.pppm.physics`): ground contact, foot lock, stay in frame (walks may leave);
+   then the sketch target is re-enforced on the root so the last frame ends where drawn.
+
+Every person moves (the prompt applies to all of them); an unknown prompt or "stand still" gives a near
+still motion. Frame 0 of every track equals the input's frame 0.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import torch
+from scipy.spatial.transform import Rotation
+
+from revision.pppm.physics import R_WC, PhysicsConfig, apply_physics, body_points, foot_heights
+from revision.pppm.text import MINILM
+from revision.synthetic import captions as C
+from revision.synthetic import motions as M
+from revision.types import MotionSequence, Track
+
+SIDED = {"wave": ("left", "right", "both"), "raise": ("left", "right", "both"), "point": ("left", "right"),
+         "kick": ("left", "right"), "turn_head": ("left", "right"),
+         "walk": ("left", "right", "towards", "away")}  # fmt: skip  # base action → the variants it has
+VERB_CUES: dict[str, tuple[str, ...]] = {
+    "wave": ("wave", "waving"), "raise": ("raise", "raising", "lift", "lifting", "put up", "puts up", "hands up", "arms up"),
+    "clap": ("clap", "applau"), "point": ("point",), "reach": ("reach", "grab"), "bow": ("bow",), "nod": ("nod",),
+    "turn_head": ("look", "glanc"), "turn_around": ("turn around", "turns around", "spin"),
+    "walk": ("walk", "stroll", "on foot", "steps"), "run": ("run", "jog", "sprint", "dash"),
+    "jump": ("jump", "hop", "leap"), "squat": ("squat", "crouch"), "sit_down": ("sit", "seat"),
+    "kick": ("kick",), "dance": ("danc",), "stand_still": ("still", "not move", "motionless", "without moving"),
+    "fall": ("fall", "drop"), "bounce": ("bounc",), "roll": ("roll",), "slide": ("slide", "sliding", "slides"),
+    "throw": ("throw", "thrown", "toss"),
+}  # fmt: skip
+TOWARDS = ("toward", "closer", "approach", "up to the camera", "to the camera", "to us")
+
+
+def base_action(action: str) -> str:
+    """"wave_left" → "wave", "turn_head_right" → "turn_head", "clap" → "clap"."""
+    head, _, tail = action.rpartition("_")
+    return head if head and tail in ("left", "right", "both", "towards", "away") else action
+
+
+@dataclass
+class ActionMatch:
+    action: str  # action id (captions.TRAIN_PARAPHRASES key), e.g. "raise_both"
+    similarity: float  # cosine similarity to the nearest training paraphrase (with the verb bonus)
+    paraphrase: str  # that paraphrase
+    cues: list[str] = field(default_factory=list)  # keyword cues that changed or confirmed the variant
+
+
+@lru_cache(maxsize=4)
+def _index(encoder_id: int, encoder) -> tuple[list[str], list[str], torch.Tensor]:
+    actions, texts = [], []
+    for a, ps in C.TRAIN_PARAPHRASES.items():
+        actions += [a] * len(ps)
+        texts += list(ps)
+    emb = torch.nn.functional.normalize(encoder.encode(texts).float(), dim=-1)
+    return actions, texts, emb
+
+
+def _has(prompt: str, cue: str) -> bool:
+    return re.search(r"\b" + re.escape(cue), prompt) is not None
+
+
+def side_cue(prompt: str) -> str | None:
+    p = prompt.lower()
+    if _has(p, "both") or _has(p, "two") or re.search(r"\b(arms|hands)\b", p):
+        return "both"
+    left, right = _has(p, "left"), _has(p, "right")
+    if left != right:
+        return "left" if left else "right"
+    return None
+
+
+def direction_cue(prompt: str) -> str | None:
+    p = prompt.lower()
+    if _has(p, "away") or _has(p, "into the distance") or _has(p, "background"):
+        return "away"
+    if any(_has(p, c) for c in TOWARDS):
+        return "towards"
+    left, right = _has(p, "left"), _has(p, "right")
+    if left != right:
+        return "left" if left else "right"
+    return None
+
+
+def match_action(prompt: str, text_encoder=None, *, kinds: tuple[str, ...] = ("person", "object"),
+                 verb_bonus: float = 0.15) -> ActionMatch:  # fmt: skip
+    """Prompt → the nearest action among the training paraphrases of ``kinds`` (see module doc)."""
+    enc = text_encoder or _default_encoder()
+    actions, texts, emb = _index(id(enc), enc)
+    q = torch.nn.functional.normalize(enc.encode([prompt]).float(), dim=-1)[0]
+    sim = emb @ q
+    p = prompt.lower()
+    allowed = torch.tensor([("object" if a in C.OBJECT_ACTIONS else "person") in kinds for a in actions])
+    bonus = torch.tensor([verb_bonus if any(_has(p, c) for c in VERB_CUES.get(base_action(a), ())) else 0.0
+                          for a in actions])  # fmt: skip
+    score = torch.where(allowed, sim + bonus, torch.full_like(sim, -9.0))
+    i = int(score.argmax())
+    action, cues = actions[i], []
+    base = base_action(action)
+    if base in SIDED:
+        cue = direction_cue(prompt) if base == "walk" else side_cue(prompt)
+        if cue == "both" and "both" not in SIDED[base]:
+            cue = None
+        if cue is None and action.endswith(("_left", "_both", "_away")):  # no side said: the default variant
+            cue = "towards" if base == "walk" else "right"
+        if cue is not None and f"{base}_{cue}" != action:
+            cues.append(f"{cue} (keyword)")
+            action = f"{base}_{cue}"
+    return ActionMatch(action, float(score[i]), texts[i], cues)
+
+
+@lru_cache(maxsize=1)
+def _default_encoder():
+    from revision.pppm.text import load_text_encoder
+
+    return load_text_encoder(MINILM)
+
+
+# ------------------------------------------------------------------------------------------- the proposal
+@dataclass
+class ProposeConfig:
+    ramp_s: float = 0.4  # seconds over which the driven joints blend from the photo's pose into the action
+    min_similarity: float = 0.35  # below this the prompt is "unknown" and people stand still
+    target_blend_from: float = 0.5  # the sketch target blends in over [this fraction of the clip, last frame]
+    physics: PhysicsConfig = field(default_factory=PhysicsConfig)
+    object_default_heading: float = np.pi / 2  # rolling/sliding/thrown objects go image-right unless told
+
+
+def _yaw(a) -> Rotation:
+    """Yaw about world +y: a scalar → one rotation, (F,) → F rotations."""
+    a = np.asarray(a, float)
+    return Rotation.from_euler("y", a if a.ndim == 0 else a[:, None])
+
+
+def _heading_of(rot_w: Rotation) -> float:
+    f = rot_w.apply([0.0, 0.0, 1.0])
+    return float(np.arctan2(f[0], f[2]))
+
+
+def _wrap(a: float) -> float:
+    return float((a + np.pi) % (2 * np.pi) - np.pi)
+
+
+def _blend(r0: Rotation, r1: Rotation, w: np.ndarray) -> Rotation:
+    """Per-frame geodesic blend from r0 (F or 1) to r1 (F) with weights w (F,)."""
+    rel = (r0.inv() * r1).as_rotvec()
+    return r0 * Rotation.from_rotvec(rel * np.asarray(w)[:, None])
+
+
+def _action_body(action: str, num_frames: int, fps: float, strength: float) -> M.BodyMotion:
+    v = M.Variation(0.6 + 0.8 * strength, 0.35 + 0.9 * strength, 0.0, 0.0)
+    return M.EXTRA_HUMAN_MOTIONS[action](np.arange(num_frames) / fps, v)
+
+
+def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float, strength: float,
+                   cfg: ProposeConfig) -> tuple[dict[str, np.ndarray], np.ndarray]:  # fmt: skip
+    """One SMPL-X pose (camera space) + an action → (F-frame params, airborne heights (F,))."""
+    n = num_frames
+    go0 = Rotation.from_rotvec(np.asarray(params0["global_orient"], float).reshape(3))
+    bp0 = np.asarray(params0["body_pose"], float).reshape(21, 3)
+    tr0 = np.asarray(params0["transl"], float).reshape(3)
+    m = _action_body(action, n, fps, strength)
+    t = np.arange(n) / fps
+    w = M.ease(t / max(cfg.ramp_s, 1e-3))
+    rest = M._rest_body(1).pose[0]
+    # 1. joints: the ones the action drives blend from the fitted pose into the action
+    pose = np.repeat(bp0[None], n, 0)
+    for j in range(21):
+        if np.abs(m.pose[:, j] - rest[j]).max() > 0.02:
+            pose[:, j] = _blend(Rotation.from_rotvec(bp0[j]), Rotation.from_rotvec(m.pose[:, j]), w).as_rotvec()
+    # 2. root: world (y up) orientation = heading yaw · action's relative root rotation · fitted tilt
+    go_w0 = Rotation.from_matrix(R_WC) * go0
+    h0 = _heading_of(go_w0)
+    tilt0 = _yaw(h0).inv() * go_w0
+    root = Rotation.from_rotvec(M.euler(m.root[:, 0], m.root[:, 1], m.root[:, 2]))
+    root_rel = root * root[0].inv()
+    dyaw = np.zeros(n)
+    if action in M.ACTION_HEADINGS:  # directional walks: turn towards the direction first, then walk
+        turn = _wrap(M.ACTION_HEADINGS[action] - h0)
+        dyaw = turn * M.ease(t / (0.6 / (0.6 + 0.8 * strength)))
+    heading = h0 + dyaw
+    go_w = _yaw(heading) * root_rel * tilt0
+    # 3. translation: the action's body-frame increments along the current heading
+    inc = np.diff(m.transl, axis=0, prepend=m.transl[:1])
+    inc_w = _yaw(heading).apply(inc)
+    d_w = np.cumsum(inc_w, axis=0)
+    airborne = np.zeros(n)
+    if action == "jump":
+        airborne = np.maximum(0.0, m.transl[:, 1])
+        d_w[:, 1] = 0.0  # heights come from the physics step (contact + flight)
+    out = {
+        "global_orient": (Rotation.from_matrix(R_WC) * go_w).as_rotvec().astype(np.float32),
+        "body_pose": pose.reshape(n, 63).astype(np.float32),
+        "transl": (tr0 + d_w @ R_WC).astype(np.float32),
+    }
+    for k, v in params0.items():
+        if k not in out:
+            out[k] = np.asarray(v).copy()
+    out["global_orient"][0] = np.asarray(params0["global_orient"], np.float32).reshape(3)
+    out["body_pose"][0] = bp0.reshape(63)
+    out["transl"][0] = tr0
+    return out, airborne
+
+
+def propose_object(points0: np.ndarray, action: str, num_frames: int, fps: float, strength: float,
+                   ground_y: float | None, heading: float) -> np.ndarray:  # fmt: skip
+    """(21, 3) camera-space object points + an object action → (F, 21, 3)."""
+    pw = np.asarray(points0, float) @ R_WC  # world, y up (origin at the camera)
+    c0 = pw.mean(0)
+    radius = max(0.02, 0.5 * float(pw[:, 1].max() - pw[:, 1].min()))
+    g = ground_y if ground_y is not None else float(pw[:, 1].min()) - (1.0 if action == "fall" else 0.0)
+    p0 = np.array([0.0, c0[1] - g, 0.0])
+    centres, rotvecs = M.object_path(action, num_frames, fps=fps, strength=strength, p0=p0, radius=radius,
+                                     heading=heading)  # fmt: skip
+    rot = Rotation.from_rotvec(rotvecs)
+    local = pw - c0
+    pts = np.stack([r.apply(local) for r in rot]) + (c0 + centres - centres[:1])[:, None]
+    pts[0] = pw
+    return (pts @ R_WC).astype(np.float32)
+
+
+def _reach_target(params: dict[str, np.ndarray], tgt: dict[str, np.ndarray], start: int) -> dict[str, np.ndarray]:
+    """Blend the pinned parts of ``tgt`` in over [start, last] (smoothstep), exact on the last frame."""
+    out = {k: np.asarray(v).copy() for k, v in params.items()}
+    n = len(out["transl"])
+    u = np.clip((np.arange(n) - start) / max(1, n - 1 - start), 0, 1)
+    w = u * u * (3 - 2 * u)
+    mask = np.asarray(tgt.get("joint_mask", np.ones(21, bool)), bool).reshape(21)
+    if "body_pose" in tgt:
+        bp = out["body_pose"].reshape(n, 21, 3)
+        tb = np.asarray(tgt["body_pose"], float).reshape(21, 3)
+        for j in np.nonzero(mask)[0]:
+            cur = Rotation.from_rotvec(bp[:, j])
+            rel = (cur[-1].inv() * Rotation.from_rotvec(tb[j])).as_rotvec()
+            bp[:, j] = (cur * Rotation.from_rotvec(rel[None] * w[:, None])).as_rotvec()
+        out["body_pose"] = bp.reshape(n, 63).astype(np.float32)
+    if "global_orient" in tgt:
+        cur = Rotation.from_rotvec(out["global_orient"])
+        rel = (cur[-1].inv() * Rotation.from_rotvec(np.asarray(tgt["global_orient"], float).reshape(3))).as_rotvec()
+        out["global_orient"] = (cur * Rotation.from_rotvec(rel[None] * w[:, None])).as_rotvec().astype(np.float32)
+    if "transl" in tgt:
+        d = np.asarray(tgt["transl"], float).reshape(3) - out["transl"][-1]
+        out["transl"] = (out["transl"] + w[:, None] * d).astype(np.float32)
+    return out
+
+
+def _check(motion0: MotionSequence, strength: float, num_frames: int, target) -> None:
+    if not motion0.tracks:
+        raise ValueError("propose_motion needs at least one track (the photo's fitted bodies / objects)")
+    if not 0.0 <= float(strength) <= 1.0:
+        raise ValueError(f"motion strength must be in [0, 1], got {strength}")
+    if num_frames < 2:
+        raise ValueError(f"num_frames must be >= 2, got {num_frames}")
+    ids = {t.track_id for t in motion0.tracks}
+    unknown = set(target or {}) - ids
+    if unknown:
+        raise ValueError(f"target names unknown track ids {sorted(unknown)}; tracks are {sorted(ids)}")
+    for tid, tg in (target or {}).items():
+        tr = next(t for t in motion0.tracks if t.track_id == tid)
+        if tr.kind != "smplx":
+            raise ValueError(f"a sketch target is supported for SMPL-X tracks; track {tid} is {tr.kind!r}")
+        if not {"global_orient", "body_pose", "transl"} & set(tg):
+            raise ValueError(f"target for track {tid} pins nothing (give body_pose, global_orient and/or transl)")
+
+
+def propose_motion(motion0: MotionSequence, prompt: str, motion_strength: float, num_frames: int, *,
+                   target: dict[int, dict[str, np.ndarray]] | None = None, text_encoder=None, pppm=None,
+                   fps: float | None = None, config: ProposeConfig | None = None) -> tuple[MotionSequence, list[str]]:  # fmt: skip
+    """The prompt's motion from the photo's first-frame tracks (see module doc) → (sequence, notes).
+
+    ``motion0``: tracks whose frame 0 is the photo's fit (SMPL-X people, 21-point objects; camera space)
+    and the camera. ``target``: track id → last-frame pose to reach (SMPL-X keys ``global_orient`` (3,),
+    ``body_pose`` (63,), ``transl`` (3,), any subset, plus an optional ``joint_mask`` (21,) bool of the
+    body_pose joints the sketch pins; default all). ``text_encoder``: the matcher's encoder (default: the
+    shipped MiniLM). ``pppm``: a loaded PPPM to refine the proposal (None: not refined, said in the notes).
+    Returns ``num_frames`` frames at ``fps`` (default ``motion0.fps``), confidence 1, ``motion_strength``
+    set; frame 0 equals ``motion0``'s frame 0.
+    """
+    cfg = config or ProposeConfig()
+    _check(motion0, motion_strength, num_frames, target)
+    fps = float(fps or motion0.fps)
+    s = float(motion_strength)
+    notes: list[str] = []
+    kinds = {t.kind for t in motion0.tracks}
+    # 1. match the prompt
+    person = match_action(prompt, text_encoder, kinds=("person",)) if kinds & {"smplx", "smal"} else None
+    obj = match_action(prompt, text_encoder, kinds=("object",)) if "object" in kinds else None
+    if person is not None:
+        if person.similarity < cfg.min_similarity or (obj is not None and obj.similarity > person.similarity + 0.1):
+            notes.append(f"people: no person action recognised in {prompt!r} (best {person.action!r}, "
+                         f"similarity {person.similarity:.2f}); they stand still")  # fmt: skip
+            person = ActionMatch("stand_still", person.similarity, person.paraphrase)
+        else:
+            cue = f"; cues: {', '.join(person.cues)}" if person.cues else ""
+            notes.append(f"people: action {person.action!r} (nearest paraphrase {person.paraphrase!r}, "
+                         f"similarity {person.similarity:.2f}{cue})")  # fmt: skip
+    obj_action = None
+    if obj is not None:
+        if obj.similarity >= cfg.min_similarity and (person is None or obj.similarity >= person.similarity - 0.1):
+            obj_action = obj.action
+            notes.append(f"objects: action {obj.action!r} (nearest paraphrase {obj.paraphrase!r}, "
+                         f"similarity {obj.similarity:.2f})")  # fmt: skip
+        else:
+            notes.append("objects: no object action in the prompt; they stay where they are")
+    # 2. generate from the photo's pose
+    tracks, airborne, grounds = [], {}, []
+    for tr in motion0.tracks:
+        p0 = {k: (np.asarray(v)[0] if np.ndim(v) and np.shape(v)[0] == tr.num_frames and k != "betas" else np.asarray(v))
+              for k, v in tr.params.items()}  # fmt: skip
+        if tr.kind == "smplx":
+            params, air = propose_person(p0, person.action, num_frames, fps, s, cfg)
+            airborne[tr.track_id] = air
+            grounds.append(float(foot_heights(body_points({k: np.asarray(v)[None] if k != "betas" else v
+                                                            for k, v in p0.items()})[0] @ R_WC)[0].min()))  # fmt: skip
+        elif tr.kind == "smal":
+            params = {k: (np.repeat(np.asarray(v)[None], num_frames, 0) if k != "betas" else np.asarray(v)) for k, v in p0.items()}
+            notes.append(f"track {tr.track_id} (animal): the proposal does not move animals yet; it stays still")
+        else:
+            params = {"points": np.repeat(np.asarray(p0["points"])[None], num_frames, 0).astype(np.float32)}
+        tracks.append(Track(tr.track_id, tr.kind, params, np.ones(num_frames, np.float32), tr.label))
+    if obj_action is not None:
+        g = min(grounds) if grounds else None
+        dirn = direction_cue(prompt)
+        heading = {"left": -np.pi / 2, "right": np.pi / 2, "towards": 0.0, "away": np.pi}.get(dirn or "", cfg.object_default_heading)
+        for tr in tracks:
+            if tr.kind == "object":
+                tr.params["points"] = propose_object(tr.params["points"][0], obj_action, num_frames, fps, s, g, heading)
+    # 3. sketch target
+    start = int(round(cfg.target_blend_from * (num_frames - 1)))
+    for tr in tracks:
+        if target and tr.track_id in target:
+            tr.params = _reach_target(tr.params, target[tr.track_id], start)
+    seq = MotionSequence(tracks, motion0.camera, num_frames, fps, s)
+    # 4. PPPM refinement (frame 0 pinned; the sketch target pinned last)
+    if pppm is not None:
+        from revision.pppm.refine import refine
+
+        pins = {tr.track_id: {k: tr.params[k][-1] for k in ("global_orient", "body_pose", "transl")}
+                for tr in tracks if target and tr.track_id in target}  # fmt: skip
+        seq = refine(pppm, seq, prompt, s, pinned_last=pins or None, text_encoder=text_encoder, reference_strength=None)
+        for tr in seq.tracks:
+            tr.confidence = np.ones(num_frames, np.float32)
+        notes.append(f"PPPM refined the proposal ({pppm.config.text_encoder}, strength {s:.2f})")
+    else:
+        notes.append("PPPM not given: the proposal is not refined")
+    # 5. physics, then the sketch target's root pins again
+    leave = person is not None and base_action(person.action) in ("walk", "run")
+    for tr in seq.tracks:
+        if tr.kind != "smplx":
+            continue
+        tr.params, rep = apply_physics(tr.params, seq.camera, airborne=airborne.get(tr.track_id),
+                                       allow_leave_frame=leave, config=cfg.physics)  # fmt: skip
+        notes += [f"track {tr.track_id}: {n}" for n in rep.notes]
+        if target and tr.track_id in target:
+            tr.params = _reach_target(tr.params, target[tr.track_id], start)
+    return seq, notes
