@@ -29,12 +29,16 @@ class UploadLimits:
     max_decode_pixels: int = 200_000_000
     # Uploads above this (the pipeline's InputLimits.max_pixels) are downscaled with a notice.
     max_pixels: int = 40_000_000
+    # Uploads are decoded downscaled to at most this long side (memory stays bounded; the pipeline works at
+    # <= 1024 px); None decodes at full size.
+    max_side: int | None = 2048
 
 
 def load_image(path: str | os.PathLike | None, limits: UploadLimits = UploadLimits()) -> tuple[PIL.Image.Image, list[str]]:
     """Uploaded file → RGB image and notices. Non-images and oversized files raise :class:`UserInputError`.
 
-    Images larger than ``limits.max_pixels`` are downscaled (aspect kept) to fit, with a notice.
+    Images are decoded downscaled to ``limits.max_side`` (JPEGs never at full size) and then, if still over
+    ``limits.max_pixels``, downscaled to fit (aspect kept); either way with a notice.
     """
     from revision.io import ImageReadError, read_image
 
@@ -42,21 +46,23 @@ def load_image(path: str | os.PathLike | None, limits: UploadLimits = UploadLimi
         raise UserInputError("Upload a first-frame image (PNG, JPEG or WebP) first.")
     name = Path(path).name
     try:
-        image = read_image(path, max_pixels=limits.max_decode_pixels)
+        image = read_image(path, max_pixels=limits.max_decode_pixels, max_side=limits.max_side)
     except ImageReadError as e:
         reason = str(e).split(": ", 1)[-1]
         raise UserInputError(f"The uploaded file {name!r} is not a usable image: {reason}.") from e
-    notes: list[str] = []
-    w, h = image.size
+    w, h = image.info.get("source_size", image.size)
+    if image.size[0] * image.size[1] > limits.max_pixels:
+        scale = (limits.max_pixels / (image.size[0] * image.size[1])) ** 0.5
+        image = image.resize((max(1, int(image.size[0] * scale)), max(1, int(image.size[1] * scale))),
+                             PIL.Image.Resampling.BOX)  # fmt: skip
+    if image.size == (w, h):
+        return image, []
+    size = f"{image.size[0]}x{image.size[1]}"
     if w * h > limits.max_pixels:
-        scale = (limits.max_pixels / (w * h)) ** 0.5
-        size = (max(1, int(w * scale)), max(1, int(h * scale)))
-        image = image.resize(size, PIL.Image.Resampling.BOX)
-        notes.append(
-            f"The image is {w}x{h} ({w * h / 1e6:.0f} MP), over the {limits.max_pixels / 1e6:.0f} MP limit: "
-            f"downscaled to {size[0]}x{size[1]} before generation."
-        )
-    return image, notes
+        why = f"over the {limits.max_pixels / 1e6:.0f} MP limit"
+    else:
+        why = f"longer than the {limits.max_side}-pixel side limit"
+    return image, [f"The image is {w}x{h} ({w * h / 1e6:.0f} MP), {why}: downscaled to {size} before generation."]
 
 
 def _as_rgba(layer: Any) -> np.ndarray:

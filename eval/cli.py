@@ -18,6 +18,28 @@ from pathlib import Path
 from eval.vbench.setup_env import DEFAULT_VENV
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1."""
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
+    return v
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
+    return v
+
+
 def _add_videos_source(p: argparse.ArgumentParser) -> None:
     p.add_argument("--manifest", type=Path, help="benchmark manifest.json (videos, input images, prompts, seeds)")
     p.add_argument("--system", help="which system of the manifest to score")
@@ -53,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--generated", type=Path, required=True, help="GEN/<video_id>/ frames or GEN/<video_id>.mp4")
     s.add_argument("--system", required=True, help="name of the system in the tables")
     s.add_argument("--test-ids", default=None, help="comma list of video ids (default: DisCo's 00335…00340)")
-    s.add_argument("--size", type=int, default=256, help="evaluation resolution (square)")
+    s.add_argument("--size", type=positive_int, default=256, help="evaluation resolution (square, pixels)")
     s.add_argument("--lpips", default="alex", help="alex | vgg | squeeze | none")
     s.add_argument("--inception", default="default", help="Inception TorchScript path | default (fid-helper) | none")
     s.add_argument("--i3d", default=None, help="I3D TorchScript path (default $REVISION_I3D_PATH) | none")
@@ -112,11 +134,11 @@ def cmd_vbench(args) -> int:
 
 def cmd_i2v(args) -> int:
     import numpy as np
-    import PIL.Image
 
     from eval.results import write_result
     from eval.vbench import NATIVE_DIMENSIONS, I2VSample
     from eval.video_io import read_video
+    from revision.io import read_image
 
     if not args.manifest:
         raise ValueError("i2v needs --manifest (the input image of each video)")
@@ -148,7 +170,7 @@ def cmd_i2v(args) -> int:
     samples = []
     for it, p in zip(items, paths):
         frames, _ = read_video(p)
-        samples.append(I2VSample(np.asarray(PIL.Image.open(it["_image"]).convert("RGB")), frames, it.get("prompt", ""), it["input_id"]))
+        samples.append(I2VSample(np.asarray(read_image(it["_image"], max_pixels=100_000_000)), frames, it.get("prompt", ""), it["input_id"]))
     res = {d: NATIVE_DIMENSIONS[d](samples, model=models[d], device=args.device) for d in dims}
     prov["implementation"] = "native VBench++ I2V dimensions (eval.vbench)"
     prov["backbones"] = {d: type(m).__name__ for d, m in models.items()}

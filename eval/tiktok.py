@@ -35,9 +35,9 @@ class TikTokVideo:
     frame_paths: list[Path]
 
     def load(self, size: int | None = None) -> np.ndarray:
-        import PIL.Image
+        from revision.io import read_image
 
-        frames = np.stack([np.asarray(PIL.Image.open(p).convert("RGB")) for p in self.frame_paths])
+        frames = np.stack([np.asarray(read_image(p, max_pixels=100_000_000)) for p in self.frame_paths])
         return resize_frames(frames, size, size) if size else frames
 
 

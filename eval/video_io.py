@@ -1,7 +1,9 @@
-"""Read and write video files as ``(F, H, W, 3)`` uint8 arrays, and put clips on a common grid.
+"""Eval's view of video files: ``(F, H, W, 3)`` uint8 arrays, frame folders, and a common grid.
 
-Every model's videos are exported at the model's real fps and one shared resolution
-(VBench's dynamic degree depends on both), and the choice is recorded next to the videos.
+Video files are read and written by :mod:`revision.io` (one reader, one writer for the project); this module
+adds what only evaluation needs: frame folders (the TikTok dataset's layout, and an exact export), H.264 at a
+near-lossless crf for benchmark videos, and resizing every system's clips to one shared resolution
+(VBench's dynamic degree depends on it). fps 0.0 means "unknown" (a frame folder, or a file without it).
 """
 
 from __future__ import annotations
@@ -11,67 +13,44 @@ from pathlib import Path
 import numpy as np
 import PIL.Image
 
+from revision import io as rio
+
 VIDEO_SUFFIXES = (".mp4", ".gif", ".webm", ".avi", ".mov")
+FRAME_SUFFIXES = (".png", ".jpg", ".jpeg")
+CRF = 10  # H.264 quality of exported benchmark videos (near-lossless: metrics see the model, not the codec)
 
 
 def read_video(path: str | Path) -> tuple[np.ndarray, float]:
-    """Decode a video (or a folder of frame images) → ``(F, H, W, 3)`` uint8 and its fps."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"video not found: {path}")
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg"))
-        if not files:
-            raise ValueError(f"{path} holds no .png/.jpg frames")
-        return np.stack([np.asarray(PIL.Image.open(f).convert("RGB")) for f in files]), 0.0
-    import imageio.v3 as iio
+    """A video file or a folder of frame images → ``(F, H, W, 3)`` uint8 and its fps (0.0: unknown).
 
-    frames = iio.imread(path, index=None)
-    if frames.ndim == 3:  # a single image
-        frames = frames[None]
-    if frames.shape[-1] == 4:
-        frames = frames[..., :3]
-    try:
-        meta = iio.immeta(path)
-        fps = float(meta.get("fps") or (1000.0 / meta["duration"] if meta.get("duration") else 0.0))
-    except Exception:  # noqa: BLE001 - fps is informative only
-        fps = 0.0
-    return np.ascontiguousarray(frames.astype(np.uint8)), fps
+    Raises :class:`revision.io.VideoReadError` (a ``ValueError``) naming the file when it is missing,
+    empty, corrupt or not a video, and :class:`revision.io.ImageReadError` for a bad frame image.
+    """
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in FRAME_SUFFIXES)
+        if not files:
+            raise rio.VideoReadError(f"{path}: a folder with no {'/'.join(FRAME_SUFFIXES)} frames")
+        return np.stack([np.asarray(rio.read_image(f, max_pixels=100_000_000)) for f in files]), 0.0
+    clip = rio.read_video(path, default_fps=0.0)
+    return clip.frames, float(clip.fps)
 
 
 def write_video(path: str | Path, frames: np.ndarray, fps: float) -> Path:
-    """Write ``(F, H, W, 3)`` uint8 frames. ``.mp4``: H.264, crf 10, yuv420p (plays everywhere; H and W must be
-    even); ``.gif``: palette-quantised (256 colours); a path without suffix: a folder of PNG frames (exact)."""
+    """Write ``(F, H, W, 3)`` uint8 frames. ``.mp4``: H.264 yuv420p at crf :data:`CRF` (plays everywhere; even
+    H and W); ``.gif``: 256 colours, every frame kept; a path without suffix: a folder of PNG frames (exact)."""
     path = Path(path)
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
         raise ValueError(f"frames must be (F, H, W, 3) uint8, got {frames.shape} {frames.dtype}")
     if fps <= 0:
         raise ValueError(f"fps must be > 0, got {fps}")
-    path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == "":
-        path.mkdir(exist_ok=True)
+        path.mkdir(parents=True, exist_ok=True)
         for i, f in enumerate(frames):
             PIL.Image.fromarray(f).save(path / f"{i:05d}.png")
         return path
-    import imageio.v3 as iio
-
-    if path.suffix.lower() == ".gif":  # through ffmpeg: Pillow merges identical consecutive frames
-        import subprocess
-
-        import imageio_ffmpeg
-
-        cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
-               "-s", f"{frames.shape[2]}x{frames.shape[1]}", "-r", f"{fps}", "-i", "-", "-f", "gif", str(path)]  # fmt: skip
-        proc = subprocess.run(cmd, input=np.ascontiguousarray(frames).tobytes(), capture_output=True)
-        if proc.returncode != 0:
-            raise RuntimeError(f"ffmpeg could not write {path}: {proc.stderr.decode()[-500:]}")
-    else:
-        if frames.shape[1] % 2 or frames.shape[2] % 2:
-            raise ValueError(f"H.264 needs even height and width, got {frames.shape[1]}x{frames.shape[2]}")
-        iio.imwrite(path, frames, fps=fps, codec="libx264", macro_block_size=1,
-                    pixelformat="yuv420p", output_params=["-crf", "10"])  # fmt: skip
-    return path
+    return rio.write_video(path, frames, fps=fps, crf=CRF)
 
 
 def resize_frames(frames: np.ndarray, height: int, width: int) -> np.ndarray:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import tempfile
+import warnings
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -26,23 +28,82 @@ class ImageReadError(ValueError):
     """The file is missing, not an image, or corrupt; the message is meant for the user."""
 
 
-def read_image(path: str | os.PathLike, *, max_pixels: int = 40_000_000, mode: str = "RGB") -> PIL.Image.Image:
-    """Open and fully decode an image as ``mode``; clear errors for missing, non-image, corrupt or huge files."""
+class VideoReadError(ValueError):
+    """The file is missing, empty, not a video, or corrupt; the message names the file on one line."""
+
+
+def _open_lazy(p: Path) -> PIL.Image.Image:
+    """Open ``p`` without decoding it and without Pillow's process-wide size check (``MAX_IMAGE_PIXELS``).
+
+    :func:`read_image` applies its own limit to the header's size instead. Files whose suffix names a format
+    that Pillow accepts from their first bytes are opened with that format's plugin; anything else goes through
+    ``PIL.Image.open`` (whose size check then still applies: its warning is silenced by the caller, its error
+    reported as "too large").
+    """
+    fmt = PIL.Image.registered_extensions().get(p.suffix.lower())
+    if fmt in PIL.Image.OPEN:
+        factory, accept = PIL.Image.OPEN[fmt]
+        with open(p, "rb") as f:
+            prefix = f.read(16)
+        if accept is None or accept(prefix) is True:
+            try:
+                return factory(str(p), str(p))  # the plugin opens (and on close() closes) the file itself
+            except (SyntaxError, IndexError, TypeError, struct.error):
+                pass  # not really this format: let Pillow identify it
+    return PIL.Image.open(p)
+
+
+def _fit_size(w: int, h: int, max_side: int | None) -> tuple[int, int]:
+    """(w, h) scaled down (aspect kept) so the longer side is at most ``max_side``; unchanged when it fits."""
+    if max_side is None or max(w, h) <= max_side:
+        return w, h
+    s = max_side / max(w, h)
+    return max(1, round(w * s)), max(1, round(h * s))
+
+
+def read_image(
+    path: str | os.PathLike, *, max_pixels: int = 40_000_000, mode: str = "RGB", max_side: int | None = None
+) -> PIL.Image.Image:
+    """Open and decode an image as ``mode``; clear errors for missing, non-image, corrupt or huge files.
+
+    ``max_pixels`` is checked on the size in the file's header, before anything is decoded (this limit
+    replaces Pillow's process-wide ``MAX_IMAGE_PIXELS``, which is neither read nor changed).
+    ``max_side``: decode downscaled so that the longer side is at most this many pixels (aspect kept;
+    ``None``: full resolution). JPEGs are decoded at 1/2, 1/4 or 1/8 scale directly, so a huge photo
+    never exists in memory at full size; other formats (PNG, WebP, ...) are decoded once at full size
+    and reduced right away. The size stored in the file is kept in ``image.info["source_size"]`` (w, h).
+    """
     p = Path(path)
+    if max_side is not None and max_side < 1:
+        raise ValueError(f"max_side must be >= 1 or None, got {max_side}")
     if not p.is_file():
         raise ImageReadError(f"{p}: no such file")
-    PIL.Image.MAX_IMAGE_PIXELS = max_pixels
     try:
-        with PIL.Image.open(p) as im:
-            if im.size[0] * im.size[1] > max_pixels:
-                w, h = im.size
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PIL.Image.DecompressionBombWarning)
+            im = _open_lazy(p)
+        with im:
+            w, h = im.size
+            if w * h > max_pixels:
                 raise ImageReadError(f"{p}: image too large ({w}x{h}; the limit is {max_pixels / 1e6:.0f} MP)")
-            im.load()
-            return im.convert(mode)
+            target = _fit_size(w, h, max_side)
+            if target != (w, h):
+                im.draft(None, target)  # JPEG: DCT-domain downscale while decoding; other formats: no-op
+                if im.mode in ("1", "P", "PA"):  # palette images resize by nearest neighbour: expand first
+                    im = im.convert(mode)
+                im.thumbnail(target, PIL.Image.Resampling.LANCZOS, reducing_gap=2.0)  # reduce(), then resample
+            else:
+                im.load()
+            out = im if im.mode == mode else im.convert(mode)
+            out.load()
+    except ImageReadError:
+        raise
     except PIL.Image.DecompressionBombError as e:
         raise ImageReadError(f"{p}: image too large ({e})") from e
-    except (PIL.UnidentifiedImageError, OSError, SyntaxError) as e:
+    except (PIL.UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise ImageReadError(f"{p}: not a readable image ({type(e).__name__}: {e})") from e
+    out.info["source_size"] = (w, h)
+    return out
 
 
 @contextmanager
@@ -62,39 +123,105 @@ def atomic_path(final: str | os.PathLike):
         Path(tmp).unlink(missing_ok=True)
 
 
-def write_video(path: str | os.PathLike, clip: Clip | np.ndarray, fps: float | None = None) -> Path:
-    """Write (F, H, W, 3) uint8 frames as mp4 (H.264 via imageio-ffmpeg) or gif, atomically."""
+def _check_frames(frames: np.ndarray) -> np.ndarray:
+    frames = np.asarray(frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+        raise ValueError(f"frames must be (F, H, W, 3) uint8, got {frames.shape} {frames.dtype}")
+    return np.ascontiguousarray(frames)
+
+
+def _write_gif(path: Path, frames: np.ndarray, fps: float) -> None:
+    """GIF through ffmpeg (one palette for the clip, from the clip). Not Pillow: its GIF writer merges
+    identical consecutive frames (and frames that quantise identically) into one longer frame, so a clip
+    that holds still for a moment comes back with fewer frames."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+           "-s", f"{frames.shape[2]}x{frames.shape[1]}", "-r", f"{fps}", "-i", "-",
+           "-vf", "split[a][b];[a]palettegen=stats_mode=full[p];[b][p]paletteuse=dither=none",
+           "-loop", "0", "-f", "gif", str(path)]  # fmt: skip
+    proc = subprocess.run(cmd, input=frames.tobytes(), capture_output=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"ffmpeg could not write {path}: {proc.stderr.decode(errors='replace')[-500:]}")
+
+
+def write_video(path: str | os.PathLike, clip: Clip | np.ndarray, fps: float | None = None, *, crf: int = 18) -> Path:
+    """Write (F, H, W, 3) uint8 frames atomically: ``.mp4`` H.264 yuv420p (``crf``: 0 lossless … 51; even H and W),
+    ``.webm`` VP9, ``.gif`` (every frame kept, with its duration)."""
     import imageio.v3 as iio
 
-    frames = clip.frames if isinstance(clip, Clip) else np.asarray(clip)
+    frames = _check_frames(clip.frames if isinstance(clip, Clip) else clip)
     fps = fps or (clip.fps if isinstance(clip, Clip) else 7.0)
     path = Path(path)
-    if path.suffix.lower() not in VIDEO_SUFFIXES:
+    suffix = path.suffix.lower()
+    if suffix not in VIDEO_SUFFIXES:
         raise ValueError(f"{path}: output must end in one of {sorted(VIDEO_SUFFIXES)}")
+    if fps <= 0:
+        raise ValueError(f"fps must be > 0, got {fps}")
+    if suffix != ".gif" and (frames.shape[1] % 2 or frames.shape[2] % 2):
+        raise ValueError(f"{path}: {suffix} (yuv420p) needs an even height and width, got {frames.shape[1]}x{frames.shape[2]}")
     with atomic_path(path) as tmp:
-        if path.suffix.lower() == ".gif":
-            iio.imwrite(tmp, frames, extension=".gif", duration=1000 / fps, loop=0)
+        if suffix == ".gif":
+            _write_gif(tmp, frames, fps)
         else:
-            # even sizes for yuv420p; macro_block_size=1 keeps tiny clips at their size
+            # macro_block_size=1 keeps tiny clips at their size
+            codec = "libvpx-vp9" if suffix == ".webm" else "libx264"
             iio.imwrite(
-                tmp, frames, extension=path.suffix, plugin="FFMPEG", fps=fps,
-                codec="libx264", macro_block_size=1, pixelformat="yuv420p", output_params=["-crf", "18"],
+                tmp, frames, extension=suffix, plugin="FFMPEG", fps=fps,
+                codec=codec, macro_block_size=1, pixelformat="yuv420p", output_params=["-crf", str(crf)],
             )  # fmt: skip
     return path
 
 
-def read_video(path: str | os.PathLike) -> Clip:
-    """Decode a video file to a Clip (fps from its metadata when present)."""
+def _reason(e: BaseException) -> str:
+    """The last non-empty line of an exception's message (ffmpeg puts the cause last), shortened."""
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    text = lines[-1] if lines else ""
+    return f"{type(e).__name__}: {text[:200]}" if text else type(e).__name__
+
+
+def _read_gif(p: Path) -> tuple[np.ndarray, float | None]:
+    """Every frame of a GIF as RGB, and its fps from the frame durations (None when they are missing)."""
+    frames, total_ms = [], 0.0
+    with PIL.Image.open(p) as im:
+        for i in range(getattr(im, "n_frames", 1)):
+            im.seek(i)
+            frames.append(np.asarray(im.convert("RGB")))
+            total_ms += float(im.info.get("duration") or 0)
+    return np.stack(frames), (len(frames) * 1000.0 / total_ms if total_ms > 0 else None)
+
+
+def _read_ffmpeg(p: Path) -> tuple[np.ndarray, float | None]:
     import imageio.v3 as iio
 
-    frames = np.asarray(iio.imread(path, plugin="FFMPEG" if str(path).endswith((".mp4", ".webm")) else None))
+    frames = np.asarray(iio.imread(p, plugin="FFMPEG"))
+    fps = iio.immeta(p, plugin="FFMPEG").get("fps")
+    return frames, (float(fps) if fps else None)
+
+
+def read_video(path: str | os.PathLike, *, default_fps: float = 7.0) -> Clip:
+    """Decode a video file to a Clip: ``.gif`` with Pillow (every frame), anything else (mp4, webm, avi, mov,
+    ...) with ffmpeg. fps from the file (GIF: from its frame durations), else ``default_fps``.
+
+    Raises :class:`VideoReadError`, one line naming the file, for a missing, empty, corrupt or non-video file.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise VideoReadError(f"{p}: no such video file")
+    if p.stat().st_size == 0:
+        raise VideoReadError(f"{p}: not a readable video (empty file, 0 bytes)")
     try:
-        fps = float(iio.immeta(path, plugin="FFMPEG").get("fps", 7.0))
-    except Exception:
-        fps = 7.0
-    if frames.ndim == 3:
+        frames, fps = _read_gif(p) if p.suffix.lower() == ".gif" else _read_ffmpeg(p)
+    except (OSError, ValueError, RuntimeError, EOFError, IndexError, SyntaxError, struct.error,
+            PIL.Image.DecompressionBombError) as e:  # fmt: skip
+        raise VideoReadError(f"{p}: not a readable video ({_reason(e)})") from e
+    if frames.ndim == 3:  # one frame
         frames = frames[None]
-    return Clip(np.ascontiguousarray(frames[..., :3]).astype(np.uint8), fps=fps)
+    if frames.ndim != 4 or frames.shape[0] == 0 or frames.shape[-1] not in (3, 4):
+        raise VideoReadError(f"{p}: not a readable video (decoded to an array of shape {frames.shape})")
+    return Clip(np.ascontiguousarray(frames[..., :3]).astype(np.uint8), fps=fps or default_fps)
 
 
 def motion_to_json(motion: MotionSequence) -> dict:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from eval.benchmark.models import MODEL_KINDS
+from eval.cli import non_negative_int, positive_int
 
 
 def _size(text: str) -> tuple[int, int] | None:
@@ -37,8 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="base seed (each image gets its own, same for all models)")
     p.add_argument("--export-size", type=_size, default=(576, 1024), help="HxW every video is exported at, or native")
     p.add_argument("--format", default="mp4", choices=["mp4", "gif"], help="video container")
-    p.add_argument("--limit", type=int, default=None, help="only the first N images")
-    p.add_argument("--warmup", type=int, default=0, help="untimed generations per model before timing")
+    p.add_argument("--limit", type=positive_int, default=None, help="only the first N images")
+    p.add_argument("--warmup", type=non_negative_int, default=0, help="untimed generations per model before timing")
     return p
 
 

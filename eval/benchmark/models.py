@@ -12,13 +12,16 @@ fps. Pipelines are passed in (tests use :mod:`eval.benchmark.tiny`); ``load_*`` 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import PIL.Image
 import torch
 
 from eval.weights import missing_weights, resolve_hf
+
+if TYPE_CHECKING:
+    from revision.video_model.config import SVDSettings
 
 MODEL_KINDS = ("revision", "svd", "hunyuan-i2v")
 
@@ -50,25 +53,21 @@ def _generator(pipe: Any, seed: int) -> torch.Generator:
     return torch.Generator(device if device.type != "meta" else "cpu").manual_seed(seed)
 
 
-@dataclass
-class SVDSettings:
-    height: int = 576  # SVD-XT native resolution
-    width: int = 1024
-    num_frames: int = 25  # XT: 25 frames
-    num_inference_steps: int = 25
-    fps: int = 7  # the fps conditioning and the export fps
-    motion_bucket_id: int = 127
-    noise_aug_strength: float = 0.02
-    decode_chunk_size: int = 8
-    min_guidance_scale: float = 1.0
-    max_guidance_scale: float = 3.0
+def svd_xt_settings(**overrides: Any) -> SVDSettings:
+    """SVD-XT-1.1 as released: the library's :class:`revision.video_model.config.SVDSettings` at XT's 25 frames.
+
+    (Imported here, not at the top: ``revision.video_model`` loads diffusers, which ``--help`` should not wait for.)
+    """
+    from revision.video_model.config import SVDSettings
+
+    return SVDSettings(**{"num_frames": 25, **overrides})
 
 
 class SVDModel:
     name = "svd"
 
-    def __init__(self, pipe: Any, settings: SVDSettings = SVDSettings(), implementation: str = "diffusers SVD-XT-1.1"):
-        self.pipe, self.s, self.implementation = pipe, settings, implementation
+    def __init__(self, pipe: Any, settings: SVDSettings | None = None, implementation: str = "diffusers SVD-XT-1.1"):
+        self.pipe, self.s, self.implementation = pipe, settings or svd_xt_settings(), implementation
 
     def generate(self, image: PIL.Image.Image, prompt: str, seed: int) -> Generation:
         s = self.s
@@ -198,7 +197,8 @@ def tiny_model(kind: str, seed: int = 0) -> VideoModel:
     from eval.benchmark import tiny
 
     if kind == "svd":
-        return SVDModel(tiny.tiny_svd_pipeline(seed), SVDSettings(32, 32, 4, 2, 7, decode_chunk_size=4),
+        return SVDModel(tiny.tiny_svd_pipeline(seed), svd_xt_settings(height=32, width=32, num_frames=4,
+                        num_inference_steps=2, fps=7, decode_chunk_size=4),
                         implementation="tiny random SVD (test model; output is noise)")  # fmt: skip
     if kind == "hunyuan-i2v":
         s = HunyuanSettings(16, 16, 9, 2, 24, guidance_scale=4.5, max_sequence_length=64,

