@@ -52,6 +52,14 @@ def body_points(params: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return j.numpy().astype(np.float64), m.numpy().astype(np.float64)
 
 
+def rest_pelvis(betas: np.ndarray | None = None) -> np.ndarray:
+    """(3,) rest-pose pelvis joint of the stand-in skeleton (the ``pelvis`` of ``motions.to_camera``)."""
+    b = torch.zeros(1, 10) if betas is None else torch.as_tensor(np.asarray(betas, np.float32)).reshape(1, -1)[:, :10]
+    b = torch.nn.functional.pad(b, (0, 10 - b.shape[1]))
+    with torch.no_grad():
+        return _skeleton().rest_joints(b)[0, 0].numpy().astype(np.float64)
+
+
 def foot_heights(joints_world: np.ndarray) -> np.ndarray:
     """(F, 22, 3) world joints (y up) → (F, 2) lowest point of each foot (ankle or foot joint)."""
     return np.stack([joints_world[:, list(p), 1].min(1) for p in FOOT_POINTS], -1)

@@ -319,7 +319,7 @@ def wave_right(t: np.ndarray, v: Variation) -> BodyMotion:
     m = _rest_body(len(t))
     up = ease(t * v.tempo / 0.7)
     ph = 2 * np.pi * 1.3 * v.tempo * t
-    _set(m, "right_shoulder", z=ARMS_DOWN + (1.7 + 0.4 * v.amp) * up)
+    _set(m, "right_shoulder", z=ARMS_DOWN - (1.7 + 0.4 * v.amp) * up)  # z < ARMS_DOWN lifts the right arm
     m.pose[:, _H["right_elbow"]] = euler(z=-(1.0 + 0.5 * v.amp * np.sin(ph)) * up)
     _set(m, "head", y=0.08 * v.amp * np.sin(0.5 * ph))
     return m
@@ -330,7 +330,7 @@ def raise_right(t: np.ndarray, v: Variation) -> BodyMotion:
     m = _rest_body(len(t))
     up = ease(t * v.tempo / 0.9)
     sway = 0.2 * v.amp * np.sin(2 * np.pi * 0.8 * v.tempo * t) * up
-    _set(m, "right_shoulder", z=ARMS_DOWN + min(2.75, 1.55 + 1.05 * v.amp) * up + sway)
+    _set(m, "right_shoulder", z=ARMS_DOWN - min(2.75, 1.55 + 1.05 * v.amp) * up + sway)
     _set(m, "right_elbow", y=0.15 * up)
     return m
 
@@ -341,6 +341,7 @@ def point_right(t: np.ndarray, v: Variation) -> BodyMotion:
     up = ease(t * v.tempo / 0.7)
     aim = 0.12 * v.amp * np.sin(2 * np.pi * 0.6 * v.tempo * t) * up
     m.pose[:, _H["right_shoulder"]] = euler(x=-(0.2 + 0.15 * v.amp) * up, y=(1.45 + aim) * up, z=ARMS_DOWN * (1 - up))
+    _set(m, "right_elbow", y=0.05 * up)  # a straight arm
     _set(m, "spine2", y=-0.1 * v.amp * up)
     return m
 
@@ -354,11 +355,11 @@ def clap(t: np.ndarray, v: Variation) -> BodyMotion:
     m = _rest_body(len(t))
     up = ease(t * v.tempo / 0.6)
     c = 0.5 - 0.5 * np.cos(2 * np.pi * 1.6 * v.tempo * t)  # 0 apart .. 1 together
-    open_ = (0.25 + 0.35 * v.amp) * (1 - c)
-    m.pose[:, _H["left_shoulder"]] = euler(y=-(1.45 - open_) * up, z=-ARMS_DOWN * (1 - up) - 0.35 * up)
-    m.pose[:, _H["right_shoulder"]] = euler(y=(1.45 - open_) * up, z=ARMS_DOWN * (1 - up) + 0.35 * up)
-    _set(m, "left_elbow", y=-0.55 * up)
-    _set(m, "right_elbow", y=0.55 * up)
+    open_ = (0.3 + 0.45 * v.amp) * (1 - c)
+    m.pose[:, _H["left_shoulder"]] = euler(y=-(1.75 - open_) * up, z=-ARMS_DOWN * (1 - up) - 0.35 * up)
+    m.pose[:, _H["right_shoulder"]] = euler(y=(1.75 - open_) * up, z=ARMS_DOWN * (1 - up) + 0.35 * up)
+    _set(m, "left_elbow", y=-0.7 * up)
+    _set(m, "right_elbow", y=0.7 * up)
     return m
 
 
@@ -371,7 +372,7 @@ def bow(t: np.ndarray, v: Variation) -> BodyMotion:
     m.root[:, 0] = 0.8 * d
     _set(m, "spine1", x=0.3 * d)
     _set(m, "spine2", x=0.2 * d)
-    _legs(m, -0.8 * d, -0.8 * d)  # hips extend so the legs stay vertical while the pelvis pitches
+    _legs(m, 0.8 * d, 0.8 * d)  # hips flex so the legs stay vertical while the pelvis pitches forward
     return m
 
 
