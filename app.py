@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline-first: no telemetry calls
@@ -18,17 +19,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--share", action="store_true", help="also open a public gradio.live link (needs internet)")
     p.add_argument("--concurrency", type=int, default=1, help="generations that run at once (others queue)")
     p.add_argument("--queue-size", type=int, default=32, help="requests that may wait in the queue")
-    p.add_argument("--no-s2", action="store_true", help="skip 3D motion (S3 sees only the sketch, if any)")
+    p.add_argument("--s2", choices=["full", "without-pppm", "off"], default="full",
+                   help="the page's default S2 choice (each run may pick another); off also skips loading S2")  # fmt: skip
     p.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
+    p.add_argument("--keep-runs", type=int, default=20, help="run folders kept in the temporary folder")
     args = p.parse_args(argv)
     if args.concurrency < 1:
         p.error("--concurrency must be at least 1")
+    if args.keep_runs < 1:
+        p.error("--keep-runs must be at least 1")
     return args
 
 
 def load_pipeline(args: argparse.Namespace):
     """(pipeline or None, the load error or None, notices). Missing weights never stop the server."""
-    from revision.pipeline import ReVisionPipeline, default_motion_stage
+    from revision.pipeline import ReVisionPipeline
+    from revision.s2 import FullMotionStage
     from revision.weights import WeightsNotFoundError
 
     try:
@@ -37,9 +43,9 @@ def load_pipeline(args: argparse.Namespace):
         print(f"error: {e}", file=sys.stderr)
         return None, str(e), []
     notices = []
-    if not args.no_s2:
+    if args.s2 != "off":
         try:
-            pipe.motion_stage = default_motion_stage()
+            pipe.motion_stage = FullMotionStage.from_defaults(device=args.device)
         except (WeightsNotFoundError, ImportError) as e:
             notices.append(f"S2 (3D motion) is off because its components could not load: {e}")
             print(f"warning: {notices[-1]}", file=sys.stderr)
@@ -48,10 +54,12 @@ def load_pipeline(args: argparse.Namespace):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # exit cleanly on SIGTERM: atexit removes the run folders
     from demo import build_demo
 
     pipe, error, notices = load_pipeline(args)
-    demo = build_demo(pipe, load_error=error, notices=notices, concurrency_limit=args.concurrency)
+    demo = build_demo(pipe, load_error=error, notices=notices, concurrency_limit=args.concurrency,
+                      keep_runs=args.keep_runs, s2_default=args.s2.replace("-pppm", " PPPM"))  # fmt: skip
     demo.queue(max_size=args.queue_size, default_concurrency_limit=args.concurrency)
     demo.launch(server_name=args.server_name, server_port=args.port, share=args.share, show_error=True,
                 max_file_size="200mb")  # fmt: skip

@@ -56,18 +56,17 @@ def main() -> None:
     best = None
     for r in range(args.repeats):
         t = time.perf_counter()
-        motion, dets, report = extract_motion(clip, detectors=backends, skeleton=skeleton,
-                                              config=ExtractConfig(keep_depth=False))
+        ex = extract_motion(clip, detectors=backends, skeleton=skeleton, config=ExtractConfig(keep_depth=False))
         total = time.perf_counter() - t
         print(f"run {r + 1}: {total:.2f} s")
         if best is None or total < best[0]:
-            best = (total, report)
-    total, report = best
+            best = (total, ex)
+    total, ex = best
     print(f"\nS2 on {args.frames} frames {args.width}x{args.height}: {total:.2f} s (target ≤ 3 s)")
-    for k, v in report["timings"].items():
+    for k, v in ex.timings.items():
         print(f"  {k:<12} {v:6.2f} s  ({100 * v / total:4.1f} %)")
-    print("backends:", report["backends"])
-    print("tracks:", [(t["kind"], round(t.get("reprojection_px", 0), 1)) for t in report["tracks"]])
+    print("backends:", ex.backends)
+    print("tracks:", [(t["kind"], round(t.get("reprojection_px", 0), 1)) for t in ex.tracks])
 
 
 if __name__ == "__main__":

@@ -1,14 +1,14 @@
 """Event handlers: one parameterised function per action, bound to a :class:`DemoContext` with ``partial``.
 
-Handlers convert component values (:mod:`demo.convert`), call the pipeline, write the run's files and
-raise ``gr.Error`` with a clear message for anything the user can fix. They hold no state of their
-own: the pipeline and folders come in through the frozen context, per-session values (the cancel
-token, the motion shown in the 3D view) through ``gr.State``.
+Handlers convert component values (:mod:`demo.convert`), call the pipeline with them (per-request
+choices such as ``s2`` and ``s1_step_fraction`` are call arguments: the shared pipeline is never copied
+or changed), write the run's files and raise ``gr.Error`` with a clear message for anything the user can
+fix. They hold no state of their own: the pipeline and folders come in through the frozen context,
+per-session values (the cancel token, the motion shown in the 3D view) through ``gr.State``.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 import shutil
 import tempfile
@@ -34,10 +34,16 @@ from demo.convert import (
 )
 from demo.plots import motion_figure
 from demo.streaming import Cancelled, stream_call
+from revision.inputs import InputError
+from revision.s2 import S2_CHOICES
+from revision.sketch import SketchError
+from revision.weights import WeightsNotFoundError
 
 log = logging.getLogger(__name__)
 
-S2_CHOICES = ("full", "without PPPM", "off")  # as loaded / linear resampling instead of PPPM / no 3D motion
+__all__ = ["S2_CHOICES", "DemoContext", "generate"]
+RUN_PREFIX = "run-"
+USER_ERRORS = (UserInputError, InputError, SketchError, WeightsNotFoundError)  # shown as gr.Error, not logged
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class DemoContext:
     runs_dir: Path  # every generation writes its files into a fresh folder under here
     load_error: str | None = None  # shown as the error of every generate call when ``pipeline`` is None
     limits: UploadLimits = field(default_factory=UploadLimits)
+    keep_runs: int = 20  # run folders kept under runs_dir (older ones are removed when a new run starts)
 
 
 def new_session() -> dict[str, int]:
@@ -65,43 +72,13 @@ def image_to_sketchpad(image_path: str | None) -> dict | None:
     return {"background": image_path, "layers": [], "composite": image_path}
 
 
-def configure_pipeline(pipe: Any, s1_step_fraction: float | None, s2: str) -> tuple[Any, list[str]]:
-    """A shallow copy of ``pipe`` with the chosen S1 step fraction and S2 backend (components shared)."""
-    from revision.motion_stage import EmptyMotionStage
-
-    notes: list[str] = []
-    out = copy.copy(pipe)
-    if s1_step_fraction:
-        out.config = replace(pipe.config, efficient=replace(pipe.config.efficient, step_fraction=float(s1_step_fraction)))
-    stage = pipe.motion_stage
-    if s2 == "off":
-        out.motion_stage = EmptyMotionStage()
-    elif isinstance(stage, EmptyMotionStage):
-        if s2 != "full":
-            notes.append(f"S2 '{s2}' is not available: this server runs without S2 components.")
-    elif s2 == "without PPPM":
-        from revision.s2 import FullMotionStage
-
-        if not isinstance(stage, FullMotionStage):
-            raise UserInputError(f"S2 '{s2}' needs the full S2 stage; this server runs {type(stage).__name__}.")
-        out.motion_stage = FullMotionStage(detectors=stage.detectors, config=replace(stage.config, use_pppm=False))
-    elif s2 != "full":
-        raise UserInputError(f"Unknown S2 backend {s2!r}; choose one of {', '.join(S2_CHOICES)}.")
-    return out, notes
-
-
-def _user_errors() -> tuple[type[Exception], ...]:
-    from revision.pipeline import InputError
-    from revision.weights import WeightsNotFoundError
-
-    errors: list[type[Exception]] = [UserInputError, InputError, WeightsNotFoundError]
-    try:
-        from revision.sketch import SketchError
-
-        errors.append(SketchError)
-    except ImportError:
-        pass
-    return tuple(errors)
+def prune_runs(runs_dir: Path, keep: int) -> list[Path]:
+    """Remove all but the newest ``keep`` run folders under ``runs_dir``; returns the removed ones."""
+    runs = sorted((p for p in runs_dir.glob(f"{RUN_PREFIX}*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    old = runs[: max(0, len(runs) - keep)]
+    for p in old:
+        shutil.rmtree(p, ignore_errors=True)
+    return old
 
 
 def generate(
@@ -128,7 +105,7 @@ def generate(
     its progress through ``gr.Progress`` on the request's thread.
     """
     if ctx.pipeline is None:
-        raise gr.Error(ctx.load_error or "No model is loaded.", duration=None)
+        raise gr.Error(ctx.load_error or "No model is loaded.", duration=None, print_exception=False)
     session = session if session is not None else new_session()
     session["run"] += 1
     run_id = session["run"]
@@ -136,17 +113,17 @@ def generate(
         image, notes = load_image(image_path, ctx.limits)
         sketch, sketch_notes = editor_to_sketch(sketch_value, image.size)
         notes += sketch_notes
-        pipe, config_notes = configure_pipeline(ctx.pipeline, s1_step_fraction, s2_backend)
-        notes += config_notes
-    run_dir = ctx.runs_dir / f"run-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    run_dir = ctx.runs_dir / f"{RUN_PREFIX}{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     run_dir.mkdir(parents=True)
+    prune_runs(ctx.runs_dir, max(1, ctx.keep_runs))
     fps = float(fps) if fps else None
-    clip_fps = fps or float(getattr(getattr(getattr(pipe, "config", None), "svd", None), "fps", 7.0))
+    clip_fps = fps or float(getattr(getattr(getattr(ctx.pipeline, "config", None), "svd", None), "fps", 7.0))
     yield _cleared(notes)
     events = stream_call(
-        pipe, image, prompt=prompt or "", motion_strength=float(motion_strength), sketch=sketch,
+        ctx.pipeline, image, prompt=prompt or "", motion_strength=float(motion_strength), sketch=sketch,
         num_frames=int(num_frames) if num_frames else None,
-        num_inference_steps=int(steps) if steps else None, seed=int(seed or 0),
+        num_inference_steps=int(steps) if steps else None, seed=int(seed or 0), s2=s2_backend,
+        s1_step_fraction=float(s1_step_fraction) if s1_step_fraction else None,
         should_stop=lambda: session["cancelled"] >= run_id,
     )  # fmt: skip
     out = None
@@ -166,7 +143,7 @@ def generate(
         out.final, out.coarse = replace(out.final, fps=fps), replace(out.coarse, fps=fps)
     out.notes = notes + list(out.notes)
     progress(1.0, desc="writing videos")
-    yield _present(_write_run(out, image, run_dir))
+    yield _present(_write_run(out, image, sketch, run_dir))
 
 
 @contextmanager
@@ -175,14 +152,10 @@ def _as_gr_error():
     try:
         yield
     except Cancelled:
-        raise gr.Error("Generation cancelled.", duration=5) from None
-    except ModuleNotFoundError as e:
-        if e.name and e.name.startswith("revision.sketch"):
-            raise gr.Error("Target-pose sketches need revision/sketch.py, which this build lacks; "
-                           "clear the sketch to generate without one.") from e  # fmt: skip
-        raise
-    except _user_errors() as e:
-        raise gr.Error(str(e), duration=None) from e
+        raise gr.Error("Generation cancelled.", duration=5, print_exception=False) from None
+    except USER_ERRORS as e:  # an expected rejection: shown to the user, logged as one line (no traceback)
+        log.info("rejected: %s", e)
+        raise gr.Error(str(e), duration=None, print_exception=False) from None
 
 
 N_OUTPUTS = 10  # final, coarse, condition, comparison, plot, frame, info, files, notes, motion state
@@ -220,11 +193,11 @@ def _stage_update(run_dir: Path, name: str, value: Any, *, fps: float, notes: li
     return tuple(update)
 
 
-def _write_run(out: Any, image: Any, run_dir: Path) -> dict:
+def _write_run(out: Any, image: Any, sketch: Any, run_dir: Path) -> dict:
     """Save every intermediate (``revision.io.save_run`` layout) + comparison video + motion npz."""
     from revision.io import load_run, save_run, write_video
 
-    save_run(out, run_dir, image=image)
+    save_run(out, run_dir, image=image, sketch=sketch)
     write_video(run_dir / "comparison.mp4", side_by_side(out.coarse, out.condition, out.final))
     for name, motion in (("motion_raw", out.raw_motion), ("motion_refined", out.refined_motion)):
         if motion is not None:
@@ -261,7 +234,8 @@ def open_run(ctx: DemoContext, files: list[str] | str | None) -> tuple:
 
     paths = [files] if isinstance(files, str) else list(files or [])
     if not paths:
-        raise gr.Error("Upload the folder written by `python -m revision generate --save-intermediates DIR`.")
+        raise gr.Error("Upload the folder written by `python -m revision generate --save-intermediates DIR`.",
+                       print_exception=False)
     ctx.runs_dir.mkdir(parents=True, exist_ok=True)
     target = Path(tempfile.mkdtemp(prefix="opened-", dir=ctx.runs_dir))
     for p in paths:
@@ -269,7 +243,7 @@ def open_run(ctx: DemoContext, files: list[str] | str | None) -> tuple:
     try:
         run = load_run(target)
     except (FileNotFoundError, ValueError, KeyError) as e:
-        raise gr.Error(f"Not a saved ReVision run: {e}") from e
+        raise gr.Error(f"Not a saved ReVision run: {e}", print_exception=False) from None
     if not (target / "comparison.mp4").is_file() and run.get("condition_maps") is not None and run.get("final"):
         from revision.io import read_video, write_video
 

@@ -1,12 +1,14 @@
 """The Blocks layout and its event wiring: ``build_demo(pipeline) → gr.Blocks``.
 
-Tabs: **Generate** (inputs left, stage outputs right) · **Open a saved run** (a
+Tabs (as the UI shows them): **Generate** (inputs left, stage outputs right) · **Open a saved run** (a
 ``--save-intermediates`` folder) · **API** (the ``/generate`` endpoint with a ``gradio_client`` example).
 """
 
 from __future__ import annotations
 
+import atexit
 import html
+import shutil
 import tempfile
 from functools import partial
 from pathlib import Path
@@ -40,26 +42,45 @@ print(final, info["timings_s"])  # final: local path of the downloaded mp4
 Bad input raises `gradio_client.exceptions.AppError` whose message says what to fix; see docs/demo.md."""
 
 
-def first_frame_image(**kwargs) -> gr.Image:
-    """A ``gr.Image`` whose unreadable uploads (text files, corrupt or oversized images) raise a clear ``gr.Error``.
+def checked_upload(component, what: str):
+    """``component`` (a ``gr.Image`` or ``gr.ImageEditor``) whose unreadable uploads (text files, corrupt or
+    oversized images) raise a clear ``gr.Error`` naming ``what`` instead of gradio's generic message.
 
     Gradio opens every upload with PIL before the handler runs; this wraps that step on the instance
-    (a ``gr.Image`` subclass would make gradio write a ``.pyi`` stub next to this module).
+    (a subclass would make gradio write a ``.pyi`` stub next to this module). The rejection is expected:
+    it is shown to the user and not logged as a traceback.
     """
-    image = gr.Image(**kwargs)
-    preprocess = image.preprocess
+    preprocess = component.preprocess
 
     def checked(payload):
         try:
             return preprocess(payload)
-        except (PIL.UnidentifiedImageError, PIL.Image.DecompressionBombError, OSError, SyntaxError) as e:
-            name = getattr(payload, "orig_name", None) or "the upload"
+        except (PIL.UnidentifiedImageError, PIL.Image.DecompressionBombError, OSError, SyntaxError, ValueError) as e:
+            name = _upload_name(payload) or "the upload"
             reason = "too large to decode" if isinstance(e, PIL.Image.DecompressionBombError) else type(e).__name__
-            raise gr.Error(f"The uploaded file {name!r} is not a usable image ({reason}): upload a PNG, JPEG or "
-                           "WebP picture.", duration=None) from e  # fmt: skip
+            raise gr.Error(f"The uploaded {what} {name!r} is not a usable image ({reason}): upload a PNG, JPEG or "
+                           "WebP picture.", duration=None, print_exception=False) from None  # fmt: skip
 
-    image.preprocess = checked
-    return image
+    component.preprocess = checked
+    return component
+
+
+def _upload_name(payload) -> str | None:
+    """The original file name of an uploaded image (``FileData``) or of the first such file in an editor value."""
+    name = getattr(payload, "orig_name", None)
+    if name:
+        return name
+    for part in ("background", "composite", "layers"):
+        value = getattr(payload, part, None)
+        for item in value if isinstance(value, list) else [value]:
+            if getattr(item, "orig_name", None):
+                return item.orig_name
+    return None
+
+
+def first_frame_image(**kwargs) -> gr.Image:
+    """The first-frame ``gr.Image``, with :func:`checked_upload`."""
+    return checked_upload(gr.Image(**kwargs), "file")
 
 
 def legend_html() -> str:
@@ -97,16 +118,23 @@ def build_demo(
     examples_dir: str | Path | None = None,
     limits: UploadLimits = UploadLimits(),
     concurrency_limit: int = 1,
+    keep_runs: int = 20,
+    s2_default: str = "full",
 ) -> gr.Blocks:
     """The demo around ``pipeline`` (a ``ReVisionPipeline`` or a fake with its call signature).
 
     With ``pipeline=None`` the page still serves and every Generate shows ``load_error``.
-    Generated runs go to fresh folders under ``runs_dir`` (default: a temporary folder).
+    Generated runs go to fresh folders under ``runs_dir`` (default: a temporary folder of this process,
+    removed when the process exits); only the newest ``keep_runs`` run folders are kept.
     """
     base = Path(tempfile.gettempdir()) / "revision-demo"
     base.mkdir(parents=True, exist_ok=True)
-    runs = Path(runs_dir) if runs_dir else Path(tempfile.mkdtemp(prefix="runs-", dir=base))
-    ctx = handlers.DemoContext(pipeline, runs, load_error, limits)
+    if runs_dir:
+        runs = Path(runs_dir)
+    else:
+        runs = Path(tempfile.mkdtemp(prefix="runs-", dir=base))
+        atexit.register(shutil.rmtree, runs, ignore_errors=True)  # this process's runs go with it
+    ctx = handlers.DemoContext(pipeline, runs, load_error, limits, keep_runs)
     cfg = getattr(pipeline, "config", None)
     default_strength = getattr(cfg, "motion_strength", 0.5)
     from revision.palette import PARTS
@@ -126,12 +154,12 @@ def build_demo(
                     prompt = gr.Textbox(label="Prompt", placeholder="what should move, and how", elem_id="prompt")
                     strength = gr.Slider(0.0, 1.0, value=default_strength, step=0.05, label="Motion strength",
                                          info="0 = barely moving · 1 = very dynamic", elem_id="strength")  # fmt: skip
-                    sketch = gr.ImageEditor(
+                    sketch = checked_upload(gr.ImageEditor(
                         label="Target pose (optional): paint body parts where they should end up", type="numpy",
                         image_mode="RGBA", sources=(), transforms=(), layers=False, format="png", elem_id="sketch",
                         brush=gr.Brush(colors=[p.hex for p in PARTS], default_color=PARTS[0].hex, color_mode="fixed"),
                         eraser=gr.Eraser(), height=360,
-                    )  # fmt: skip
+                    ), "target-pose sketch")  # fmt: skip
                     gr.HTML(legend_html())
                     with gr.Accordion("Advanced", open=False):
                         seed = gr.Number(0, label="Seed", precision=0, minimum=0)
@@ -142,7 +170,7 @@ def build_demo(
                         s1_fraction = gr.Slider(0.0, 1.0, value=0.0, step=0.05, label="Efficient S1: fraction of "
                                                 "S3's steps (0 = model default)")  # fmt: skip
                         fps = gr.Number(0, label="Output fps (0 = model default)", minimum=0, maximum=60)
-                        s2 = gr.Radio(list(handlers.S2_CHOICES), value="full", label="S2 backend")
+                        s2 = gr.Radio(list(handlers.S2_CHOICES), value=s2_default, label="S2 backend")
                     with gr.Row():
                         run_btn = gr.Button("Generate", variant="primary", elem_id="generate")
                         cancel_btn = gr.Button("Cancel", variant="stop", elem_id="cancel")

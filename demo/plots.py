@@ -1,73 +1,18 @@
-"""Pure data → figure helpers for the 3D motion view (plotly); UI code, no model logic.
+"""Arrays → plotly figure for the 3D motion view; UI code, no model logic.
 
-A :class:`~revision.types.MotionSequence` is drawn as stick figures in camera space, shown with
-"up" up: plot axes are (x, z, -y) of the OpenCV camera (x right, y down, z forward). Humans
-(``smplx``) use the SMPL-X kinematic chain (joints and part-coloured meshes from the body models of
-:mod:`revision.body` when it is installed, else the joints-only rest skeleton of
-:mod:`revision.lifting`), objects their 21 points (16 contour + 4 box corners + centre), animals
-(``smal``) their body-model joints and mesh when :mod:`revision.body` is installed, else the root path.
+The points, bones, root paths and posed meshes of each track come from
+:func:`revision.render.points3d.motion_points`; this module only draws them in camera space, shown with
+"up" up: plot axes are (x, z, -y) of the OpenCV camera (x right, y down, z forward).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
-from revision.types import MotionSequence, Track
+from revision.render.points3d import motion_points
+from revision.types import MotionSequence
 
-# SMPL-X body joints 0..21 and their parents (the first 22 entries of the SMPL-X kinematic tree).
-SMPLX_BODY_PARENTS: tuple[int, ...] = (-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19)
-# 21 object points: contour ring 0..15, box corners 16..19, centre 20.
-OBJECT_EDGES: tuple[tuple[int, int], ...] = (
-    *((i, (i + 1) % 16) for i in range(16)), (16, 17), (17, 18), (18, 19), (19, 16),
-)  # fmt: skip
 STYLE = {"extracted": ("#f58231", "dash"), "refined": ("#4363d8", "solid")}
-
-
-@lru_cache(maxsize=1)
-def _skeleton():
-    """The joints-only SMPL-X forward kinematics (cached: built once per process, read-only)."""
-    from revision.lifting.rest_skeleton import skeleton_only_model
-    from revision.lifting.skeleton import SMPLXSkeleton
-
-    return SMPLXSkeleton(skeleton_only_model())
-
-
-def _meshes(track: Track):
-    """:func:`revision.body.track_meshes` (posed vertices, faces, part ids, joints) or None if unavailable."""
-    try:
-        from revision.body import track_meshes
-    except ImportError:
-        return None
-    try:
-        return track_meshes(track)
-    except (FileNotFoundError, RuntimeError, ValueError, KeyError, ImportError):
-        return None
-
-
-def track_points(track: Track, meshes=None) -> tuple[np.ndarray, tuple[tuple[int, int], ...]]:
-    """One track → points (F, P, 3) in camera space and the edges (i, j) between them.
-
-    ``meshes``: the track's :class:`revision.body.TrackMeshes` if already computed (its joints are used).
-    """
-    p = track.params
-    if track.kind == "object":
-        return np.asarray(p["points"], np.float64).reshape(-1, 21, 3), OBJECT_EDGES
-    joints = None if meshes is None or meshes.joints is None else np.asarray(meshes.joints, np.float64)
-    if track.kind == "smplx":
-        if joints is None:
-            import torch
-
-            t = {k: torch.as_tensor(np.asarray(p[k]), dtype=torch.float32)
-                 for k in ("global_orient", "body_pose", "betas", "transl")}  # fmt: skip
-            with torch.no_grad():
-                joints = _skeleton()(t["global_orient"], t["body_pose"], t["betas"], t["transl"])[0].numpy()
-        joints = np.asarray(joints, np.float64)[:, : len(SMPLX_BODY_PARENTS)]
-        return joints, tuple((j, par) for j, par in enumerate(SMPLX_BODY_PARENTS) if par >= 0)
-    if joints is not None:  # smal: joints as markers
-        return joints, ()
-    return np.asarray(p["transl"], np.float64)[:, None], ()
 
 
 def _to_plot(points: np.ndarray) -> np.ndarray:
@@ -100,7 +45,7 @@ def motion_figure(
 
     ``frame`` counts frames of the refined sequence (or the extracted one if there is no refined);
     the other sequence shows its time-aligned frame. With ``mesh`` the body meshes of the refined
-    sequence (part-coloured, translucent) are drawn too when :mod:`revision.body` is installed.
+    sequence (part-coloured, translucent) are drawn too when the body models load.
     Returns a ``plotly.graph_objects.Figure``.
     """
     import plotly.graph_objects as go
@@ -113,17 +58,16 @@ def motion_figure(
     for name, motion in seqs:
         colour, dash = STYLE[name]
         f = frame_index(frame, motion.num_frames, ref_frames)
-        for track in motion.tracks:
-            meshes = _meshes(track) if track.kind != "object" else None
-            pts, edges = track_points(track, meshes)
-            pts = _to_plot(pts)
+        draw_mesh = mesh and motion is (refined or extracted)
+        for tp in motion_points(motion):
+            track, pts, edges = tp.track, _to_plot(tp.points), tp.edges
             label = f"{name}: {track.label or track.kind} #{track.track_id}"
-            if mesh and meshes is not None and motion is (refined or extracted):
-                v = _to_plot(np.asarray(meshes.vertices[f], np.float32))
-                faces = np.asarray(meshes.faces, np.int32)
+            if draw_mesh and tp.mesh is not None:
+                v = _to_plot(np.asarray(tp.mesh.vertices[f], np.float32))
+                faces = np.asarray(tp.mesh.faces, np.int32)
                 fig.add_trace(go.Mesh3d(
                     x=v[:, 0], y=v[:, 1], z=v[:, 2], i=faces[:, 0], j=faces[:, 1], k=faces[:, 2], opacity=0.35,
-                    intensity=np.asarray(meshes.vertex_parts, np.int16), cmin=0, cmax=NUM_PARTS, colorscale=[
+                    intensity=np.asarray(tp.mesh.vertex_parts, np.int16), cmin=0, cmax=NUM_PARTS, colorscale=[
                         [i / NUM_PARTS, "rgb({},{},{})".format(*c)] for i, c in enumerate(color_table())],
                     showscale=False, name=f"{label} mesh", hoverinfo="skip",
                 ))  # fmt: skip
@@ -132,7 +76,7 @@ def motion_figure(
                 mode="lines+markers" if edges else "markers", name=label,
                 line={"color": colour, "width": 5, "dash": dash}, marker={"size": 3, "color": colour},
             ))  # fmt: skip
-            root = pts[:, -1] if track.kind == "object" else pts[:, 0]
+            root = _to_plot(tp.root)
             fig.add_trace(go.Scatter3d(
                 x=root[:, 0], y=root[:, 1], z=root[:, 2], mode="lines", name=f"{label} path",
                 line={"color": colour, "width": 2}, opacity=0.4, showlegend=False,

@@ -1,10 +1,16 @@
-"""Command line: ``python -m revision generate --image IMG --out OUT.mp4 [...]``."""
+"""Command line: ``python -m revision generate --image IMG --out OUT.mp4 [...]``.
+
+Everything the user can get wrong (the output path, the image, the sketch) is checked before torch,
+diffusers or any model is imported, so a bad call fails in well under a second with exit status 2.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 EXIT_BAD_INPUT = 2
@@ -57,13 +63,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--weights", help="video model: folder, HF id, or 'tiny-random' (default: $REVISION_VIDEO_WEIGHTS, "
         "else the embedded ReVision-mini)"
     )  # fmt: skip
-    g.add_argument("--no-s2", action="store_true", help="skip 3D motion (S3 sees only the sketch, if any)")
+    g.add_argument("--s2", choices=sorted(S2_FLAGS), default="full",
+                   help="3D motion: full (perception → lifting → PPPM), without-pppm (lifted motion, linearly "
+                   "resampled), off (no 3D motion: S3 sees only the sketch, if any)")  # fmt: skip
+    g.add_argument("--s1-step-fraction", type=_fraction, default=None,
+                   help="S1's share of S3's denoising steps, in (0, 1] (default: the model's)")  # fmt: skip
     g.add_argument("--pppm-weights", help="PPPM folder (default: $REVISION_PPPM_WEIGHTS, else embedded)")
     g.add_argument("--body-model-dir", help="folder with licensed SMPL-X .npz files (default: procedural body)")
     g.add_argument("--smal-model", help="licensed SMAL model file (default: procedural quadruped)")
     g.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
-    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument("--quiet", action="store_true", help="no progress bar and no library log lines")
     return p
+
+
+# --s2 value → the pipeline's s2 argument (revision.s2.S2_CHOICES; not imported here: it pulls in numpy)
+S2_FLAGS = {"full": "full", "without-pppm": "without PPPM", "off": "off"}
+
+
+def _fraction(text: str) -> float:
+    v = _unit_float(text)
+    if v == 0.0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return v
 
 
 def _fail(msg: str, code: int) -> int:
@@ -71,40 +92,99 @@ def _fail(msg: str, code: int) -> int:
     return code
 
 
-def apply_model_paths(args: argparse.Namespace) -> None:
-    """Model-path flags → the environment variables the loaders read (revision.weights, revision.body)."""
-    import os
+def check_output(path: str, flag: str = "--out", suffixes: set[str] | None = None) -> str | None:
+    """Why ``path`` cannot be written as an output file (None if it can): a folder, a missing or
+    unwritable parent folder, or (with ``suffixes``) the wrong file type."""
+    p = Path(path)
+    if p.is_dir():
+        return f"{flag} {p} is a folder; give a file name such as {p / 'out.mp4'}"
+    if suffixes is not None and p.suffix.lower() not in suffixes:
+        return f"{flag} must end in one of {sorted(suffixes)}, got {p.name}"
+    parent = p.parent
+    if not parent.is_dir():
+        return f"{flag} {p}: the folder {parent} does not exist"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"{flag} {p}: the folder {parent} is not writable"
+    if p.exists() and not os.access(p, os.W_OK):
+        return f"{flag} {p} exists and is not writable"
+    return None
 
-    for flag, env in (("pppm_weights", "REVISION_PPPM_WEIGHTS"), ("body_model_dir", "REVISION_BODY_MODEL_DIR"),
-                      ("smal_model", "REVISION_SMAL_MODEL")):  # fmt: skip
-        value = getattr(args, flag, None)
-        if value:
-            os.environ[env] = value
+
+def check_folder(path: str, flag: str) -> str | None:
+    """Why ``path`` cannot be used as an output folder (None if it can)."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        return f"{flag} {p} exists and is not a folder"
+    base = next((q for q in (p, *p.parents) if q.exists()), Path("."))
+    if not os.access(base, os.W_OK | os.X_OK):
+        return f"{flag} {p}: {base} is not writable"
+    return None
+
+
+@contextmanager
+def quiet_native_logs(enabled: bool):
+    """With ``enabled``: native (C++) log lines from MediaPipe/TFLite/glog, written straight to file
+    descriptor 2 while the models initialise and run, go to /dev/null, and absl's Python logger is set
+    to errors only. Only the CLI process does this, only around the call; Python errors still reach
+    stderr because they are printed after the block."""
+    if not enabled:
+        yield
+        return
+    try:
+        from absl import logging as absl_logging
+
+        absl_logging.set_verbosity(absl_logging.ERROR)
+    except ImportError:
+        pass
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def generate(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+    # 0. Everything the user controls, checked before torch/diffusers load (fails in well under a second)
+    from revision.inputs import InputError, InputLimits, check_image_size
+    from revision.io import VIDEO_SUFFIXES, ImageReadError, read_image
 
-    from revision.io import VIDEO_SUFFIXES, ImageReadError, read_image, save_run, write_video
-    from revision.pipeline import InputError, ReVisionPipeline
-    from revision.weights import WeightsNotFoundError
-
+    problem = check_output(args.out, "--out", VIDEO_SUFFIXES)
+    if problem is None and args.save_intermediates:
+        problem = check_folder(args.save_intermediates, "--save-intermediates")
+    if problem:
+        return _fail(problem, EXIT_BAD_INPUT)
     out = Path(args.out)
-    if out.suffix.lower() not in VIDEO_SUFFIXES:
-        return _fail(f"--out must end in one of {sorted(VIDEO_SUFFIXES)}, got {out.name}", EXIT_BAD_INPUT)
+    limits = InputLimits()
     try:
-        image = read_image(args.image)
+        image = read_image(args.image, max_pixels=limits.max_pixels)
+        check_image_size(*image.size, limits)
         sketch = None
         if args.target_sketch:
             import numpy as np
 
-            sketch = np.asarray(read_image(args.target_sketch, mode="RGBA"))
-    except ImageReadError as e:
+            sketch = np.asarray(read_image(args.target_sketch, mode="RGBA", max_pixels=limits.max_pixels))
+    except (ImageReadError, InputError) as e:
         return _fail(str(e), EXIT_BAD_INPUT)
-    apply_model_paths(args)
+
+    # 1. Load (model paths are passed to the loaders, never through the environment)
+    from tqdm import tqdm
+
+    from revision.io import save_run, write_video
+    from revision.pipeline import ReVisionPipeline
+    from revision.weights import WeightsNotFoundError
+
     try:
-        pipe = ReVisionPipeline.from_pretrained(args.weights, motion_stage=None if args.no_s2 else "auto",
-                                                device=args.device)  # fmt: skip
+        with quiet_native_logs(args.quiet):
+            pipe = ReVisionPipeline.from_pretrained(
+                args.weights, motion_stage=None if args.s2 == "off" else "auto", device=args.device,
+                pppm_weights=args.pppm_weights, body_model_dir=args.body_model_dir, smal_model=args.smal_model,
+            )  # fmt: skip
     except WeightsNotFoundError as e:
         return _fail(str(e), EXIT_MISSING_WEIGHTS)
     bar = tqdm(total=1000, disable=args.quiet, desc="ReVision", bar_format="{l_bar}{bar}| {elapsed} {postfix}")
@@ -114,17 +194,19 @@ def generate(args: argparse.Namespace) -> int:
         bar.set_postfix_str(msg)
         bar.refresh()
 
+    # 2. Generate
     try:
-        result = pipe(image, prompt=args.prompt, motion_strength=args.motion_strength, sketch=sketch,
-                      num_frames=args.num_frames, num_inference_steps=args.steps, seed=args.seed,
-                      progress=progress)  # fmt: skip
-    except (InputError, ValueError) as e:
+        with quiet_native_logs(args.quiet):
+            result = pipe(image, prompt=args.prompt, motion_strength=args.motion_strength, sketch=sketch,
+                          num_frames=args.num_frames, num_inference_steps=args.steps, seed=args.seed,
+                          s2=S2_FLAGS[args.s2], s1_step_fraction=args.s1_step_fraction, progress=progress)  # fmt: skip
+    except ValueError as e:  # InputError, SketchError: the message is for the user
         bar.close()
         return _fail(str(e), EXIT_BAD_INPUT)
     bar.close()
     write_video(out, result.final)
     if args.save_intermediates:
-        save_run(result, args.save_intermediates, image=image)
+        save_run(result, args.save_intermediates, image=image, sketch=sketch)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     t = result.timings

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from revision.inputs import InputLimits
 from revision.video_model.config import EfficientMode, SVDSettings
 
-
-@dataclass(frozen=True)
-class InputLimits:
-    min_side: int = 32  # smaller images carry too little to animate: rejected
-    max_pixels: int = 40_000_000  # larger images are rejected (decompression-bomb guard)
+__all__ = ["MINI_CONFIG", "TINY_CONFIG", "InputLimits", "ReVisionConfig"]
 
 
 @dataclass(frozen=True)

@@ -255,12 +255,19 @@ def motion_from_json(d: dict) -> MotionSequence:
     return MotionSequence(tracks, cam, d["num_frames"], d.get("fps", 7.0), d.get("motion_strength"))
 
 
-def save_run(out: ReVisionOutput, directory: str | os.PathLike, image: PIL.Image.Image | None = None) -> Path:
+def save_run(
+    out: ReVisionOutput,
+    directory: str | os.PathLike,
+    image: PIL.Image.Image | None = None,
+    sketch: np.ndarray | None = None,
+) -> Path:
     """Write every intermediate of a run to ``directory`` (what ``--save-intermediates`` produces).
 
-    Files: input.png, coarse.mp4 (S1), condition.mp4 (part masks, coloured), final.mp4 (S3),
-    condition.npz, motion_raw.json / motion_refined.json (when S2 produced motion), run.json
-    (timings, backends, notes, settings).
+    Files: input.png, sketch.png (the target-pose strokes, when given), coarse.mp4 (S1), condition.mp4
+    (part masks, coloured), final.mp4 (S3), condition.npz, motion_raw.json / motion_refined.json (when S2
+    produced motion), run.json (timings, backends, notes and ``settings``: the call's arguments, the S1/S3
+    sampling settings, the whole ReVisionConfig, the S2 stage's settings and how the weights were loaded —
+    enough to reproduce the run with :func:`run_call_arguments`).
     """
     from revision.palette import colorize
 
@@ -269,6 +276,9 @@ def save_run(out: ReVisionOutput, directory: str | os.PathLike, image: PIL.Image
     if image is not None:
         with atomic_path(d / "input.png") as tmp:
             image.save(tmp, format="PNG")
+    if sketch is not None:
+        with atomic_path(d / "sketch.png") as tmp:
+            PIL.Image.fromarray(np.asarray(sketch, np.uint8)).save(tmp, format="PNG")
     write_video(d / "coarse.mp4", out.coarse)
     write_video(d / "final.mp4", out.final)
     write_video(d / "condition.mp4", colorize(out.condition.part_ids), fps=out.final.fps)
@@ -292,7 +302,7 @@ def load_run(directory: str | os.PathLike) -> dict:
         raise FileNotFoundError(f"{d}: not a saved ReVision run (no run.json)")
     run = json.loads((d / "run.json").read_text())
     run["dir"] = str(d)
-    for name in ("input.png", "coarse.mp4", "condition.mp4", "final.mp4"):
+    for name in ("input.png", "sketch.png", "coarse.mp4", "condition.mp4", "final.mp4"):
         run[name.split(".")[0]] = str(d / name) if (d / name).is_file() else None
     for key in ("motion_raw", "motion_refined"):
         p = d / f"{key}.json"
@@ -301,3 +311,16 @@ def load_run(directory: str | os.PathLike) -> dict:
         with np.load(d / "condition.npz") as z:
             run["condition_maps"] = ConditionMaps(z["part_ids"], z["confidence"])
     return run
+
+
+def run_call_arguments(run: dict) -> dict:
+    """The keyword arguments of the ``ReVisionPipeline`` call a saved run recorded (``load_run(d)`` dict),
+    with ``image`` (and ``sketch``, when one was used) read back from the run folder: call the pipeline
+    loaded as ``run["settings"]["load"]`` records with them to reproduce the run."""
+    call = dict(run["settings"]["call"])
+    used_sketch = call.pop("sketch", False)
+    if run.get("input"):
+        call["image"] = read_image(run["input"])
+    if used_sketch and run.get("sketch"):
+        call["sketch"] = np.asarray(read_image(run["sketch"], mode="RGBA"))
+    return call

@@ -1,15 +1,17 @@
 """ReVisionPipeline: image (+ sketch, text, motion strength) → video in three numbered stages.
 
 S1 coarse video (efficient mode of the motion-conditioned SVD, conditioned on the sketch or nothing)
-→ S2 3D motion (any :class:`revision.motion_stage.MotionStage`) → S3 final video conditioned on the
-S2 part masks. Every intermediate is returned in :class:`ReVisionOutput`.
+→ S2 3D motion (any :class:`revision.s2.MotionStage`) → S3 final video conditioned on the S2 part masks.
+Every intermediate is returned in :class:`ReVisionOutput`. Per-request choices (``s2``,
+``s1_step_fraction``, frames, steps, seed) are call arguments: one loaded pipeline serves every request
+without being copied or changed, and concurrent calls share nothing mutable but the stage's own locks.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -17,7 +19,8 @@ import PIL.Image
 import torch
 
 from revision.config import TINY_CONFIG, ReVisionConfig
-from revision.motion_stage import EmptyMotionStage, MotionStage, ProgressFn
+from revision.inputs import InputError, check_image_size
+from revision.s2 import S2_CHOICES, EmptyMotionStage, MotionStage, ProgressFn
 from revision.types import Clip, ConditionMaps, MotionSequence
 from revision.video_model.config import SVDSettings
 from revision.video_model.pipeline import MotionConditionedSVDPipeline
@@ -29,8 +32,8 @@ StageCallback = Callable[[str, Any], None]
 _PROGRESS_SPAN = {"s1": (0.0, 0.25), "s2": (0.25, 0.4), "s3": (0.4, 1.0)}
 
 
-class InputError(ValueError):
-    """Bad user input (wrong type, size, range); the message is meant for the user."""
+__all__ = ["InputError", "ReVisionOutput", "ReVisionPipeline", "tiny_revision_pipeline"]
+_OFF = EmptyMotionStage()  # what s2="off" runs (stateless, shared)
 
 
 def with_input_frame(coarse: Clip, image: PIL.Image.Image) -> Clip:
@@ -52,7 +55,9 @@ class ReVisionOutput:
     timings: dict[str, float] = field(default_factory=dict)  # seconds: s1, s2, s3 (+ S2 sub-stages), total
     backends: dict[str, str] = field(default_factory=dict)  # stage/role -> backend or weights used
     notes: list[str] = field(default_factory=list)  # things the user must know (resizes, degradations)
-    settings: dict[str, Any] = field(default_factory=dict)  # the S1/S3 sampling settings actually used
+    # everything needed to reproduce the run (run.json): "call" (this call's arguments), "s1"/"s3" (sampling
+    # settings actually used), "config" (ReVisionConfig), "s2" (the S2 stage's settings), "load" (weights, device)
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 def crop_box(w: int, h: int, width: int, height: int) -> tuple[int, int, int, int]:
@@ -101,11 +106,13 @@ class ReVisionPipeline:
         motion_stage: MotionStage | None = None,
         config: ReVisionConfig = ReVisionConfig(),
         backends: dict[str, str] | None = None,
+        load_settings: dict[str, Any] | None = None,
     ):
         self.video = video
-        self.motion_stage = motion_stage if motion_stage is not None else EmptyMotionStage()
+        self.motion_stage = motion_stage if motion_stage is not None else _OFF
         self.config = config
         self.backends = dict(backends or {})
+        self.load_settings = dict(load_settings or {})  # how the components were loaded (recorded in run.json)
         self.video.set_progress_bar_config(disable=True)
 
     @classmethod
@@ -117,11 +124,15 @@ class ReVisionPipeline:
         config: ReVisionConfig | None = None,
         device: str = "cpu",
         dtype: torch.dtype = torch.float32,
+        pppm_weights: str | None = None,
+        body_model_dir: str | None = None,
+        smal_model: str | None = None,
     ) -> ReVisionPipeline:
-        """Load the video model (see :func:`revision.weights.resolve`) and the S2 stage.
+        """Load the video model (see :func:`revision.weights.resolve`) and the S2 stage, all on ``device``.
 
-        ``motion_stage="auto"`` builds the full S2 when its components are importable, otherwise
-        the named placeholder :class:`EmptyMotionStage`; ``None`` forces the placeholder.
+        ``motion_stage="auto"``: :meth:`revision.s2.FullMotionStage.from_defaults` with ``pppm_weights``,
+        ``body_model_dir`` and ``smal_model`` (None: the loaders' defaults); ``None``: no S2 at all (every
+        call then runs as ``s2="off"``); or a ready stage.
         """
         from revision.config import MINI_CONFIG
         from revision.video_model.loading import load_motion_svd
@@ -130,19 +141,33 @@ class ReVisionPipeline:
         if config is None:
             config = {"embedded": MINI_CONFIG, "random": TINY_CONFIG}.get(resolved.source, ReVisionConfig())
         if motion_stage == "auto":
-            motion_stage = default_motion_stage()
-        return cls(video, motion_stage, config, backends={"video_model": resolved.describe()})
+            from revision.s2 import FullMotionStage
+
+            motion_stage = FullMotionStage.from_defaults(pppm_weights=pppm_weights, body_model_dir=body_model_dir,
+                                                         smal_model=smal_model, device=device)  # fmt: skip
+        load = {"weights": weights, "video_model": resolved.location, "video_model_source": resolved.source,
+                "device": str(device), "dtype": str(dtype), "pppm_weights": pppm_weights,
+                "body_model_dir": body_model_dir, "smal_model": smal_model}  # fmt: skip
+        return cls(video, motion_stage, config, backends={"video_model": resolved.describe()}, load_settings=load)
 
     # ---------------------------------------------------------------- inputs
-    def check_inputs(self, image: Any, motion_strength: float, num_frames: int | None, steps: int | None) -> None:
+    def check_inputs(
+        self,
+        image: Any,
+        motion_strength: float,
+        num_frames: int | None,
+        steps: int | None,
+        s2: str = "full",
+        s1_step_fraction: float | None = None,
+    ) -> None:
         if not isinstance(image, PIL.Image.Image | np.ndarray):
             raise InputError(f"image must be a PIL image or an (H, W, 3) uint8 array, got {type(image).__name__}")
         w, h = image.size if isinstance(image, PIL.Image.Image) else (image.shape[1], image.shape[0])
-        lim = self.config.limits
-        if min(w, h) < lim.min_side:
-            raise InputError(f"image is {w}x{h}; both sides must be at least {lim.min_side} pixels")
-        if w * h > lim.max_pixels:
-            raise InputError(f"image is {w}x{h} ({w * h / 1e6:.0f} MP); the limit is {lim.max_pixels / 1e6:.0f} MP")
+        check_image_size(w, h, self.config.limits)
+        if s2 not in S2_CHOICES:
+            raise InputError(f"s2 must be one of {', '.join(repr(c) for c in S2_CHOICES)}, got {s2!r}")
+        if s1_step_fraction is not None and not 0.0 < s1_step_fraction <= 1.0:
+            raise InputError(f"s1_step_fraction must be in (0, 1], got {s1_step_fraction}")
         if not 0.0 <= motion_strength <= 1.0:
             raise InputError(f"motion_strength must be in [0, 1], got {motion_strength}")
         if num_frames is not None and not 2 <= num_frames <= 128:
@@ -171,22 +196,27 @@ class ReVisionPipeline:
         num_frames: int | None = None,
         num_inference_steps: int | None = None,
         seed: int = 0,
+        s2: str = "full",
+        s1_step_fraction: float | None = None,
         progress: ProgressFn | None = None,
         on_stage: StageCallback | None = None,
     ) -> ReVisionOutput:
         """Generate a clip. ``sketch``: an (H, W, 3|4) image of palette strokes drawn over ``image``
-        (any size; cropped like the image) or ready :class:`ConditionMaps`. ``progress(fraction, message)``
-        reports every stage and denoising step; ``on_stage(name, value)`` hands over each stage's result
-        as soon as it exists (for UIs that show intermediates)."""
+        (any size; cropped like the image) or ready :class:`ConditionMaps`. ``s2``: one of
+        :data:`revision.s2.S2_CHOICES` — ``"full"`` (the loaded stage), ``"without PPPM"`` (lifted motion
+        resampled linearly), ``"off"`` (no 3D motion). ``s1_step_fraction``: S1's share of S3's denoising
+        steps (None: the config's). ``progress(fraction, message)`` reports every stage and denoising step;
+        ``on_stage(name, value)`` hands over each stage's result as soon as it exists (for UIs that show
+        intermediates)."""
         # 0. Check inputs and settle the S3 and S1 settings
         motion_strength = self.config.motion_strength if motion_strength is None else float(motion_strength)
-        self.check_inputs(image, motion_strength, num_frames, num_inference_steps)
-        s3 = self.config.svd
-        if num_frames is not None:
-            s3 = replace(s3, num_frames=num_frames, decode_chunk_size=min(s3.decode_chunk_size, num_frames))
-        if num_inference_steps is not None:
-            s3 = replace(s3, num_inference_steps=num_inference_steps)
-        s1 = self.config.efficient.apply(s3)
+        s1_step_fraction = None if s1_step_fraction is None else float(s1_step_fraction)
+        self.check_inputs(image, motion_strength, num_frames, num_inference_steps, s2, s1_step_fraction)
+        call = {"prompt": prompt, "motion_strength": motion_strength, "num_frames": num_frames,
+                "num_inference_steps": num_inference_steps, "seed": seed, "s2": s2,
+                "s1_step_fraction": s1_step_fraction, "sketch": sketch is not None}  # fmt: skip
+        s1, s3 = self._settings(num_frames, num_inference_steps, s1_step_fraction)
+        stage = _OFF if s2 == "off" else self.motion_stage
         notes: list[str] = []
         pil = image if isinstance(image, PIL.Image.Image) else PIL.Image.fromarray(np.asarray(image, np.uint8))
         if isinstance(sketch, np.ndarray):
@@ -218,9 +248,9 @@ class ReVisionPipeline:
         t0 = time.perf_counter()
         sketch_s3 = self._sketch_condition(sketch, s3)
         perceived = with_input_frame(coarse, s1_image) if self.config.perceive_input_frame else coarse
-        motion = self.motion_stage(
+        motion = stage(
             perceived, prompt=prompt, motion_strength=motion_strength, sketch=sketch_s3,
-            num_frames=s3.num_frames, height=s3.height, width=s3.width,
+            num_frames=s3.num_frames, height=s3.height, width=s3.width, use_pppm=s2 != "without PPPM",
             progress=lambda f, m: report(lo + (hi - lo) * f, f"S2: {m}"),
         )  # fmt: skip
         timings["s2"] = time.perf_counter() - t0
@@ -240,8 +270,23 @@ class ReVisionPipeline:
             final=final, coarse=coarse, condition=motion.condition, coarse_condition=coarse_cond,
             raw_motion=motion.raw_motion, refined_motion=motion.refined_motion, timings=timings,
             backends={**self.backends, **motion.backends}, notes=notes,
-            settings={"s1": s1.__dict__, "s3": s3.__dict__, "seed": seed, "motion_strength": motion_strength},
+            settings={"call": call, "s1": asdict(s1), "s3": asdict(s3), "config": asdict(self.config),
+                      "s2": motion.settings, "load": self.load_settings},
         )  # fmt: skip
+
+    def _settings(
+        self, num_frames: int | None, steps: int | None, s1_step_fraction: float | None
+    ) -> tuple[SVDSettings, SVDSettings]:
+        """(S1, S3) sampling settings of one call: the config's, with this call's overrides."""
+        s3 = self.config.svd
+        if num_frames is not None:
+            s3 = replace(s3, num_frames=num_frames, decode_chunk_size=min(s3.decode_chunk_size, num_frames))
+        if steps is not None:
+            s3 = replace(s3, num_inference_steps=steps)
+        efficient = self.config.efficient
+        if s1_step_fraction is not None:
+            efficient = replace(efficient, step_fraction=s1_step_fraction)
+        return efficient.apply(s3), s3
 
     def _generate(
         self, image: PIL.Image.Image, cond: ConditionMaps, s: SVDSettings, seed: int, report: ProgressFn, stage: str
@@ -269,15 +314,6 @@ def _resample_condition(cond: ConditionMaps, num_frames: int, height: int, width
     return ConditionMaps(
         cond.part_ids[fi][:, yi][:, :, xi], cond.confidence[fi][:, yi][:, :, xi].astype(np.float32)
     )
-
-
-def default_motion_stage() -> MotionStage:
-    """The full S2 when its components are available, else the named placeholder."""
-    try:
-        from revision.s2 import FullMotionStage
-    except ImportError:
-        return EmptyMotionStage()
-    return FullMotionStage.from_defaults()
 
 
 def tiny_revision_pipeline(seed: int = 0, motion_stage: MotionStage | None = None) -> ReVisionPipeline:

@@ -1,32 +1,94 @@
-"""The full S2 stage: coarse clip → 3D motion → PPPM → part masks + confidence for S3.
+"""S2 in one place: the stage protocol the pipeline calls, and the default stage.
 
-Implements :class:`revision.motion_stage.MotionStage` with the components of the other packages:
+``ReVisionPipeline`` calls any :class:`MotionStage` (coarse clip → conditioning maps for S3).
+:class:`EmptyMotionStage` is the trivial stage (no 3D motion: the sketch or an empty condition; what
+``s2="off"`` runs). :class:`FullMotionStage` is the default stage:
 
-1. perception + lifting (:func:`revision.lifting.extract_motion`) on the coarse S1 clip,
+1. perceive → track → lift (:func:`revision.lifting.extract_motion`) on the coarse S1 clip,
 2. PPPM refinement (:func:`revision.pppm.refine.refine`), which also grows the coarse clip's frame
-   count to S3's (the paper's interpolation, e.g. 8 → 16); with PPPM off the motion is linearly
-   resampled instead,
+   count to S3's (the paper's interpolation, e.g. 8 → 16); with ``use_pppm=False`` (or no PPPM
+   loaded) the motion is linearly resampled instead,
 3. projection to part masks at S3 size (:func:`revision.render.render_condition`, confidence 1),
 4. the user's sketch (last frame, confidence 0.5) kept where the projected masks leave background.
+
+Per-call choices (``use_pppm``) are call arguments, so one stage serves every request unchanged.
+Concurrent calls are safe: the perception backends are stateful (video-mode tracking across a clip's
+frames), so the perceive step of each call runs under the stage's lock; tracking, lifting, PPPM and
+rendering run concurrently (PPPM and the body models are only read, under ``torch.no_grad``).
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 
-from revision.motion_stage import MotionResult, ProgressFn
 from revision.types import Clip, ConditionMaps, MotionSequence, Track
+
+# progress(fraction_done 0..1, message)
+ProgressFn = Callable[[float, str], None]
+
+# The S2 choices of a pipeline call (ReVisionPipeline(..., s2=...)): the stage as loaded /
+# linear resampling instead of PPPM / no 3D motion at all.
+S2_CHOICES = ("full", "without PPPM", "off")
 
 # Share of S2's progress for each sub-stage.
 _SPAN = {"extract": (0.0, 0.7), "pppm": (0.7, 0.9), "render": (0.9, 1.0)}
 
 
+@dataclass
+class MotionResult:
+    condition: ConditionMaps  # (F_out, H_out, W_out) for S3
+    raw_motion: MotionSequence | None = None  # lifted from the coarse clip, before PPPM
+    refined_motion: MotionSequence | None = None  # after PPPM (or resampling), camera at S3 size
+    backends: dict[str, str] = field(default_factory=dict)  # role -> backend actually used
+    notes: list[str] = field(default_factory=list)  # degradations the user must be told about
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per sub-stage
+    settings: dict[str, Any] = field(default_factory=dict)  # the stage's configuration for this call (run.json)
+
+
+class MotionStage(Protocol):
+    name: str
+
+    def __call__(
+        self,
+        coarse: Clip,
+        *,
+        prompt: str,
+        motion_strength: float,
+        sketch: ConditionMaps | None,
+        num_frames: int,
+        height: int,
+        width: int,
+        use_pppm: bool = True,
+        progress: ProgressFn | None = None,
+    ) -> MotionResult:
+        """Coarse clip (S1 output) → conditioning for S3 at ``num_frames`` × ``height`` × ``width``.
+
+        ``sketch`` is the user's target pose (last frame, confidence 0.5) already at S3 size, or None;
+        ``use_pppm=False`` asks for the motion without PPPM refinement (the "without PPPM" ablation).
+        """
+        ...
+
+
+class EmptyMotionStage:
+    """No 3D motion at all: S3 then sees the sketch (if any) or an empty condition."""
+
+    name = "off (no 3D motion)"
+
+    def __call__(self, coarse, *, prompt, motion_strength, sketch, num_frames, height, width, use_pppm=True,
+                 progress=None) -> MotionResult:  # fmt: skip
+        cond = sketch if sketch is not None else ConditionMaps.empty(num_frames, height, width)
+        return MotionResult(condition=cond, backends={"s2": self.name}, notes=["S2 off: no 3D motion used"],
+                            settings={"stage": self.name})  # fmt: skip
+
+
 @dataclass(frozen=True)
 class S2Config:
-    use_pppm: bool = True  # False: linear resampling of the lifted motion (the "PPPM off" ablation)
     keep_sketch: bool = True  # keep sketch polygons (conf 0.5) where the projection leaves background
 
 
@@ -67,30 +129,76 @@ def merge_sketch(cond: ConditionMaps, sketch: ConditionMaps | None) -> Condition
 
 
 class FullMotionStage:
-    """perception → lifting → PPPM → render, as one S2 component."""
+    """perceive → track → lift → PPPM → render, as one S2 component (components passed in)."""
 
     name = "perception → lifting → PPPM → render"
 
-    def __init__(self, *, detectors=None, pppm=None, text_encoder=None, config: S2Config = S2Config()):
+    def __init__(
+        self,
+        *,
+        detectors=None,
+        pppm=None,
+        text_encoder=None,
+        smplx_model=None,
+        smal_model=None,
+        config: S2Config = S2Config(),
+        extract_config=None,
+        sources: dict[str, str] | None = None,
+    ):
         self.detectors = detectors  # revision.perception.Backends; None → default_backends() per call
-        self.pppm = pppm  # revision.pppm.model.PPPM or None
+        self.pppm = pppm  # revision.pppm.model.PPPM or None (then every call resamples linearly)
         self.text_encoder = text_encoder
+        self.smplx_model = smplx_model  # SMPL-X body model (None: the procedural one of revision.body)
+        self.smal_model = smal_model  # SMAL model (None: the procedural quadruped)
         self.config = config
+        self.extract_config = extract_config  # revision.lifting.ExtractConfig (None: its defaults)
+        self.sources = dict(sources or {})  # what was loaded from where (recorded in run.json)
+        self._perceive_lock = threading.Lock()  # the detectors track across a clip's frames: one clip at a time
 
     @classmethod
-    def from_defaults(cls, use_pppm: bool = True, pppm_weights: str | None = None) -> FullMotionStage:
-        """Default backends (MediaPipe, depth prior, ...) and the PPPM from :func:`revision.weights.resolve`."""
+    def from_defaults(
+        cls,
+        *,
+        pppm_weights: str | None = None,
+        body_model_dir: str | None = None,
+        smal_model: str | None = None,
+        device: str = "cpu",
+        with_pppm: bool = True,
+    ) -> FullMotionStage:
+        """Default backends (MediaPipe, depth, ...), the PPPM of :func:`revision.weights.resolve` and the body
+        models, every torch model on ``device``. Paths are passed to the loaders (None: their defaults, which
+        read ``REVISION_PPPM_WEIGHTS`` / ``REVISION_BODY_MODEL_DIR`` / ``REVISION_SMAL_MODEL``)."""
         from revision.perception import default_backends
 
-        pppm = text_encoder = None
-        if use_pppm:
+        pppm = text_encoder = smplx_model = smal = None
+        sources = {"device": str(device)}
+        if with_pppm:
             from revision.pppm.checkpoint import load_pppm
             from revision.pppm.text import load_text_encoder
 
-            pppm = load_pppm(pppm_weights)
-            text_encoder = load_text_encoder(pppm.config.text_encoder)
-        return cls(detectors=default_backends(), pppm=pppm, text_encoder=text_encoder,
-                   config=S2Config(use_pppm=use_pppm))  # fmt: skip
+            pppm = load_pppm(pppm_weights, device=device)
+            text_encoder = load_text_encoder(pppm.config.text_encoder, device=device)
+            sources["pppm"] = getattr(pppm, "source", str(pppm_weights))
+            sources["text_encoder"] = pppm.config.text_encoder
+        if body_model_dir:
+            from revision.body.smplx_model import load_smplx
+
+            smplx_model = load_smplx(body_model_dir)
+            sources["body_model_dir"] = str(body_model_dir)
+        if smal_model:
+            from revision.body.smal import load_smal
+
+            smal = load_smal(smal_model)
+            sources["smal_model"] = str(smal_model)
+        return cls(detectors=default_backends(device=device), pppm=pppm, text_encoder=text_encoder,
+                   smplx_model=smplx_model, smal_model=smal, sources=sources)  # fmt: skip
+
+    def settings(self, use_pppm: bool) -> dict[str, Any]:
+        """This stage's configuration for one call (what run.json records)."""
+        from revision.lifting import ExtractConfig
+
+        return {"stage": self.name, "use_pppm": use_pppm, **asdict(self.config),
+                "extract": asdict(self.extract_config or ExtractConfig()), **self.sources}  # fmt: skip
 
     def __call__(
         self,
@@ -102,9 +210,10 @@ class FullMotionStage:
         num_frames: int,
         height: int,
         width: int,
+        use_pppm: bool = True,
         progress: ProgressFn | None = None,
     ) -> MotionResult:
-        from revision.lifting import extract_motion
+        from revision.lifting import SMPLXSkeleton, extract_motion
         from revision.render import render_condition
 
         say = progress or (lambda f, m: None)
@@ -113,23 +222,25 @@ class FullMotionStage:
             lo, hi = _SPAN[stage]
             return lambda f, m: say(lo + (hi - lo) * f, m)
 
-        timings: dict[str, float] = {}
-        # 1. perception + lifting on the coarse clip
+        settings = self.settings(use_pppm)
+        # 1. perceive → track → lift on the coarse clip (perception under the lock: stateful detectors)
         t = time.perf_counter()
-        raw, _, report = extract_motion(coarse, detectors=self.detectors, progress=sub("extract"))
-        timings.update(report.get("timings", {}))
-        timings["extract"] = time.perf_counter() - t
-        backends = {f"s2.{k}": v for k, v in report.get("backends", {}).items()}
-        notes = list(report.get("notes", []))
+        skeleton = SMPLXSkeleton(self.smplx_model) if self.smplx_model is not None else None
+        ex = extract_motion(coarse, detectors=self.detectors, progress=sub("extract"), config=self.extract_config,
+                            skeleton=skeleton, smal=self.smal_model, perceive_lock=self._perceive_lock)  # fmt: skip
+        timings = {**ex.timings, "extract": time.perf_counter() - t}
+        backends = {f"s2.{k}": v for k, v in ex.backends.items()}
+        notes = list(ex.notes)
+        raw = ex.motion
         if not raw.tracks:
             notes.append("S2 found no person, animal or object in the coarse clip: S3 uses the sketch/empty condition")
             cond = sketch if sketch is not None else ConditionMaps.empty(num_frames, height, width)
-            return MotionResult(cond, raw, None, backends, notes, timings)
+            return MotionResult(cond, raw, None, backends, notes, timings, settings)
 
         # 2. PPPM refinement (and growth to S3's frame count)
         say(_SPAN["pppm"][0], "PPPM refinement")
         t = time.perf_counter()
-        if self.config.use_pppm and self.pppm is not None:
+        if use_pppm and self.pppm is not None:
             from revision.pppm.refine import refine
 
             refined = refine(self.pppm, raw, prompt, motion_strength, num_frames_out=num_frames,
@@ -137,7 +248,7 @@ class FullMotionStage:
             backends["s2.pppm"] = f"PPPM ({self.pppm.config.text_encoder} text)"
         else:
             refined = resample_motion(raw, num_frames)
-            backends["s2.pppm"] = "off (linear resampling)"
+            backends["s2.pppm"] = "off (linear resampling)" if not use_pppm else "none loaded (linear resampling)"
         timings["pppm"] = time.perf_counter() - t
 
         # 3. projection to part masks at S3 size
@@ -145,9 +256,10 @@ class FullMotionStage:
         t = time.perf_counter()
         scaled = MotionSequence(refined.tracks, refined.camera.scaled(width, height), refined.num_frames,
                                 refined.fps, refined.motion_strength)  # fmt: skip
-        cond = render_condition(scaled, height, width, confidence=1.0)
+        cond = render_condition(scaled, height, width, confidence=1.0, smplx_model=self.smplx_model,
+                                smal_model=self.smal_model)  # fmt: skip
         if self.config.keep_sketch:
             cond = merge_sketch(cond, sketch)
         timings["render"] = time.perf_counter() - t
         say(1.0, "done")
-        return MotionResult(cond, raw, scaled, backends, notes, timings)
+        return MotionResult(cond, raw, scaled, backends, notes, timings, settings)

@@ -1,14 +1,17 @@
 """S2a + S2b: a clip → per-frame detections → tracks → object-centric 3D motion.
 
-``extract_motion`` is the entry point the pipeline, the demo and the annotation CLI call. It runs in
-numbered steps and reports, for every role, the backend actually used and every degradation
-(no keypoint detector → no people; no SMAL model → animals become 21-point objects; ...).
+``extract_motion`` is the entry point S2, the annotation CLI and the benchmarks call. It reads as three
+named steps — :func:`perceive` (per-frame detections + depth), :func:`track` (ids across frames),
+:func:`lift` (one 3D track per id) — and returns an :class:`Extraction` that holds, besides the motion,
+the backend actually used for every role and every degradation (no keypoint detector → no people; no
+SMAL model → animals become 21-point objects; ...).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -35,7 +38,7 @@ class ExtractConfig:
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     min_track_frames: float = 0.25  # drop tracks seen in fewer than this fraction of frames
     fov_deg: float = 55.0  # horizontal field of view of the assumed camera
-    keep_depth: bool = True  # put the (F, H, W) float16 depth maps into the report ("depth")
+    keep_depth: bool = True  # keep the (F, H, W) float16 depth maps in Extraction.depth
 
 
 @lru_cache(maxsize=2)
@@ -58,46 +61,38 @@ def _default_smal():
     return load_smal()
 
 
-def extract_motion(
-    clip: Clip,
-    *,
-    detectors: Backends | None = None,
-    objects: list[UserObject] | None = None,
-    progress: ProgressFn | None = None,
-    config: ExtractConfig | None = None,
-    skeleton: SMPLXSkeleton | None = None,
-    smal=None,
-    camera: Camera | None = None,
-) -> tuple[MotionSequence, Detections, dict[str, Any]]:
-    """Clip → (MotionSequence, Detections, report).
+@dataclass
+class Extraction:
+    """What :func:`extract_motion` found in a clip."""
 
-    ``detectors``: the perception backends (default :func:`~revision.perception.default_backends`);
-    ``objects``: user boxes/masks, followed through the clip; ``skeleton`` / ``smal``: body models
-    (default: the procedural SMPL-X / SMAL of :mod:`revision.body`). The report holds ``backends``
-    (role → name), ``notes`` (degradations), ``timings`` (seconds per stage), ``tracks`` (per-track fit
-    statistics) and ``depth`` ((F, H, W) float16 metres, when ``config.keep_depth``).
-    """
-    cfg = config or ExtractConfig()
-    say = progress or (lambda frac, msg: None)
-    timings: dict[str, float] = {}
+    motion: MotionSequence  # the lifted tracks (SMPL-X / SMAL / 21-point objects) + camera
+    detections: Detections  # per-frame detections with track ids
+    backends: dict[str, str]  # role → backend actually used
+    notes: list[str]  # degradations and dropped tracks, for the user
+    timings: dict[str, float]  # seconds per step (setup, keypoints, objects, depth, tracking, fit_*)
+    tracks: list[dict[str, Any]]  # per lifted track: track_id, kind and fit statistics
+    depth: np.ndarray | None  # (F, H, W) float16 metres (None unless ``ExtractConfig.keep_depth``)
+    motion_strength: float  # the motion's strength 0..1 (:func:`revision.lifting.motion_strength`)
+
+
+@dataclass
+class Perception:
+    """Step 1's output: per-frame detections (no track ids yet) and depth maps."""
+
+    frames: list[list[Detection]]
+    depth: np.ndarray  # (F, H, W) float32 metres
+    timings: dict[str, float]
+
+
+def perceive(clip: Clip, backends: Backends, progress: ProgressFn) -> Perception:
+    """Every frame through the keypoint, object and depth backends (``progress`` spans 0 → 0.6)."""
     F, H, W = clip.num_frames, clip.height, clip.width
-    cam = camera or Camera.from_image_size(W, H, cfg.fov_deg)
-
-    # 1. backends
-    t = time.perf_counter()
-    backends = detectors if detectors is not None else default_backends(user_objects=objects, camera=cam)
-    if detectors is not None and objects:
-        backends.objects.insert(0, UserObjects(objects))
     backends.reset()
-    notes = list(backends.notes)
-    timings["setup"] = time.perf_counter() - t
-
-    # 2. per-frame perception
     frames: list[list[Detection]] = []
     depth = np.zeros((F, H, W), np.float32)
     tk = tobj = tdep = 0.0
     for i, frame in enumerate(clip.frames):
-        say(0.6 * i / F, f"perception: frame {i + 1}/{F}")
+        progress(0.6 * i / F, f"perception: frame {i + 1}/{F}")
         t = time.perf_counter()
         dets = backends.keypoints.detect(frame) if backends.keypoints is not None else []
         t2 = time.perf_counter()
@@ -113,78 +108,138 @@ def extract_motion(
         tk += t2 - t
         tobj += t3 - t2
         frames.append(dets)
-    timings.update(keypoints=tk, objects=tobj, depth=tdep)
+    return Perception(frames, depth, {"keypoints": tk, "objects": tobj, "depth": tdep})
 
-    # 3. tracking
+
+def track(perception: Perception, width: int, height: int, backends: dict[str, str],
+          config: TrackerConfig) -> Detections:  # fmt: skip
+    """Assign track ids across frames (in place on the detections) → :class:`Detections`."""
+    assign_tracks(perception.frames, config)
+    return Detections(perception.frames, width, height, backends)
+
+
+@dataclass
+class _Lifted:
+    track: Track
+    stats: dict[str, Any]
+
+
+def lift(
+    tid: int,
+    per_frame: list[Detection | None],
+    depth: np.ndarray,
+    cam: Camera,
+    cfg: ExtractConfig,
+    notes: list[str],
+    skeleton: SMPLXSkeleton | None,
+    smal,
+) -> _Lifted | None:
+    """One track's detections → a 3D track (SMPL-X for people, SMAL for animals, 21 points otherwise).
+
+    Returns None (with a note) when the track cannot be lifted: too few frames, no visible landmark, no mask.
+    """
+    F = len(per_frame)
+    seen = sum(d is not None for d in per_frame)
+    first = next(d for d in per_frame if d is not None)
+    if seen < cfg.min_track_frames * F:
+        notes.append(f"track {tid} ({first.label or first.kind}) seen in {seen}/{F} frames: dropped")
+        return None
+    scores = np.array([d.score if d is not None else 0.0 for d in per_frame], np.float32)
+    masks = [d.mask if d is not None else None for d in per_frame]
+    if first.kind == "person" and first.keypoints2d is not None:
+        sk = skeleton
+        if sk is None:
+            sk, why = _default_skeleton()
+            if why and why not in notes:
+                notes.append(why)
+        k2 = np.stack([d.keypoints2d if d is not None else np.zeros((33, 3), np.float32) for d in per_frame])
+        k3 = None
+        if all(d is None or d.keypoints3d is not None for d in per_frame):
+            k3 = np.stack([d.keypoints3d if d is not None else np.zeros((33, 3), np.float32) for d in per_frame])
+        if not landmark_weights(k2, cfg.smplx.min_visibility).any():  # nothing to fit: drop, never fail S2
+            notes.append(f"track {tid} ({first.label or 'person'}): no landmark visible in any frame: dropped")
+            return None
+        fit = fit_smplx(sk, k2, k3, cam, cfg.smplx, scores=scores, masks=masks)
+        return _Lifted(Track(tid, "smplx", fit.params, fit.confidence, first.label or "person"),
+                       {"track_id": tid, "kind": "smplx", **fit.stats})  # fmt: skip
+    if first.kind == "animal" and (model := _smal_or_none(smal, notes)) is not None:
+        params, conf, stats = fit_smal(model, masks, depth, cam, config=cfg.smal)
+        return _Lifted(Track(tid, "smal", params, conf * np.clip(scores, 0, 1), first.label or "animal"),
+                       {"track_id": tid, "kind": "smal", **stats})  # fmt: skip
+    if all(m is None for m in masks):
+        notes.append(f"track {tid}: no masks, cannot lift")
+        return None
+    pts, conf = lift_object_track(masks, depth, cam, scores)
+    return _Lifted(Track(tid, "object", {"points": pts}, conf, first.label or first.kind),
+                   {"track_id": tid, "kind": "object"})  # fmt: skip
+
+
+def extract_motion(
+    clip: Clip,
+    *,
+    detectors: Backends | None = None,
+    objects: list[UserObject] | None = None,
+    progress: ProgressFn | None = None,
+    config: ExtractConfig | None = None,
+    skeleton: SMPLXSkeleton | None = None,
+    smal=None,
+    camera: Camera | None = None,
+    perceive_lock: AbstractContextManager | None = None,
+) -> Extraction:
+    """Clip → :class:`Extraction` (motion, detections, backends, notes, timings, per-track stats, depth).
+
+    ``detectors``: the perception backends (default :func:`~revision.perception.default_backends`);
+    ``objects``: user boxes/masks, followed through the clip; ``skeleton`` / ``smal``: body models
+    (default: the procedural SMPL-X / SMAL of :mod:`revision.body`); ``perceive_lock``: held around the
+    perceive step (stateful detectors shared by concurrent callers, see :class:`revision.s2.FullMotionStage`).
+    """
+    cfg = config or ExtractConfig()
+    say = progress or (lambda frac, msg: None)
+    F, H, W = clip.num_frames, clip.height, clip.width
+    cam = camera or Camera.from_image_size(W, H, cfg.fov_deg)
+
+    # 0. backends
     t = time.perf_counter()
-    assign_tracks(frames, cfg.tracker)
-    detections = Detections(frames, W, H, backends.report())
+    backends = detectors if detectors is not None else default_backends(user_objects=objects, camera=cam)
+    if detectors is not None and objects:
+        backends.objects.insert(0, UserObjects(objects))
+    notes = list(backends.notes)
+    timings: dict[str, float] = {"setup": time.perf_counter() - t}
+
+    # 1. perceive: per-frame detections + depth
+    with perceive_lock or nullcontext():
+        seen = perceive(clip, backends, say)
+    timings.update(seen.timings)
+
+    # 2. track: ids across frames
+    t = time.perf_counter()
+    detections = track(seen, W, H, backends.report(), cfg.tracker)
     timings["tracking"] = time.perf_counter() - t
 
-    # 4. lifting per track
+    # 3. lift: one 3D track per id
     tracks: list[Track] = []
-    track_stats: list[dict[str, Any]] = []
-    ids = detections.track_ids()
+    stats: list[dict[str, Any]] = []
     tfit = {"smplx": 0.0, "smal": 0.0, "object": 0.0}
+    ids = detections.track_ids()
     for n, tid in enumerate(ids):
-        per_frame = [next((d for d in f if d.track_id == tid), None) for f in frames]
-        seen = sum(d is not None for d in per_frame)
-        first = next(d for d in per_frame if d is not None)
-        if seen < cfg.min_track_frames * F:
-            notes.append(f"track {tid} ({first.label or first.kind}) seen in {seen}/{F} frames: dropped")
-            continue
-        say(0.6 + 0.4 * n / max(len(ids), 1), f"lifting track {tid} ({first.kind})")
+        per_frame = [next((d for d in f if d.track_id == tid), None) for f in seen.frames]
+        kind = next(d for d in per_frame if d is not None).kind
+        say(0.6 + 0.4 * n / max(len(ids), 1), f"lifting track {tid} ({kind})")
         t = time.perf_counter()
-        scores = np.array([d.score if d is not None else 0.0 for d in per_frame], np.float32)
-        masks = [d.mask if d is not None else None for d in per_frame]
-        if first.kind == "person" and first.keypoints2d is not None:
-            sk = skeleton
-            if sk is None:
-                sk, why = _default_skeleton()
-                if why and why not in notes:
-                    notes.append(why)
-            k2 = np.stack([d.keypoints2d if d is not None else np.zeros((33, 3), np.float32) for d in per_frame])
-            k3 = None
-            if all(d is None or d.keypoints3d is not None for d in per_frame):
-                k3 = np.stack([d.keypoints3d if d is not None else np.zeros((33, 3), np.float32) for d in per_frame])
-            if not landmark_weights(k2, cfg.smplx.min_visibility).any():  # nothing to fit: drop, never fail S2
-                notes.append(f"track {tid} ({first.label or 'person'}): no landmark visible in any frame: dropped")
-                continue
-            fit = fit_smplx(sk, k2, k3, cam, cfg.smplx, scores=scores)
-            tracks.append(Track(tid, "smplx", fit.params, fit.confidence, first.label or "person"))
-            track_stats.append({"track_id": tid, "kind": "smplx", **fit.stats})
-            kind = "smplx"
-        elif first.kind == "animal" and _smal_or_none(smal, notes) is not None:
-            params, conf, stats = fit_smal(_smal_or_none(smal, notes), masks, depth, cam, config=cfg.smal)
-            tracks.append(Track(tid, "smal", params, conf * np.clip(scores, 0, 1), first.label or "animal"))
-            track_stats.append({"track_id": tid, "kind": "smal", **stats})
-            kind = "smal"
-        else:
-            if all(m is None for m in masks):
-                notes.append(f"track {tid}: no masks, cannot lift")
-                continue
-            pts, conf = lift_object_track(masks, depth, cam, scores)
-            tracks.append(Track(tid, "object", {"points": pts}, conf, first.label or first.kind))
-            track_stats.append({"track_id": tid, "kind": "object"})
-            kind = "object"
-        tfit[kind] += time.perf_counter() - t
+        lifted = lift(tid, per_frame, seen.depth, cam, cfg, notes, skeleton, smal)
+        if lifted is not None:
+            tracks.append(lifted.track)
+            stats.append(lifted.stats)
+            tfit[lifted.track.kind] += time.perf_counter() - t
     timings.update({f"fit_{k}": v for k, v in tfit.items() if v > 0})
-    if backends.keypoints is not None and not any(d.kind == "person" for f in frames for d in f):
+    if backends.keypoints is not None and not any(d.kind == "person" for f in seen.frames for d in f):
         notes.append("no person detected in the clip")
 
     motion = MotionSequence(tracks, cam, F, clip.fps)
     motion.motion_strength = motion_strength(motion)
     say(1.0, "lifting done")
-    report: dict[str, Any] = {
-        "backends": detections.backends,
-        "notes": notes,
-        "timings": timings,
-        "tracks": track_stats,
-        "motion_strength": motion.motion_strength,
-    }
-    if cfg.keep_depth:
-        report["depth"] = depth.astype(np.float16)
-    return motion, detections, report
+    return Extraction(motion, detections, detections.backends, notes, timings, stats,
+                      seen.depth.astype(np.float16) if cfg.keep_depth else None, motion.motion_strength)  # fmt: skip
 
 
 def _smal_or_none(smal, notes: list[str]):

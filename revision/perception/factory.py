@@ -56,8 +56,10 @@ def default_backends(
     depth_weights: str | None = None,
     detector_weights: str | None = None,
     camera: Camera | None = None,
+    device: str = "cpu",
 ) -> Backends:
-    """The best backends available offline on this machine; see the module table."""
+    """The best backends available offline on this machine; see the module table. ``device``: where the
+    torch backends (Depth-Anything-V2) run; MediaPipe runs on the CPU."""
     notes: list[str] = []
     keypoints = None
     try:
@@ -74,7 +76,7 @@ def default_backends(
         depth_backend = geometric
     else:
         try:
-            depth_backend = DepthAnythingV2.from_pretrained(depth_weights, prior=geometric)
+            depth_backend = DepthAnythingV2.from_pretrained(depth_weights, prior=geometric, device=device)
         except BackendUnavailableError as e:
             if depth == "depth-anything":
                 raise

@@ -101,21 +101,10 @@ def reprojection_iou(part_ids: np.ndarray, detections) -> float:
     return float(np.mean(ious)) if ious else 0.0
 
 
-def render_parts(motion, height: int, width: int):
-    """Part masks + confidence: ``revision.render.render_condition``, else joint capsules (named in the shard)."""
-    try:
-        from revision.render import render_condition
-    except ImportError:
-        from revision.lifting.extract import _default_skeleton
-        from revision.lifting.stick_render import render_stick_parts
-
-        return render_stick_parts(motion, _default_skeleton()[0], height, width), "joint capsules (no mesh renderer)"
-    return render_condition(motion, height, width), "revision.render mesh rasteriser"
-
-
 def annotate_clip(video: Path, root: Path, out: Path, settings: AnnotateSettings, caption: str = "") -> dict[str, Any]:
     """One video → one shard (or a rejection). Returns the log record."""
     from revision.lifting import ExtractConfig, extract_motion
+    from revision.render import render_condition
     from revision.shards import Shard, write_shard
 
     cid = clip_id_for(video, root)
@@ -129,14 +118,15 @@ def annotate_clip(video: Path, root: Path, out: Path, settings: AnnotateSettings
         cfg.smplx.iters_full = settings.fit_iters
         cfg.smplx.iters_3d = max(1, settings.fit_iters // 3)
         cfg.smal.iters = settings.fit_iters
-    motion, dets, report = extract_motion(clip, config=cfg)
+    ex = extract_motion(clip, config=cfg)
+    motion, dets = ex.motion, ex.detections
     if not motion.tracks:
         return {"clip_id": cid, "video": str(video), "status": "rejected", "reason": "no tracks",
-                "notes": report["notes"]}  # fmt: skip
-    cond, renderer = render_parts(motion, clip.height, clip.width)
+                "notes": ex.notes}  # fmt: skip
+    cond = render_condition(motion, clip.height, clip.width)
     iou = reprojection_iou(cond.part_ids, dets)
     quality = {"reprojection_iou": iou, **{f"track{t['track_id']}_reprojection_px": t["reprojection_px"]
-               for t in report["tracks"] if "reprojection_px" in t}}  # fmt: skip
+               for t in ex.tracks if "reprojection_px" in t}}  # fmt: skip
     if iou < settings.min_iou:
         return {"clip_id": cid, "video": str(video), "status": "rejected",
                 "reason": f"reprojection IoU {iou:.3f} < {settings.min_iou}", "quality": quality}  # fmt: skip
@@ -147,9 +137,9 @@ def annotate_clip(video: Path, root: Path, out: Path, settings: AnnotateSettings
             if d is not None:
                 boxes[f, ti] = d.box
     shard = Shard(
-        clip_id=cid, frames=clip.frames, motion=motion, condition=cond, depth=report["depth"], boxes=boxes,
+        clip_id=cid, frames=clip.frames, motion=motion, condition=cond, depth=ex.depth, boxes=boxes,
         caption=caption, source="annotate", quality=quality,
-        extra={"backends": {**report["backends"], "part_masks": renderer}, "notes": report["notes"],
+        extra={"backends": {**ex.backends, "part_masks": "revision.render mesh rasteriser"}, "notes": ex.notes,
                "video": str(video)},
     )  # fmt: skip
     write_shard(out, shard)

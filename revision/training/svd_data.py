@@ -52,21 +52,20 @@ def sketch_condition(part_ids_last: np.ndarray, num_frames: int) -> ConditionMap
     """Target-pose polygons on the last frame (confidence 0.5), nothing elsewhere.
 
     Uses :func:`revision.sketch.parse_sketch` on the part masks painted in palette colours (what a user
-    sketch is) when that module is available; otherwise the convex hull of each part's mask.
+    sketch is); when it rejects them (:class:`~revision.sketch.SketchError`: e.g. every part is too small
+    to be a stroke), the convex hull of each part's mask.
     """
+    from revision.sketch import SketchError, parse_sketch
+
     H, W = part_ids_last.shape
-    try:
-        from revision.sketch import parse_sketch
-    except ImportError:
-        parse_sketch = None
-    if parse_sketch is not None and (part_ids_last > 0).any():
+    if (part_ids_last > 0).any():
         rgba = np.zeros((H, W, 4), np.uint8)
         rgba[..., :3] = colorize(part_ids_last)
         rgba[..., 3] = np.where(part_ids_last > 0, 255, 0)
         try:
             return parse_sketch(rgba).to_condition(num_frames, H, W)
-        except Exception:  # noqa: BLE001 - a sketch the converter rejects falls back to hulls
-            pass
+        except SketchError:
+            pass  # the hulls below
     import cv2
 
     ids = np.zeros((num_frames, H, W), np.int16)

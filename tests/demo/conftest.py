@@ -1,5 +1,8 @@
 """Demo test fixtures. A fake pipeline with ReVisionPipeline's call signature: instant, deterministic, with 3D motion.
 
+It validates its arguments with the real ``ReVisionPipeline.check_inputs`` (so the messages tests see are the
+library's), then returns made-up stages.
+
 Like the real pipeline it reports progress before each stage and hands each stage's result to
 ``on_stage`` ("s1" coarse Clip, "s2" MotionResult, "s3" final Clip) as soon as it exists; ``gates``
 (stage name → ``threading.Event``) lets a test hold the run after a stage (and the next stage's first
@@ -12,8 +15,8 @@ import numpy as np
 import PIL.Image
 
 from revision.config import TINY_CONFIG
-from revision.motion_stage import EmptyMotionStage, MotionResult
-from revision.pipeline import InputError, ReVisionOutput
+from revision.pipeline import ReVisionOutput, ReVisionPipeline
+from revision.s2 import EmptyMotionStage, MotionResult
 from revision.types import Clip, ConditionMaps
 
 
@@ -30,13 +33,14 @@ class FakePipeline:
         self.finished: list[int] = []  # seeds of the calls that ran to the end (shared by copies)
 
     def __call__(self, image, prompt="", motion_strength=None, sketch=None, num_frames=None,
-                 num_inference_steps=None, seed=0, progress=None, on_stage=None):  # fmt: skip
+                 num_inference_steps=None, seed=0, s2="full", s1_step_fraction=None, progress=None,
+                 on_stage=None):  # fmt: skip
         assert isinstance(image, PIL.Image.Image)
-        if min(image.size) < self.config.limits.min_side:
-            raise InputError(f"image is {image.size[0]}x{image.size[1]}; both sides must be at least 32 pixels")
+        strength = self.config.motion_strength if motion_strength is None else motion_strength
+        ReVisionPipeline.check_inputs(self, image, strength, num_frames, num_inference_steps, s2, s1_step_fraction)
         self.calls.append({"image_size": image.size, "prompt": prompt, "motion_strength": motion_strength,
                            "sketch": sketch, "num_frames": num_frames, "steps": num_inference_steps, "seed": seed,
-                           "step_fraction": self.config.efficient.step_fraction, "stage": self.motion_stage})  # fmt: skip
+                           "s2": s2, "s1_step_fraction": s1_step_fraction})  # fmt: skip
         F = num_frames or 4
         report = progress or (lambda f, m: None)
 
@@ -58,7 +62,7 @@ class FakePipeline:
         ids[:, 8:24, 8:24] = 2
         cond = ConditionMaps(ids, (ids > 0).astype(np.float32))
         raw = refined = None
-        if self.with_motion:
+        if self.with_motion and s2 != "off":
             from revision.s2 import resample_motion
             from revision.synthetic.motions import random_motion_sequence
 
@@ -74,7 +78,7 @@ class FakePipeline:
         return ReVisionOutput(
             final=final, coarse=coarse, condition=cond, coarse_condition=cond, raw_motion=raw,
             refined_motion=refined, timings={"s1": 0.1, "s2": 0.2, "s3": 0.3, "total": 0.6},
-            backends=dict(self.backends), notes=["fake note"], settings={"seed": seed},
+            backends=dict(self.backends), notes=["fake note"], settings={"call": {"seed": seed, "s2": s2}},
         )  # fmt: skip
 
 

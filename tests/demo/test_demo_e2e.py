@@ -6,7 +6,6 @@ One server per module (startup dominates). Timings and the server's memory are p
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import shutil
 import socket
@@ -26,7 +25,6 @@ REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-HAS_SKETCH = importlib.util.find_spec("revision.sketch") is not None
 GEN_TIMEOUT_S = 240  # tiny-random takes ~20 s per generation on the shared 2-core CI box
 
 
@@ -65,9 +63,13 @@ def rss_mib(pid: int) -> float:
 
 @contextlib.contextmanager
 def launch_app(tmp: Path, *args: str, start_timeout_s: float = 240):
-    """``python app.py ARGS --port P`` on 127.0.0.1 until the page answers; yields {"url", "proc", "tmp"}."""
+    """``python app.py ARGS --port P`` on 127.0.0.1 until the page answers; yields {"url", "proc", "tmp"}.
+
+    The server's temporary folder (its run folders) is ``tmp / "tmp"``."""
     port = _free_port()
-    env = {**os.environ, "GRADIO_TEMP_DIR": str(tmp / "gradio"), "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    (tmp / "tmp").mkdir(exist_ok=True)
+    env = {**os.environ, "GRADIO_TEMP_DIR": str(tmp / "gradio"), "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
+           "TMPDIR": str(tmp / "tmp")}  # fmt: skip
     log = open(tmp / "server.log", "w")  # noqa: SIM115
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "app.py", *args, "--port", str(port)], cwd=REPO, env=env, stdout=log,
@@ -101,7 +103,7 @@ def launch_app(tmp: Path, *args: str, start_timeout_s: float = 240):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with launch_app(tmp_path_factory.mktemp("server"), "--weights", "tiny-random", "--no-s2") as srv:
+    with launch_app(tmp_path_factory.mktemp("server"), "--weights", "tiny-random", "--s2", "off") as srv:
         yield srv
 
 
@@ -154,11 +156,6 @@ def test_browser_upload_sketch_slider_generate(server, tmp_path):
         # 4. generate and wait for the final video; the coarse S1 clip shows up first (outputs stream per stage)
         page.evaluate(WATCH_VIDEOS)
         page.locator("#generate").click()
-        if not HAS_SKETCH:  # until revision/sketch.py lands: a clear error, then the app still serves
-            expect(page.get_by_text("Target-pose sketches need revision/sketch.py")).to_be_visible(timeout=GEN_TIMEOUT_S * 1000)
-            sketch.get_by_role("button", name="Clear canvas").click()
-            page.evaluate(WATCH_VIDEOS)
-            page.locator("#generate").click()
         final = page.locator("#gen-final video")
         page.wait_for_function("() => 'gen-final' in window.__seen", timeout=GEN_TIMEOUT_S * 1000)
         seen = page.evaluate("window.__seen")  # ms after the click at which each <video> first appeared
@@ -167,13 +164,13 @@ def test_browser_upload_sketch_slider_generate(server, tmp_path):
         expect(page.locator("#gen-comparison video")).to_have_count(1)
         expect(page.locator("#gen-info")).to_contain_text("timings_s")
         assert final.get_attribute("src")
-        if HAS_SKETCH:  # the painted stroke reached S3's condition: right upper arm (id 4) on the last frame
-            href = page.locator("#gen-files a[download='condition.npz']").get_attribute("href")
-            npz = tmp_path / "condition.npz"
-            urllib.request.urlretrieve(urllib.parse.urljoin(server["url"], href), npz)
-            with np.load(npz) as z:
-                assert (z["part_ids"][-1] == 4).sum() > 50 and not (z["part_ids"][0] == 4).any()
-                assert set(np.unique(z["confidence"][-1])) == {0.0, 0.5}
+        # the painted stroke reached S3's condition: right upper arm (id 4) on the last frame
+        href = page.locator("#gen-files a[download='condition.npz']").get_attribute("href")
+        npz = tmp_path / "condition.npz"
+        urllib.request.urlretrieve(urllib.parse.urljoin(server["url"], href), npz)
+        with np.load(npz) as z:
+            assert (z["part_ids"][-1] == 4).sum() > 50 and not (z["part_ids"][0] == 4).any()
+            assert set(np.unique(z["confidence"][-1])) == {0.0, 0.5}
         page.screenshot(path=str(tmp_path / "demo_after_generate.png"), full_page=True)
         shot_dir = os.environ.get("DEMO_SCREENSHOT_DIR")
         if shot_dir:
@@ -201,6 +198,10 @@ def test_client_generate_and_bad_inputs(server, tmp_path):
     PIL.Image.new("RGB", (1, 1), "white").save(one)
     with pytest.raises(AppError, match="image is 1x1; both sides must be at least 32 pixels"):
         generate(str(one))
+    with pytest.raises(AppError, match="The uploaded target-pose sketch 'notes.txt' is not a usable image"):
+        generate(_image(tmp_path / "ok.png"), {"background": None, "layers": [handle_file(str(text))], "composite": None})
+    log = (server["tmp"] / "server.log").read_text()
+    assert "Traceback" not in log, log[-2000:]  # expected rejections are not logged as tracebacks
 
     # the server still serves: a valid image with an empty sketch → video + notice
     ok = _image(tmp_path / "ok.png")
@@ -225,7 +226,6 @@ def test_client_generate_and_bad_inputs(server, tmp_path):
     print(f"[demo] client: one generation {seconds:.1f} s (tiny-random), server RSS {rss_mib(server['proc'].pid):.0f} MiB")
 
 
-@pytest.mark.skipif(not HAS_SKETCH, reason="revision/sketch.py has not landed yet")
 def test_client_off_palette_sketch_is_rejected(server, tmp_path):
     from gradio_client import Client, handle_file
     from gradio_client.exceptions import AppError
@@ -319,8 +319,6 @@ def test_browser_stage_timings(app_args, tmp_path):
     from playwright.sync_api import expect, sync_playwright
     from skimage import data
 
-    if not app_args and not (REPO / "revision" / "embedded" / "revision_mini").is_dir():
-        pytest.skip("revision/embedded/revision_mini has not landed")
     astronaut = tmp_path / "astronaut.png"
     PIL.Image.fromarray(data.astronaut()).save(astronaut)
     with launch_app(tmp_path, *app_args) as srv, sync_playwright() as p:
@@ -342,3 +340,14 @@ def test_browser_stage_timings(app_args, tmp_path):
                   f"server RSS {rss_mib(srv['proc'].pid):.0f} MiB")
             print(f"[demo] info: {' '.join(info.split())[:600]}")
         browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
+def test_server_removes_its_run_folders_on_exit(server):
+    """Last test of the module-scoped server: SIGTERM (what the fixture sends) removes the process's run folders."""
+    runs = list((server["tmp"] / "tmp" / "revision-demo").glob("runs-*"))
+    assert len(runs) == 1 and any(runs[0].glob("run-*"))  # earlier tests generated into it
+    server["proc"].terminate()
+    server["proc"].wait(timeout=30)
+    assert not runs[0].exists()

@@ -211,17 +211,44 @@ def test_cancel_stops_the_run_at_its_next_progress_step(ctx, fake_pipeline, tmp_
     assert session == {"run": 1, "cancelled": 1}
 
 
-def test_configure_pipeline_copies_and_never_mutates(fake_pipeline):
-    from revision.motion_stage import EmptyMotionStage
+def test_s2_choice_and_s1_fraction_are_passed_to_the_pipeline_unchanged(ctx, fake_pipeline, tmp_path):
+    """The handler converts values and calls the shared pipeline with them: no copy, nothing rebuilt."""
+    config, stage = fake_pipeline.config, fake_pipeline.motion_stage
+    _gen(ctx, _png(tmp_path / "a.png"), s2_backend="off", s1_step_fraction=0.25)
+    _gen(ctx, _png(tmp_path / "a.png"), s2_backend="without PPPM", s1_step_fraction=0.0)
+    assert [(c["s2"], c["s1_step_fraction"]) for c in fake_pipeline.calls] == [("off", 0.25), ("without PPPM", None)]
+    assert fake_pipeline.config is config and fake_pipeline.motion_stage is stage
+    assert not hasattr(handlers, "configure_pipeline")
+    with pytest.raises(gr.Error, match="s2 must be one of 'full', 'without PPPM', 'off', got 'bogus'"):
+        _gen(ctx, _png(tmp_path / "a.png"), s2_backend="bogus")  # the pipeline's own validator
 
-    pipe, notes = handlers.configure_pipeline(fake_pipeline, 0.25, "off")
-    assert pipe is not fake_pipeline and pipe.config.efficient.step_fraction == 0.25
-    assert fake_pipeline.config.efficient.step_fraction == 0.5 and isinstance(pipe.motion_stage, EmptyMotionStage)
-    _, notes = handlers.configure_pipeline(fake_pipeline, 0, "without PPPM")
-    assert notes == ["S2 'without PPPM' is not available: this server runs without S2 components."]
-    with pytest.raises(ValueError, match="Unknown S2 backend"):
-        fake_pipeline.motion_stage = object()
-        handlers.configure_pipeline(fake_pipeline, 0, "bogus")
+
+def test_run_folders_are_pruned_to_the_newest(tmp_path, fake_pipeline):
+    ctx = handlers.DemoContext(fake_pipeline, tmp_path / "runs", keep_runs=2)
+    finals = [Path(_gen(ctx, _png(tmp_path / "a.png"))[0]).parent for _ in range(3)]
+    kept = sorted(p for p in (tmp_path / "runs").iterdir() if p.name.startswith(handlers.RUN_PREFIX))
+    assert len(kept) == 2 and not finals[0].exists() and finals[1].exists() and finals[2].exists()
+
+
+def test_expected_rejections_are_not_logged_as_tracebacks(ctx, tmp_path):
+    with pytest.raises(gr.Error) as e:
+        _gen(ctx, _png(tmp_path / "tiny.png", (1, 1)))
+    assert e.value.print_exception is False and e.value.__cause__ is None and e.value.__suppress_context__
+
+
+def test_a_non_image_as_the_sketch_gets_the_projects_message(tmp_path):
+    from gradio.data_classes import FileData
+
+    from demo.layout import checked_upload
+
+    txt = tmp_path / "strokes.txt"
+    txt.write_text("not an image")
+    editor = checked_upload(gr.ImageEditor(type="numpy", image_mode="RGBA"), "target-pose sketch")
+    payload = editor.data_model(background=None, layers=[FileData(path=str(txt), orig_name="strokes.txt")],
+                                composite=None)  # fmt: skip
+    with pytest.raises(gr.Error, match="uploaded target-pose sketch 'strokes.txt' is not a usable image") as e:
+        editor.preprocess(payload)
+    assert e.value.print_exception is False
 
 
 def test_open_saved_run_shows_everything(ctx, fake_pipeline, tmp_path):

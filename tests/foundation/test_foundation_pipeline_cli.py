@@ -1,21 +1,42 @@
 """ReVisionPipeline stages/intermediates and the `python -m revision generate` CLI."""
 
 import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import PIL.Image
 import pytest
 
 from revision.cli import EXIT_BAD_INPUT, EXIT_MISSING_WEIGHTS, main
-from revision.io import load_run
-from revision.motion_stage import MotionResult
-from revision.pipeline import InputError, tiny_revision_pipeline
+from revision.io import load_run, run_call_arguments, save_run
+from revision.pipeline import InputError, ReVisionPipeline, tiny_revision_pipeline
+from revision.s2 import EmptyMotionStage, MotionResult
 from revision.types import ConditionMaps
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def pipe():
-    return tiny_revision_pipeline()
+def video():
+    """The tiny random video model, built once: tests never change it, each builds its own pipeline around it."""
+    return tiny_revision_pipeline().video
+
+
+def _pipe(video, stage=None, **config_changes) -> ReVisionPipeline:
+    from revision.config import TINY_CONFIG
+
+    return ReVisionPipeline(video, stage, replace(TINY_CONFIG, **config_changes),
+                            backends={"video_model": "tiny random SVD (test model; output is noise)"})  # fmt: skip
+
+
+@pytest.fixture
+def pipe(video):
+    return _pipe(video)
 
 
 def _img(h=80, w=100, seed=0):
@@ -28,19 +49,23 @@ class RecordingStage:
     def __init__(self):
         self.calls = []
 
-    def __call__(self, coarse, *, prompt, motion_strength, sketch, num_frames, height, width, progress=None):
+    name = "recording fake"
+
+    def __call__(self, coarse, *, prompt, motion_strength, sketch, num_frames, height, width, use_pppm=True,
+                 progress=None):  # fmt: skip
         self.calls.append(dict(coarse=coarse, prompt=prompt, strength=motion_strength, sketch=sketch,
-                               size=(num_frames, height, width)))  # fmt: skip
+                               size=(num_frames, height, width), use_pppm=use_pppm))  # fmt: skip
         cond = ConditionMaps.empty(num_frames, height, width)
         cond.part_ids[:, 10:30, 10:30] = 2
         cond.confidence[:, 10:30, 10:30] = 1.0
         progress(0.5, "halfway")
-        return MotionResult(condition=cond, backends={"s2": "recording fake"}, timings={"fit": 0.01})
+        return MotionResult(condition=cond, backends={"s2": "recording fake"}, timings={"fit": 0.01},
+                            settings={"stage": self.name, "use_pppm": use_pppm})  # fmt: skip
 
 
-def test_pipeline_runs_three_stages_and_returns_intermediates(pipe):
+def test_pipeline_runs_three_stages_and_returns_intermediates(video):
     stage = RecordingStage()
-    pipe.motion_stage = stage
+    pipe = _pipe(video, stage)
     seen = []
     out = pipe(_img(), prompt="a person waves", motion_strength=0.7, seed=3, progress=lambda f, m: seen.append(f))
     (call,) = stage.calls
@@ -60,18 +85,11 @@ def test_pipeline_runs_three_stages_and_returns_intermediates(pipe):
     assert seen == sorted(seen) and seen[-1] == 1.0
 
 
-def test_s2_can_perceive_the_generated_first_frame(pipe):
-    from dataclasses import replace
-
+def test_s2_can_perceive_the_generated_first_frame(video):
     from revision.pipeline import with_input_frame
 
-    stage, config = RecordingStage(), pipe.config
-    pipe.motion_stage = stage
-    try:
-        pipe.config = replace(config, perceive_input_frame=False)
-        out = pipe(_img(), seed=3)
-    finally:
-        pipe.config = config
+    stage = RecordingStage()
+    out = _pipe(video, stage, perceive_input_frame=False)(_img(), seed=3)
     assert stage.calls[0]["coarse"] is out.coarse
     img = PIL.Image.fromarray(_img(32, 48))
     clip = with_input_frame(out.coarse, img)
@@ -94,6 +112,10 @@ def test_same_seed_same_video(pipe):
         (dict(motion_strength=1.5), "motion_strength"),
         (dict(num_frames=1), "num_frames"),
         (dict(num_inference_steps=0), "num_inference_steps"),
+        (dict(s2="bogus"), "s2 must be one of 'full', 'without PPPM', 'off'"),
+        (dict(s2="without-pppm"), "s2 must be one of"),
+        (dict(s1_step_fraction=0.0), "s1_step_fraction"),
+        (dict(s1_step_fraction=1.5), "s1_step_fraction"),
     ],
 )
 def test_pipeline_rejects_bad_input(pipe, kwargs, match):
@@ -112,12 +134,12 @@ def image_file(tmp_path):
 def test_cli_generates_video_and_intermediates(tmp_path, image_file, capsys):
     out = tmp_path / "out.mp4"
     rc = main(["generate", "--image", str(image_file), "--out", str(out), "--weights", "tiny-random",
-               "--no-s2", "--quiet", "--save-intermediates", str(tmp_path / "run")])  # fmt: skip
+               "--s2", "off", "--quiet", "--save-intermediates", str(tmp_path / "run")])  # fmt: skip
     assert rc == 0 and out.stat().st_size > 0
     run = load_run(tmp_path / "run")
     assert run["final"] and run["coarse"] and run["condition"] and run["input"]
     assert set(run["timings"]) >= {"s1", "s2", "s3"}
-    assert json.loads((tmp_path / "run" / "run.json").read_text())["settings"]["seed"] == 0
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["settings"]["call"]["seed"] == 0
     assert "wrote" in capsys.readouterr().out
 
 
@@ -140,7 +162,7 @@ def test_cli_rejects_bad_input_and_writes_nothing(tmp_path, image_file, capsys, 
     elif setup == "tiny":
         PIL.Image.fromarray(_img(4, 4)).save(src)
     out = tmp_path / "out.mp4"
-    args = ["generate", "--image", str(src), "--out", str(out), "--quiet", "--no-s2"]
+    args = ["generate", "--image", str(src), "--out", str(out), "--quiet", "--s2", "off"]
     rc = main(args + (extra or ["--weights", "tiny-random"]))
     assert rc == code
     assert message in capsys.readouterr().err
@@ -159,11 +181,10 @@ def test_cli_rejects_unknown_output_type(tmp_path, image_file, capsys):
     assert rc == EXIT_BAD_INPUT and "--out must end" in capsys.readouterr().err
 
 
-def test_sketch_is_cropped_like_the_image_and_stages_are_handed_over():
-    from revision.motion_stage import EmptyMotionStage
+def test_sketch_is_cropped_like_the_image_and_stages_are_handed_over(video):
     from revision.palette import PART_BY_NAME
 
-    pipe = tiny_revision_pipeline(motion_stage=EmptyMotionStage())
+    pipe = _pipe(video, EmptyMotionStage())
     img = _img(100, 200)  # wide: the model (64x64) sees the centre 100x100 box, x in [50, 150)
     sketch = np.zeros((100, 200, 4), np.uint8)
     head = PART_BY_NAME["head"]
@@ -181,3 +202,135 @@ def test_sketch_is_cropped_like_the_image_and_stages_are_handed_over():
     assert not (last == PART_BY_NAME["torso"].id).any()
     assert np.allclose(out.condition.confidence[-1][last > 0], 0.5)
     assert out.condition.part_ids[:-1].max() == 0  # the sketch is a last-frame target only
+
+
+def test_s2_and_s1_step_fraction_are_per_call_arguments(video):
+    stage = RecordingStage()
+    pipe = _pipe(video, stage)
+    config = pipe.config
+    full = pipe(_img(), seed=1)
+    without = pipe(_img(), seed=1, s2="without PPPM", s1_step_fraction=1.0)
+    off = pipe(_img(), seed=1, s2="off")
+    assert [c["use_pppm"] for c in stage.calls] == [True, False]  # "off" never calls the stage
+    assert off.backends["s2"] == EmptyMotionStage.name and off.condition.part_ids.max() == 0
+    assert full.settings["s2"] == {"stage": "recording fake", "use_pppm": True}
+    assert without.settings["call"]["s2"] == "without PPPM" and off.settings["s2"]["stage"] == EmptyMotionStage.name
+    steps = config.svd.num_inference_steps
+    assert full.settings["s1"]["num_inference_steps"] == config.efficient.apply(config.svd).num_inference_steps
+    assert without.settings["s1"]["num_inference_steps"] == steps  # fraction 1.0: S1 runs all of S3's steps
+    assert pipe.config is config and pipe.motion_stage is stage  # nothing was changed on the shared pipeline
+
+
+def test_run_json_records_the_whole_configuration_and_reproduces_the_run(video, tmp_path):
+    pipe = _pipe(video, RecordingStage())
+    pipe.load_settings = {"weights": "tiny-random", "device": "cpu"}
+    image = PIL.Image.fromarray(_img())
+    out = pipe(image, prompt="a person waves", motion_strength=0.3, num_frames=3, num_inference_steps=1, seed=7,
+               s2="without PPPM", s1_step_fraction=1.0)  # fmt: skip
+    save_run(out, tmp_path / "run", image=image)
+    run = load_run(tmp_path / "run")
+    s = run["settings"]
+    assert s["call"] == {"prompt": "a person waves", "motion_strength": 0.3, "num_frames": 3, "num_inference_steps": 1,
+                         "seed": 7, "s2": "without PPPM", "s1_step_fraction": 1.0, "sketch": False}  # fmt: skip
+    assert s["config"]["svd"]["height"] == pipe.config.svd.height and "efficient" in s["config"]
+    assert s["config"]["limits"]["min_side"] == 32 and "perceive_input_frame" in s["config"]
+    assert s["s3"]["num_frames"] == 3 and s["s1"]["num_inference_steps"] == 1
+    assert s["s2"] == {"stage": "recording fake", "use_pppm": False} and s["load"]["weights"] == "tiny-random"
+    assert run["backends"]["video_model"] and run["timings"]["total"] > 0
+    again = pipe(**run_call_arguments(run))
+    np.testing.assert_array_equal(again.final.frames, out.final.frames)
+
+
+def test_full_stage_settings_reach_run_json(tmp_path):
+    """The default S2 stage records its own configuration (S2Config, ExtractConfig, what was loaded)."""
+    from revision.s2 import FullMotionStage
+
+    stage = FullMotionStage(sources={"pppm": "embedded", "device": "cpu"})
+    s = stage.settings(use_pppm=False)
+    assert s["use_pppm"] is False and s["keep_sketch"] is True and s["pppm"] == "embedded"
+    assert s["extract"]["smplx"]["iters_full"] == 80 and s["extract"]["tracker"]
+    json.dumps(s)  # JSON-ready
+
+
+def _cli_subprocess(args: list[str], tmp_path) -> tuple[int, str, str, float, bool]:
+    """Run the CLI in a fresh interpreter; returns (exit code, stdout, stderr, seconds inside main, torch imported)."""
+    code = ("import sys, time; from revision.cli import main; t = time.perf_counter(); rc = main(sys.argv[1:]); "
+            "print(f'@{time.perf_counter() - t:.3f} {\"torch\" in sys.modules}'); sys.exit(rc)")  # fmt: skip
+    p = subprocess.run([sys.executable, "-c", code, *args], cwd=REPO, capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "OMP_NUM_THREADS": "1"})  # fmt: skip
+    last = p.stdout.strip().splitlines()[-1]
+    seconds, torch_loaded = last[1:].split()
+    return p.returncode, p.stdout, p.stderr, float(seconds), torch_loaded == "True"
+
+
+@pytest.mark.parametrize("case", ["out-is-folder", "out-parent-missing", "missing", "text", "truncated", "tiny"])
+def test_cli_fails_fast_before_loading_anything(tmp_path, image_file, case):
+    out = {"out-is-folder": tmp_path, "out-parent-missing": tmp_path / "no" / "such" / "o.mp4"}.get(case, tmp_path / "o.mp4")
+    src = {"missing": tmp_path / "nope.png"}.get(case, image_file)
+    if case in ("text", "truncated", "tiny"):
+        src = tmp_path / f"{case}.png"
+        if case == "text":
+            src.write_text("hello, I am not a PNG")
+        elif case == "truncated":
+            src.write_bytes(image_file.read_bytes()[:200])
+        else:
+            PIL.Image.fromarray(_img(4, 4)).save(src)
+    rc, _, err, seconds, torch_loaded = _cli_subprocess(["generate", "--image", str(src), "--out", str(out)], tmp_path)
+    assert rc == EXIT_BAD_INPUT and len(err.strip().splitlines()) == 1 and err.startswith("error: "), err
+    assert seconds < 2.0 and not torch_loaded  # refused before torch, diffusers or any model was imported
+    expected = {"out-is-folder": "is a folder", "out-parent-missing": "does not exist", "missing": "no such file",
+                "text": "not a readable image", "truncated": "not a readable image", "tiny": "at least 32"}[case]  # fmt: skip
+    assert expected in err
+
+
+def test_cli_refuses_an_unwritable_output_folder(tmp_path, image_file, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as root: permissions are not enforced")
+        rc = main(["generate", "--image", str(image_file), "--out", str(locked / "o.mp4")])
+    finally:
+        locked.chmod(0o700)
+    assert rc == EXIT_BAD_INPUT and "is not writable" in capsys.readouterr().err
+
+
+def test_cli_checks_the_intermediates_folder_first(tmp_path, image_file, capsys):
+    clash = tmp_path / "file.txt"
+    clash.write_text("x")
+    t = time.perf_counter()
+    rc = main(["generate", "--image", str(image_file), "--out", str(tmp_path / "o.mp4"), "--save-intermediates",
+               str(clash)])  # fmt: skip
+    assert rc == EXIT_BAD_INPUT and "is not a folder" in capsys.readouterr().err and time.perf_counter() - t < 2
+
+
+def test_cli_s2_flag_and_step_fraction_reach_the_pipeline(tmp_path, image_file, monkeypatch):
+    calls = []
+    real = ReVisionPipeline.__call__
+
+    def spy(self, *a, **kw):
+        calls.append((kw["s2"], kw["s1_step_fraction"], type(self.motion_stage).__name__))
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(ReVisionPipeline, "__call__", spy)
+    args = ["generate", "--image", str(image_file), "--out", str(tmp_path / "o.mp4"), "--weights", "tiny-random",
+            "--quiet", "--s2", "off", "--s1-step-fraction", "1"]  # fmt: skip
+    assert main(args) == 0
+    assert calls == [("off", 1.0, "EmptyMotionStage")]
+    with pytest.raises(SystemExit):
+        main([*args[:-4], "--s2", "without PPPM"])  # the CLI spelling is without-pppm
+    with pytest.raises(SystemExit):
+        main([*args[:-2], "--s1-step-fraction", "0"])
+
+
+def test_quiet_silences_native_log_lines_only_inside_the_block(capfd):
+    from revision.cli import quiet_native_logs
+
+    with quiet_native_logs(True):
+        os.write(2, b"W0000 glog-style line written by C++ straight to fd 2\n")
+    with quiet_native_logs(False):
+        os.write(2, b"kept\n")
+    os.write(2, b"after\n")
+    err = capfd.readouterr().err
+    assert "glog-style" not in err and "kept" in err and "after" in err

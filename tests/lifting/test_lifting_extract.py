@@ -27,7 +27,8 @@ class FaintPerson:
 
 def test_person_without_visible_landmarks_is_dropped_with_a_note():
     clip = Clip(np.full((3, 48, 48, 3), 128, np.uint8))
-    motion, dets, report = extract_motion(clip, detectors=Backends(FaintPerson(), GeometricDepth()))
-    assert len(dets.track_ids()) == 1  # it was detected and tracked ...
-    assert motion.tracks == []  # ... but there is nothing to fit
-    assert any("no landmark visible" in n and "dropped" in n for n in report["notes"])
+    ex = extract_motion(clip, detectors=Backends(FaintPerson(), GeometricDepth()))
+    assert len(ex.detections.track_ids()) == 1  # it was detected and tracked ...
+    assert ex.motion.tracks == [] and ex.tracks == []  # ... but there is nothing to fit
+    assert any("no landmark visible" in n and "dropped" in n for n in ex.notes)
+    assert ex.backends["keypoints"] == "faint" and {"keypoints", "depth", "tracking"} <= set(ex.timings)
