@@ -51,3 +51,16 @@ def latent_channels(unet: nn.Module) -> int:
 def condition_channels(unet: nn.Module) -> int:
     """Extra (motion-condition) input channels beyond SVD's noisy + image latents."""
     return int(unet.config.in_channels) - 2 * latent_channels(unet)
+
+
+def condition_channels_are_zero(unet: nn.Module) -> bool:
+    """Whether the UNet's motion-condition input channels all have zero weights in ``conv_in``.
+
+    True for stock SVD weights widened by :func:`expand_conv_in` (the condition cannot reach the model:
+    S3 should run ``guided``), False once fine-tuning has moved them (``conditioned``). A UNet without
+    condition channels (stock 8-channel) also counts as zero.
+    """
+    extra = condition_channels(unet)
+    if extra <= 0:
+        return True
+    return not bool(torch.count_nonzero(unet.conv_in.weight[:, -extra:]))
