@@ -1,0 +1,189 @@
+"""Motion proposal from the prompt: the words pick the action, strength scales it, frame 0 and the sketch hold."""
+
+import numpy as np
+import pytest
+import torch
+
+from revision.pppm.physics import R_WC, apply_physics, body_points, foot_heights, rest_pelvis
+from revision.pppm.propose import ProposeConfig, match_action, propose_motion
+from revision.pppm.refine import refine
+from revision.synthetic import motions as M
+from revision.types import Camera, MotionSequence, Track
+
+KEYWORDS = ProposeConfig(min_similarity=0.0)  # the fake encoder's similarities are noise: the verb cue decides
+HEAD, L_WR, R_WR, PELVIS = 15, 20, 21, 0
+
+
+def _person(betas=None, heading=0.0, x=0.0, edits=None):
+    from scipy.spatial.transform import Rotation
+
+    p = M.action_motion("stand_still", 1, strength=0.0, jitter=False, betas=betas)
+    bp = p["body_pose"].reshape(21, 3)
+    for joint, rv in (edits or {}).items():
+        bp[M.SMPLX_BODY_JOINTS.index(joint)] = M.euler(*rv)
+    p["global_orient"] = (Rotation.from_euler("y", heading) * Rotation.from_rotvec(p["global_orient"][0])).as_rotvec()[None]
+    p["transl"] = np.array([[x, 0.0, 0.0]], np.float32)
+    R, t = M.default_extrinsics()
+    return M.to_camera("smplx", p, R, t, pelvis=rest_pelvis(p["betas"]))
+
+
+def _scene(*people, objects=()):
+    tracks = [Track(i, "smplx", p, np.ones(1, np.float32)) for i, p in enumerate(people)]
+    R, t = M.default_extrinsics()
+    for k, pts in enumerate(objects):
+        cam = M.to_camera("object", {"points": pts[None]}, R, t)
+        tracks.append(Track(len(people) + k, "object", cam, np.ones(1, np.float32)))
+    return MotionSequence(tracks, Camera.from_image_size(256, 256), 1, 7.0)
+
+
+START_POSES = [
+    _person(),
+    _person(np.r_[1.5, 1.0, np.zeros(8)], 0.5, -0.3, {"left_shoulder": (-0.3, 0, -1.0), "right_elbow": (0, 0.8, 0)}),
+]
+
+
+@pytest.mark.parametrize("start", range(len(START_POSES)))
+def test_raise_both_arms_ends_with_both_wrists_above_the_head(fake_encoder, start):
+    seq, notes = propose_motion(_scene(START_POSES[start]), "she raises both arms", 0.5, 21, text_encoder=fake_encoder,
+                                config=KEYWORDS)  # fmt: skip
+    j, _ = body_points(seq.tracks[0].params)
+    up = -j[-1, :, 1]  # camera y points down
+    assert up[L_WR] > up[HEAD] and up[R_WR] > up[HEAD], notes
+    assert "raise_both" in notes[0]
+
+
+def test_walk_left_moves_the_root_left_in_camera_x_and_keeps_feet_on_the_ground(fake_encoder):
+    seq, _ = propose_motion(_scene(START_POSES[0]), "a man walks to the left", 0.5, 21, text_encoder=fake_encoder,
+                            config=KEYWORDS)  # fmt: skip
+    j, _ = body_points(seq.tracks[0].params)
+    assert j[-1, PELVIS, 0] - j[0, PELVIS, 0] < -0.5  # metres, image left
+    feet = foot_heights(j @ R_WC)
+    ground = feet[0].min()
+    assert feet.min() >= ground - 1e-4  # no penetration
+    np.testing.assert_allclose(feet.min(1), ground, atol=1e-4)  # a foot on the ground every frame
+
+
+def test_strength_scales_limb_travel_monotonically(fake_encoder):
+    def travel(s):
+        seq, _ = propose_motion(_scene(START_POSES[0]), "the woman waves", s, 21, text_encoder=fake_encoder, config=KEYWORDS)
+        j, _ = body_points(seq.tracks[0].params)
+        return np.linalg.norm(np.diff(j[:, [L_WR, R_WR]], axis=0), axis=-1).sum()
+
+    a, b, c = travel(0.2), travel(0.5), travel(0.9)
+    assert a < b < c and c > 2 * a
+
+
+def test_frame0_is_the_input_and_every_person_moves(fake_encoder):
+    ball = M.object_points(np.array([[0.8, 1.0, 0.3]]), np.zeros((1, 3)), (0.1, 0.1))[0]
+    m0 = _scene(*START_POSES, objects=[ball])
+    seq, notes = propose_motion(m0, "people jump", 0.6, 16, text_encoder=fake_encoder, config=KEYWORDS)
+    assert seq.num_frames == 16 and seq.motion_strength == pytest.approx(0.6)
+    for tr0, tr in zip(m0.tracks, seq.tracks):
+        for k, v in tr0.params.items():
+            want = np.asarray(v) if k == "betas" else np.asarray(v)[0]
+            got = tr.params[k] if k == "betas" else tr.params[k][0]
+            np.testing.assert_allclose(got, want, atol=1e-5, err_msg=k)
+        if tr.kind == "smplx":
+            j, _ = body_points(tr.params)
+            assert (j[:, :, 1] - j[0, :, 1]).min() < -0.1  # each person jumped (camera y up is negative)
+        else:
+            np.testing.assert_allclose(tr.params["points"], tr.params["points"][:1].repeat(16, 0), atol=1e-6)
+
+
+def test_a_sketch_target_is_reached_on_the_last_frame(fake_encoder):
+    p0 = START_POSES[0]
+    target_pose = p0["body_pose"][0].reshape(21, 3).copy()
+    target_pose[15] = M.euler(x=-1.2)  # left shoulder swung forward
+    target_pose[17] = M.euler(y=-1.0)  # left elbow bent
+    mask = np.zeros(21, bool)
+    mask[[15, 17]] = True
+    target = {0: {"body_pose": target_pose.reshape(63), "transl": p0["transl"][0] + np.array([0.2, 0, 0]), "joint_mask": mask}}
+    seq, _ = propose_motion(_scene(p0), "a person nods", 0.5, 14, target=target, text_encoder=fake_encoder, config=KEYWORDS)
+    bp = seq.tracks[0].params["body_pose"].reshape(14, 21, 3)
+    from scipy.spatial.transform import Rotation
+
+    for j in (15, 17):
+        err = (Rotation.from_rotvec(bp[-1, j]).inv() * Rotation.from_rotvec(target_pose[j])).magnitude()
+        assert err < 1e-4
+    np.testing.assert_allclose(seq.tracks[0].params["transl"][-1], target[0]["transl"], atol=1e-5)
+    assert np.abs(bp[1:, 14] - bp[0, 14]).max() > 0.05  # the head (not sketched) still nods
+
+
+def test_object_prompt_moves_objects_and_people_stand_still(fake_encoder):
+    ball = M.object_points(np.array([[0.8, 1.0, 0.3]]), np.zeros((1, 3)), (0.1, 0.1))[0]
+    seq, notes = propose_motion(_scene(START_POSES[0], objects=[ball]), "the ball falls", 0.5, 14,
+                                text_encoder=fake_encoder, config=KEYWORDS)  # fmt: skip
+    y = -seq.tracks[1].params["points"][:, 20, 1]  # world height of the centre
+    assert y[-1] < y[0] - 0.5 and "fall" in " ".join(notes)
+
+
+def test_unknown_prompt_gives_a_near_still_motion(fake_encoder):
+    seq, notes = propose_motion(_scene(START_POSES[0]), "xyzzy plugh", 0.8, 14, text_encoder=fake_encoder)
+    j, _ = body_points(seq.tracks[0].params)
+    assert np.linalg.norm(j - j[:1], axis=-1).max() < 0.06 and "stand still" in notes[0]
+
+
+def test_match_action_side_and_direction_cues(fake_encoder):
+    assert match_action("he waves his left hand", fake_encoder).action == "wave_left"
+    assert match_action("wave both hands", fake_encoder).action == "wave_both"
+    assert match_action("she waves", fake_encoder).action == "wave_right"  # default side
+    assert match_action("walk away from the camera", fake_encoder).action == "walk_away"
+    assert match_action("walks towards us", fake_encoder).action == "walk_towards"
+    assert match_action("the ball bounces", fake_encoder, kinds=("object",)).action == "bounce"
+
+
+def test_physics_locks_the_planted_foot_and_removes_penetration():
+    gt = M.action_motion("walk_towards", 21, strength=0.6, jitter=False)
+    gt["transl"][:, 1] -= 0.05 * np.arange(21) / 20  # sink into the ground over time
+    R, t = M.default_extrinsics()
+    cam = M.to_camera("smplx", gt, R, t, pelvis=rest_pelvis())
+    out, rep = apply_physics(cam, None)
+    j = body_points(out)[0] @ R_WC
+    feet = foot_heights(j)
+    assert feet.min() >= rep.ground_y - 1e-4
+    low = feet.argmin(1)
+    same = low[1:] == low[:-1]
+    foot = np.stack([j[:, 10], j[:, 11]], 1)  # foot joints
+    slide = np.linalg.norm(np.diff(foot[:, :, [0, 2]], axis=0), axis=-1)[np.arange(20), low[1:]]
+    assert slide[same].max() < 0.03  # the lowest (planted) point is locked; the joint moves < 3 cm
+
+
+def test_refine_carries_input_confidence_through(tiny_model, fake_encoder):
+    p = M.action_motion("wave_right", 12, strength=0.5, jitter=False)
+    conf = np.ones(12, np.float32)
+    conf[4:7] = 0.0
+    conf[9] = 0.4
+    seq = MotionSequence([Track(0, "smplx", p, conf)], Camera.from_image_size(64, 64), 12, 7.0)
+    out = refine(tiny_model, seq, torch.zeros(384), 0.5)
+    np.testing.assert_allclose(out.tracks[0].confidence, conf)
+    grown = refine(tiny_model, seq, torch.zeros(384), 0.5, num_frames_out=23)
+    c = grown.tracks[0].confidence
+    assert c.shape == (23,) and c[9:13].max() == 0.0 and c[0] == 1.0  # input frames 4.5..6 map to 9..12
+    ext = refine(tiny_model, seq, torch.zeros(384), 0.5, num_frames_out=24, mode="extrapolate")
+    assert (ext.tracks[0].confidence[12:] < 1).all()
+    pinned = refine(tiny_model, seq, torch.zeros(384), 0.5, pinned_last={0: {k: p[k][-1] for k in ("global_orient", "body_pose", "transl")}})
+    assert pinned.tracks[0].confidence[-1] == 1.0
+
+
+def test_refine_strength_scales_the_motion(tiny_model):
+    """An untrained PPPM is the identity, so what remains is the explicit strength gain (small rotations:
+    a gain cannot scale a rotation past π)."""
+    p = M.action_motion("nod", 12, strength=0.5, jitter=False)
+    seq = MotionSequence([Track(0, "smplx", p, np.ones(12, np.float32))], Camera.from_image_size(64, 64), 12, 7.0, 0.5)
+
+    def spread(s):
+        bp = refine(tiny_model, seq, torch.zeros(384), s).tracks[0].params["body_pose"]
+        return np.abs(np.diff(bp, axis=0)).sum()
+
+    lo, same, hi = spread(0.3), spread(0.5), spread(0.7)
+    assert lo < same < hi and hi / lo > 1.4
+    np.testing.assert_allclose(refine(tiny_model, seq, torch.zeros(384), 0.5).tracks[0].params["body_pose"], p["body_pose"], atol=1e-4)
+
+
+@pytest.mark.slow
+def test_held_out_paraphrases_match_with_the_shipped_minilm():
+    from revision.synthetic.captions import HELDOUT_PARAPHRASES, OBJECT_ACTIONS
+
+    hits = [match_action(q, kinds=("object",) if a in OBJECT_ACTIONS else ("person",)).action == a
+            for a, qs in HELDOUT_PARAPHRASES.items() for q in qs]  # fmt: skip
+    assert np.mean(hits) >= 0.9
