@@ -177,7 +177,7 @@ def test_huge_vote_body_is_refused_fast_and_small(make_app):
     c = TestClient(app)
     token = _token(c.get("/", params={"rater": "r1"}))
     aid = c.get(f"/api/session/{token}").json()["assignments"][0]["id"]
-    answers = ",".join(f'"q{i:06d}":"left"' for i in range(1_000_000))
+    answers = ",".join(f'"k{i}":"a"' for i in range(1_000_000))
     head = json.dumps({"token": token, "assignment_id": aid, "watch_left_ms": 1, "watch_right_ms": 1})
     body = (head[:-1] + ', "answers": {' + answers + "}}").encode()
     assert len(body) > 13_000_000

@@ -99,3 +99,34 @@ def test_mturk_rater_votes_in_real_browser(tmp_path, demo_study, browser, live_s
         assert r["winner_system"] == expected
         assert r["watch_left_ms"] > 0 and r["watch_right_ms"] > 0
     store.dispose()
+
+
+def test_admin_login_and_report_chart_under_csp(tmp_path, demo_study, browser, live_server_factory):
+    """The admin logs in through the form (HttpOnly cookie, no token in any URL) and the report's chart
+    renders under the strict CSP (figure JSON + static script, no inline script)."""
+    import numpy as np
+
+    from user_study.demo import simulate_raters
+
+    store = Store(f"sqlite:///{tmp_path / 'admin.db'}", demo_study)
+    store.init()
+    simulate_raters(store, demo_study, {"revision": 1.0, "svd": 0.0, "cogvideox": -0.3, "gold_moving": 0,
+                                        "gold_still": 0}, np.random.default_rng(0), prefix="c")
+    app = create_app(demo_study, store, AppConfig(admin_token="s3cret-admin"))
+    with live_server_factory(app) as srv:
+        page = browser.new_page()
+        errors: list[str] = []
+        urls: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
+        page.on("request", lambda r: urls.append(r.url))
+        page.goto(f"{srv.base}/admin")
+        page.fill("#token", "s3cret-admin")
+        page.click("button[type=submit]")
+        expect(page.locator('td[data-key="votes"]')).to_have_text(str(store.count_votes()))
+        page.click("#report-link")
+        expect(page.locator("#chart g.trace.bars").first).to_be_attached(timeout=20_000)
+        assert page.locator("#chart g.trace.bars").count() >= 3
+        assert not errors, errors
+        assert not any("s3cret" in u for u in urls)
+    store.dispose()
