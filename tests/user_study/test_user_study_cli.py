@@ -77,3 +77,25 @@ def test_core_imports_neither_torch_nor_gradio():
             "bad = [m for m in ('torch', 'gradio') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_links_are_accepted_by_a_signed_server(tmp_path, demo_dir, capsys):
+    from urllib.parse import urlsplit
+
+    from fastapi.testclient import TestClient
+
+    from user_study.app import AppConfig, create_app
+
+    study_path = demo_dir / "study.yaml"
+    db = f"sqlite:///{tmp_path / 'links.db'}"
+    assert main(["init", str(study_path), "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["links", str(study_path), "--db", db, "--url", "https://study.example.org/", "--count", "2"]) == 0
+    rows = list(csv.DictReader(capsys.readouterr().out.splitlines()))
+    assert len(rows) == 2 and all(r["url"].startswith("https://study.example.org/?rater=") for r in rows)
+    store = Store(db, load_study(study_path))
+    with TestClient(create_app(store.study, store, AppConfig(admin_token="t", code_entry="signed"))) as c:
+        for r in rows:
+            assert 'id="cfg"' in c.get("/?" + urlsplit(r["url"]).query).text
+        assert c.get("/", params={"rater": rows[0]["code"]}).status_code == 403  # the bare code is not enough
+    store.dispose()
