@@ -32,3 +32,48 @@ def test_person_without_visible_landmarks_is_dropped_with_a_note():
     assert ex.motion.tracks == [] and ex.tracks == []  # ... but there is nothing to fit
     assert any("no landmark visible" in n and "dropped" in n for n in ex.notes)
     assert ex.backends["keypoints"] == "faint" and {"keypoints", "depth", "tracking"} <= set(ex.timings)
+
+
+class VisiblePerson(FaintPerson):
+    name = "visible"
+
+    def detect(self, frame: np.ndarray) -> list[Detection]:
+        (d,) = super().detect(frame)
+        d.keypoints2d[:, 2] = 1.0
+        d.keypoints2d[:, :2] += np.random.default_rng(0).normal(0, 4, (33, 2))
+        return [d]
+
+
+def test_extract_reads_as_perceive_track_lift_and_passes_masks_and_lock(monkeypatch):
+    """The person's per-frame masks reach fit_smplx (its silhouette term) and the perceive step runs under the lock."""
+    import revision.lifting.extract as ex_mod
+
+    seen = {}
+    real_fit = ex_mod.fit_smplx
+
+    def spy(*args, masks=None, **kw):
+        seen["masks"] = masks
+        return real_fit(*args, masks=masks, **kw)
+
+    class Lock:
+        held = False
+
+        def __enter__(self):
+            Lock.held = True
+
+        def __exit__(self, *exc):
+            Lock.held = False
+
+    class Checked(VisiblePerson):
+        def detect(self, frame):
+            seen["locked"] = Lock.held
+            return super().detect(frame)
+
+    monkeypatch.setattr(ex_mod, "fit_smplx", spy)
+    clip = Clip(np.full((3, 48, 48, 3), 128, np.uint8))
+    cfg = ex_mod.ExtractConfig(smplx=ex_mod.SMPLXFitConfig(iters_3d=2, iters_full=4))
+    ex = extract_motion(clip, detectors=Backends(Checked(), GeometricDepth()), config=cfg, perceive_lock=Lock())
+    assert seen["locked"] is True and Lock.held is False
+    assert len(seen["masks"]) == 3 and all(m.shape == (48, 48) and m[20, 28] for m in seen["masks"])
+    assert [t.kind for t in ex.motion.tracks] == ["smplx"] and ex.tracks[0]["track_id"] == 0
+    assert ex.depth.shape == (3, 48, 48) and {"fit_smplx", "tracking"} <= set(ex.timings)
