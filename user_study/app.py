@@ -133,8 +133,7 @@ def create_app(study: Study, store: Store, config: AppConfig) -> FastAPI:
         return resp
 
     def error_page(request: Request, status: int, message: str) -> HTMLResponse:
-        resp = page(request, "message.html", status=status, heading="Sorry", message=message)
-        return resp
+        return page(request, "message.html", status=status, heading="Sorry", message=message)
 
     def browser_key(request: Request) -> str:
         key = request.cookies.get(BROWSER_COOKIE, "")
