@@ -55,7 +55,9 @@ def pose_tracks(motion: MotionSequence, *, smplx_model=None, smal_model=None) ->
             continue
         tm = track_meshes(tr, smplx_model=smplx_model, smal_model=smal_model)
         kind = "object" if tm.kind == "object" else "body"
-        out.append((np.asarray(tm.vertices)[held], np.asarray(tm.faces, np.int64), kind, np.asarray(tm.vertex_parts)))
+        out.append(
+            (np.asarray(tm.vertices)[held], np.asarray(tm.faces, np.int64), kind, np.asarray(tm.vertex_parts))
+        )
     return out
 
 
@@ -97,7 +99,9 @@ class PhotoAnimator:
             masks.append(None if m is None else _resize(np.asarray(m, bool), H, W, nearest=True))
         meshes = [None if p is None else (p[0][0], p[1], p[2], p[3]) for p in self.posed]
         self.binding: Binding = bind(meshes, masks, camera, H, W, cfg)
-        self.plate = background_plate(self.photo, self.binding.hole, method=cfg.inpaint, max_side=cfg.inpaint_max_side)
+        self.plate = background_plate(
+            self.photo, self.binding.hole, method=cfg.inpaint, max_side=cfg.inpaint_max_side
+        )
         a8 = np.clip(self.binding.alpha0 * 255 + 0.5, 0, 255).astype(np.uint8)
         self.photo_rgba = np.ascontiguousarray(np.concatenate([self.photo, a8[..., None]], -1))
         self.hole_box = _box(self.binding.hole, 1)

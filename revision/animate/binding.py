@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from revision.animate.config import grid_step_for
 from revision.animate.geometry import backproject, barycentric, triangle_frames
 from revision.palette import PART_BY_NAME
 from revision.render import project_points, rasterize_sparse, triangulate_polygon
@@ -83,7 +84,11 @@ def raster_frame0(meshes: list, camera: Camera, H: int, W: int):
         uv, z = project_points(verts, camera)
         if kind == "object":
             poly = np.arange(16)
-            f = poly[triangulate_polygon(uv[poly])] if np.isfinite(uv[poly]).all() else np.zeros((0, 3), np.int64)
+            f = (
+                poly[triangulate_polygon(uv[poly])]
+                if np.isfinite(uv[poly]).all()
+                else np.zeros((0, 3), np.int64)
+            )
         per_track.append((uv, z, f))
         good = np.isfinite(uv).all(1)
         uv = np.where(good[:, None], uv, -1e6)
@@ -179,7 +184,9 @@ def bind(
         owner = np.where(np.isfinite(D.min(0)), best, -1).astype(np.int32)
     sigma = max(cfg.feather_px, 1e-3)
     region_all = owner >= 0
-    alpha0 = cv2.GaussianBlur(region_all.astype(np.float32), (0, 0), sigma) if cfg.feather_px > 0 else region_all
+    alpha0 = (
+        cv2.GaussianBlur(region_all.astype(np.float32), (0, 0), sigma) if cfg.feather_px > 0 else region_all
+    )
     alpha0 = np.asarray(alpha0, np.float32)
     reach = int(np.ceil(3 * sigma)) + 1
     hole = cv2.dilate(region_all.astype(np.uint8), _disk(reach + cfg.plate_dilate_px)) > 0
@@ -191,11 +198,13 @@ def bind(
         if not own.any():
             continue
         cover = cv2.dilate(own.astype(np.uint8), _disk(reach + 1)) > 0
-        xy, tris = _grid(cover, cfg.grid_step)
+        xy, tris = _grid(cover, grid_step_for(cfg, H, W))
         if kind == "object":
             uv0 = per[k][0]
             parts = np.full(len(tris), OBJECT_PART, np.int16)
-            layers.append(Layer(i, "object", xy, tris, parts, _edges(xy, tris), points_uv0=uv0.astype(np.float32)))
+            layers.append(
+                Layer(i, "object", xy, tris, parts, _edges(xy, tris), points_uv0=uv0.astype(np.float32))
+            )
             continue
         if nearest[k] is None:
             continue
@@ -220,8 +229,14 @@ def bind(
         if cfg.backfill:
             good = np.isfinite(uv0).all(1)
             ui = np.clip(np.round(np.nan_to_num(uv0)).astype(np.int64), 0, [W - 1, H - 1])
-            inside = good & (uv0[:, 0] > -0.5) & (uv0[:, 0] < W - 0.5) & (uv0[:, 1] > -0.5) & (uv0[:, 1] < H - 0.5)
-            visible = inside & (tr_map[ui[:, 1], ui[:, 0]] == k) & (z0 <= depth0[ui[:, 1], ui[:, 0]] + cfg.visible_tol)
+            inside = (
+                good & (uv0[:, 0] > -0.5) & (uv0[:, 0] < W - 0.5) & (uv0[:, 1] > -0.5) & (uv0[:, 1] < H - 0.5)
+            )
+            visible = (
+                inside
+                & (tr_map[ui[:, 1], ui[:, 0]] == k)
+                & (z0 <= depth0[ui[:, 1], ui[:, 0]] + cfg.visible_tol)
+            )
             visible &= own[ui[:, 1], ui[:, 0]]
             src = np.where(visible[:, None], uv0, 0).astype(np.float32)
             hidden = ~visible

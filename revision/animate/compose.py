@@ -24,7 +24,8 @@ from revision.render import rasterize_sparse
 
 
 def raster_soup(soup: Soup, H: int, W: int, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Soup → maps at the raster size (h, w): src·cov and cov stacked (h, w, 3) float32, part ids (h, w)."""
+    """Soup → maps at the raster size (h, w): (src − own position)·cov and cov stacked (h, w, 3) float32,
+    part ids (h, w)."""
     h, w = max(1, round(H * scale)), max(1, round(W * scale))
     sx, sy = w / W, h / H
     out = np.zeros((h * w, 3), np.float32)
@@ -47,7 +48,10 @@ def raster_soup(soup: Soup, H: int, W: int, scale: float) -> tuple[np.ndarray, n
             l2 = np.clip((e1[:, 0] * dy - dx * e1[:, 1]) / den, 0, 1)
             s = soup.src[f]  # (K, 3, 2)
             src = s[:, 0] + l1[:, None] * (s[:, 1] - s[:, 0]) + l2[:, None] * (s[:, 2] - s[:, 0])
-            out[pix, :2] = src
+            # stored as a displacement from the pixel's own output position (upsampling a displacement
+            # extrapolates correctly at the image border)
+            out[pix, 0] = src[:, 0] - ((px + 0.5) / sx - 0.5)
+            out[pix, 1] = src[:, 1] - ((py + 0.5) / sy - 0.5)
             out[pix, 2] = 1.0
             parts[pix] = soup.face_parts[face]
     return out.reshape(h, w, 3), parts.reshape(h, w)
@@ -58,7 +62,12 @@ def _box(mask: np.ndarray, pad: int) -> tuple[int, int, int, int] | None:
     if len(rows) == 0:
         return None
     H, W = mask.shape
-    return max(0, rows[0] - pad), min(H, rows[-1] + 1 + pad), max(0, cols[0] - pad), min(W, cols[-1] + 1 + pad)
+    return (
+        max(0, rows[0] - pad),
+        min(H, rows[-1] + 1 + pad),
+        max(0, cols[0] - pad),
+        min(W, cols[-1] + 1 + pad),
+    )
 
 
 def identity_flow(H: int, W: int) -> np.ndarray:
@@ -105,15 +114,15 @@ def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0:
         # upsample only the part of the raster map that covers the box (affine pixel-centre mapping)
         M = np.array([[w / W, 0, (x0 + 0.5) * w / W - 0.5], [0, h / H, (y0 + 0.5) * h / H - 0.5]], np.float32)
         big = cv2.warpAffine(small, M, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                             borderMode=cv2.BORDER_CONSTANT)  # fmt: skip
+                             borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
         parts = cv2.warpAffine(parts_s, M, (x1 - x0, y1 - y0), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
-                               borderMode=cv2.BORDER_CONSTANT)  # fmt: skip
+                               borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
     cov = big[..., 2]
     idx, idy = flow[y0:y1, x0:x1, 0].copy(), flow[y0:y1, x0:x1, 1].copy()
     hit = cov > 1e-6
     inv = np.float32(1.0) / np.maximum(cov, np.float32(1e-6))
-    sx = np.where(hit, big[..., 0] * inv, idx)
-    sy = np.where(hit, big[..., 1] * inv, idy)
+    sx = idx + np.where(hit, big[..., 0] * inv, 0)
+    sy = idy + np.where(hit, big[..., 1] * inv, 0)
     layer = cv2.remap(photo_rgba, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     a = cv2.multiply(layer[..., 3], np.minimum(cov, np.float32(1)), scale=1 / 255, dtype=cv2.CV_32F)
     a0 = alpha0[y0:y1, x0:x1]
@@ -124,8 +133,11 @@ def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0:
         m = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * cfg.moved_grow_px + 1,) * 2))
     if cfg.feather_px > 0:
         m = np.maximum(m, cv2.GaussianBlur(m, (0, 0), cfg.feather_px))
+    m[m < np.float32(0.5 / 255)] = 0  # the blur's far tail changes no pixel value: not moved
     # C = a·layer + (1 − a)·plate, then m·C + (1 − m)·photo (weights sum to 1; m = 0 gives the photo exactly)
-    comp = cv2.blendLinear(np.ascontiguousarray(layer[..., :3]), np.ascontiguousarray(plate[y0:y1, x0:x1]), a, 1 - a)
+    comp = cv2.blendLinear(
+        np.ascontiguousarray(layer[..., :3]), np.ascontiguousarray(plate[y0:y1, x0:x1]), a, 1 - a
+    )
     frame[y0:y1, x0:x1] = cv2.blendLinear(comp, np.ascontiguousarray(photo[y0:y1, x0:x1]), m, 1 - m)
     am = a * m
     shown = am >= 0.5

@@ -13,7 +13,9 @@ from revision.types import Clip
 class AnimateConfig:
     max_side: int = 1024  # the output's long side is capped at this (never upscaled); aspect kept, no crop
     size_multiple: int = 2  # output sides are rounded to a multiple of this (video codecs want even sides)
-    grid_step: int = 6  # output pixels between the vertices of the 2D mesh laid over each layer's mask
+    grid_step: int | None = (
+        None  # px between the 2D-mesh vertices; None = long side / 170 in [2, 8] (6 at 1024)
+    )
     raster_scale: float = 0.5  # layers are rasterised at this fraction of the output size, flow upsampled
     feather_px: float = 1.5  # Gaussian sigma of the matte edge (output pixels)
     footprint_dilate_px: int = 3  # person mask when none is given: frame-0 body footprint dilated by this
@@ -32,7 +34,7 @@ class AnimateConfig:
             raise ValueError(f"max_side must be >= 16, got {self.max_side}")
         if not 0.1 <= self.raster_scale <= 1.0:
             raise ValueError(f"raster_scale must be in [0.1, 1], got {self.raster_scale}")
-        if self.grid_step < 2:
+        if self.grid_step is not None and self.grid_step < 2:
             raise ValueError(f"grid_step must be >= 2, got {self.grid_step}")
         if self.inpaint not in ("telea", "ns", "pushpull"):
             raise ValueError(f"inpaint must be 'telea', 'ns' or 'pushpull', got {self.inpaint!r}")
@@ -62,6 +64,15 @@ class PhotoAnimation:
     def size(self) -> tuple[int, int]:
         """(height, width)."""
         return self.frames.height, self.frames.width
+
+
+def grid_step_for(cfg: AnimateConfig, height: int, width: int) -> int:
+    """The 2D-mesh spacing used at output size ``height`` × ``width`` (``cfg.grid_step`` or automatic).
+
+    It must stay well under a limb's width in pixels, or thin limbs are carried by their neighbours' vertices."""
+    if cfg.grid_step is not None:
+        return int(cfg.grid_step)
+    return int(np.clip(round(max(height, width) / 170), 2, 8))
 
 
 def output_size(height: int, width: int, max_side: int = 1024, multiple: int = 2) -> tuple[int, int]:

@@ -37,7 +37,9 @@ def push_pull_fill(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     return np.where(hole[..., None], cur, img)
 
 
-def background_plate(photo: np.ndarray, hole: np.ndarray, *, method: str = "telea", max_side: int = 512) -> np.ndarray:
+def background_plate(
+    photo: np.ndarray, hole: np.ndarray, *, method: str = "telea", max_side: int = 512
+) -> np.ndarray:
     """(H, W, 3) uint8 photo, (H, W) bool hole → (H, W, 3) uint8 plate (photo outside the hole)."""
     import cv2
 
@@ -47,7 +49,9 @@ def background_plate(photo: np.ndarray, hole: np.ndarray, *, method: str = "tele
     s = min(1.0, max_side / max(H, W))
     h, w = max(1, round(H * s)), max(1, round(W * s))
     small = cv2.resize(photo, (w, h), interpolation=cv2.INTER_AREA) if s < 1 else photo
-    small_hole = cv2.resize(hole.astype(np.uint8), (w, h), interpolation=cv2.INTER_AREA) > 0 if s < 1 else hole
+    small_hole = (
+        cv2.resize(hole.astype(np.uint8), (w, h), interpolation=cv2.INTER_AREA) > 0 if s < 1 else hole
+    )
     if small_hole.all():
         fill = np.full_like(small, 127)
     elif method == "pushpull":

@@ -54,7 +54,11 @@ def _object_grid(layer: Layer, points: np.ndarray, camera):
     A = fit_affine(layer.points_uv0, uv_f)
     xy = layer.grid_xy.astype(np.float64)
     uv = xy @ A[:, :2].T + A[:, 2]
-    zc = float(z_f[20]) if np.isfinite(z_f[20]) and z_f[20] > 0 else float(np.nanmedian(np.where(z_f > 0, z_f, np.nan)))
+    zc = (
+        float(z_f[20])
+        if np.isfinite(z_f[20]) and z_f[20] > 0
+        else float(np.nanmedian(np.where(z_f > 0, z_f, np.nan)))
+    )
     return uv, np.full(len(uv), zc), layer.grid_faces, layer.grid_face_parts
 
 
@@ -88,7 +92,14 @@ def pose_frame(binding: Binding, frame_vertices: list[np.ndarray | None], cfg) -
         add(uv, z, src, f, fp, False)
         if layer.mesh_faces is not None:
             muv, mz = project_points(V, cam)
-            add(muv, mz + cfg.backfill_depth_bias, layer.mesh_src, layer.mesh_faces, layer.mesh_face_parts, True)
+            add(
+                muv,
+                mz + cfg.backfill_depth_bias,
+                layer.mesh_src,
+                layer.mesh_faces,
+                layer.mesh_face_parts,
+                True,
+            )
     if not uvs:
         e2 = np.zeros((0, 2), np.float32)
         return Soup(e2, np.zeros(0, np.float32), e2, np.zeros((0, 3), np.int64), np.zeros(0, np.int16),

@@ -1,0 +1,207 @@
+"""The photo animator (revision.animate): frame 0 is the photo, pixels follow their 3D body, depth order,
+no holes, output size, rigid object layers, and the flow really points at the frame-0 pixels shown."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from revision.animate import AnimateConfig, PhotoAnimator, animate_photo, output_size
+from revision.body.posed import track_meshes
+from revision.render import render_part_masks
+from revision.synthetic.motions import SMPLX_BODY_JOINTS
+from revision.types import Camera, MotionSequence, Track
+
+J = {n: i for i, n in enumerate(SMPLX_BODY_JOINTS)}
+H, W = 128, 96
+CAM = Camera.from_image_size(W, H, 40)
+
+
+def body_track(F: int, joints: dict[tuple[str, int], np.ndarray | float], transl=(0.0, -0.25, 2.6)) -> Track:
+    """A SMPL-X body facing the camera, arms down, with ``joints[(name, axis)]`` angles per frame."""
+    bp = np.zeros((F, 63), np.float32)
+    bp[:, 3 * J["left_shoulder"] + 2] = -1.1
+    bp[:, 3 * J["right_shoulder"] + 2] = 1.1
+    for (name, axis), v in joints.items():
+        bp[:, 3 * J[name] + axis] = v
+    go = np.tile(np.array([np.pi, 0, 0], np.float32), (F, 1))
+    tr = np.tile(np.asarray(transl, np.float32), (F, 1))
+    params = {"global_orient": go, "body_pose": bp, "betas": np.zeros(10, np.float32), "transl": tr}
+    return Track(0, "smplx", params, np.ones(F, np.float32))
+
+
+def textured_photo(seed: int = 0, h: int = H, w: int = W) -> np.ndarray:
+    """A smooth colourful photo with no pure-black pixel (values 30..225)."""
+    import cv2
+
+    g = np.random.default_rng(seed).uniform(30, 225, (8, 6, 3)).astype(np.float32)
+    return cv2.resize(g, (w, h), interpolation=cv2.INTER_CUBIC).clip(30, 225).astype(np.uint8)
+
+
+def parts_of(track: Track, f: int, keep_parts=None) -> np.ndarray:
+    tm = track_meshes(track)
+    faces = tm.faces
+    if keep_parts is not None:
+        faces = faces[np.isin(tm.vertex_parts, keep_parts)[faces].all(1)]
+    ids, _ = render_part_masks([(tm.vertices[f], faces, tm.vertex_parts)], CAM, H, W)
+    return ids
+
+
+def raising_arm(F: int = 4) -> Track:
+    return body_track(F, {("left_shoulder", 2): -1.1 + np.linspace(0, 0.9, F)})
+
+
+def test_output_size_keeps_aspect_and_caps_the_long_side():
+    assert output_size(3000, 4000) == (768, 1024)
+    assert output_size(4000, 3000, max_side=512) == (512, 384)
+    assert output_size(300, 500) == (300, 500)  # never upscaled
+    h, w = output_size(1080, 1920)
+    assert (h, w) == (576, 1024) and abs(w / h - 1920 / 1080) < 0.01
+    with pytest.raises(ValueError):
+        output_size(0, 10)
+
+
+def test_frame0_is_the_photo_and_sizes_follow_max_side():
+    photo = textured_photo(h=2 * H, w=2 * W)
+    motion = MotionSequence([raising_arm()], CAM, 4)
+    anim = animate_photo(photo, motion, config=AnimateConfig(max_side=H))
+    assert anim.frames.frames.shape == (4, H, W, 3) and anim.flow.shape == (4, H, W, 2)
+    assert anim.moved.shape == anim.alpha.shape == anim.part_ids.shape == (4, H, W)
+    assert anim.background.shape == (H, W, 3)
+    import cv2
+
+    small = cv2.resize(photo, (W, H), interpolation=cv2.INTER_AREA)
+    assert np.array_equal(anim.frames.frames[0], small)
+    yy, xx = np.mgrid[0:H, 0:W]
+    assert np.allclose(anim.flow[0], np.stack([xx, yy], -1)) and anim.moved[0].max() == 0
+
+
+def test_a_rotating_arm_moves_the_arm_pixels_and_nothing_far_away():
+    track = raising_arm()
+    anim = animate_photo(textured_photo(), MotionSequence([track], CAM, 4))
+    ids0 = parts_of(track, 0)
+    arm = np.isin(ids0, [5, 7])  # left lower arm + hand at frame 0
+    assert arm.sum() > 20
+    assert anim.moved[3][arm].mean() > 0.8  # the arm left: its pixels changed
+    yy, xx = np.mgrid[0:H, 0:W]
+    disp = np.linalg.norm(anim.flow[3] - np.stack([xx, yy], -1), axis=-1)
+    arm3 = np.isin(parts_of(track, 3), [5, 7]) & (anim.alpha[3] > 0.99)
+    assert arm3.sum() > 10 and np.median(disp[arm3]) > 5  # where the arm is now, pixels come from far away
+    legs = np.isin(ids0, [11, 12, 13, 14])
+    assert anim.moved[3][legs].max() == 0 and np.array_equal(
+        anim.frames.frames[3][legs], anim.frames.frames[0][legs]
+    )
+    import cv2
+
+    body = (ids0 > 0) | (parts_of(track, 3) > 0)
+    far = cv2.dilate(body.astype(np.uint8), np.ones((41, 41), np.uint8)) == 0  # beyond mask, matte, plate
+    assert far.sum() > 500 and anim.moved[:, far].max() == 0 and np.all(disp[far] == 0)
+
+
+def test_no_unfilled_pixels_and_the_plate_has_no_person():
+    track = body_track(3, {("left_shoulder", 2): -1.1 + np.linspace(0, 1.2, 3), ("spine1", 1): np.linspace(0, 0.5, 3)},
+                       transl=(0.0, -0.25, 2.6))  # fmt: skip
+    photo = textured_photo(1)
+    anim = animate_photo(photo, MotionSequence([track], CAM, 3))
+    assert not (anim.frames.frames.max(-1) == 0).any()
+    assert not (anim.background.max(-1) == 0).any()
+    # the moved-away arm's old place shows neither black nor the arm: it is the inpainted plate there
+    arm0 = np.isin(parts_of(track, 0), [5, 7]) & ~(parts_of(track, 2) > 0)
+    assert arm0.sum() > 10
+    assert np.array_equal(anim.frames.frames[2][arm0], anim.background[arm0]) or (
+        np.abs(anim.frames.frames[2][arm0].astype(int) - anim.background[arm0]).mean() < 3
+    )
+
+
+def test_a_limb_in_front_stays_in_front():
+    from revision.palette import color_table
+
+    F = 3
+    track = body_track(F, {("left_shoulder", 1): np.linspace(-1.0, -0.8, F), ("left_elbow", 1): -1.5})
+    ids0 = parts_of(track, 0)
+    photo = np.where(ids0[..., None] > 0, color_table()[ids0], 128).astype(np.uint8)  # each part its colour
+    anim = animate_photo(photo, MotionSequence([track], CAM, F), config=AnimateConfig(raster_scale=1.0))
+    front = np.isin(parts_of(track, F - 1), [5, 7]) & (parts_of(track, F - 1, keep_parts=[2]) == 2)
+    assert front.sum() > 20  # the forearm covers the torso in the last frame
+    shown = anim.part_ids[F - 1][front]
+    assert np.isin(shown, [5, 7]).mean() > 0.9
+    torso_colour = color_table()[2]
+    assert (np.abs(anim.frames.frames[F - 1][front].astype(int) - torso_colour).sum(-1) < 30).mean() < 0.1
+
+
+def test_an_object_layer_translates_rigidly():
+    F = 3
+    ang = np.linspace(0, 2 * np.pi, 16, endpoint=False)
+    pts0 = np.zeros((21, 3), np.float32)
+    pts0[:16, 0], pts0[:16, 1] = 0.3 * np.cos(ang), 0.3 * np.sin(ang)
+    pts0[16:20, :2] = [[-0.3, -0.3], [0.3, -0.3], [0.3, 0.3], [-0.3, 0.3]]
+    pts0[:, 2] = 3.0
+    shift = np.array([0.1, 0.05, 0.0], np.float32)
+    pts = np.stack([pts0 + f * shift for f in range(F)])
+    obj = Track(5, "object", {"points": pts}, np.ones(F, np.float32), label="ball")
+    anim = animate_photo(textured_photo(2), MotionSequence([obj], CAM, F))
+    dx, dy = CAM.fx * 0.1 / 3.0, CAM.fy * 0.05 / 3.0  # pixels per frame
+    yy, xx = np.mgrid[0:H, 0:W]
+    inside = anim.alpha[2] > 0.99
+    assert inside.sum() > 200
+    d = anim.flow[2][inside] - np.stack([xx, yy], -1)[inside]
+    assert np.allclose(d, [-2 * dx, -2 * dy], atol=0.1)  # every pixel of the layer shifted by the same vector
+
+
+def test_the_flow_points_at_the_frame0_pixels_shown():
+    import cv2
+
+    track = raising_arm()
+    photo = textured_photo(3)
+    anim = animate_photo(photo, MotionSequence([track], CAM, 4))
+    for f in (1, 3):
+        warped = cv2.remap(photo, anim.flow[f][..., 0], anim.flow[f][..., 1], cv2.INTER_LINEAR)
+        region = (anim.alpha[f] > 0.99) & (anim.moved[f] > 0.99)
+        assert region.sum() > 30
+        diff = np.abs(warped[region].astype(int) - anim.frames.frames[f][region]).max(-1)
+        assert np.percentile(diff, 95) <= 2
+
+
+def test_person_mask_beyond_the_body_moves_with_it():
+    # a "hat" in the person mask above the head (not on the body mesh) follows the body when it moves sideways
+    F = 2
+    track = body_track(F, {}, transl=(0.0, -0.25, 2.6))
+    track.params["transl"][1, 0] += 0.15  # the whole body steps right
+    ids0 = parts_of(track, 0)
+    rows = np.nonzero((ids0 == 1).any(1))[0]
+    cols = np.nonzero((ids0 == 1).any(0))[0]
+    mask = ids0 > 0
+    hat = np.zeros_like(mask)
+    hat[rows[0] - 12 : rows[0], cols[0] - 3 : cols[-1] + 4] = True
+    photo = textured_photo(4)
+    photo[hat] = (250, 20, 20)
+    anim = animate_photo(photo, MotionSequence([track], CAM, F), person_masks={0: mask | hat})
+    shift = CAM.fx * 0.15 / 2.6
+    import cv2
+
+    core = cv2.erode(hat.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0  # away from the feathered edge
+    assert core.sum() >= 20
+    ys, xs = np.nonzero(core)
+    moved_hat = (ys, np.clip(np.round(xs + shift).astype(int), 0, W - 1))
+    red = anim.frames.frames[1][moved_hat]
+    assert (np.abs(red.astype(int) - (250, 20, 20)).sum(-1) < 60).mean() > 0.9
+    assert (
+        np.abs(anim.frames.frames[1][core].astype(int) - (250, 20, 20)).sum(-1) < 60
+    ).mean() < 0.5  # it left
+
+
+def test_inputs_are_checked():
+    motion = MotionSequence([raising_arm(2)], CAM, 2)
+    with pytest.raises(ValueError, match="uint8"):
+        animate_photo(np.zeros((H, W, 3), np.float32), motion)
+    with pytest.raises(ValueError, match="track id"):
+        animate_photo(textured_photo(), motion, person_masks={7: np.ones((H, W), bool)})
+    with pytest.raises(ValueError, match="max_side"):
+        AnimateConfig(max_side=4)
+
+
+def test_animator_renders_single_frames_like_run():
+    motion = MotionSequence([raising_arm(3)], CAM, 3)
+    an = PhotoAnimator(textured_photo(), motion)
+    frame, *_ = an.render(2)
+    assert np.array_equal(frame, an.run().frames.frames[2])
