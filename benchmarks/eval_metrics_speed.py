@@ -17,6 +17,7 @@ import scipy.linalg
 import torch
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
+from eval.cli import positive_int
 from eval.frame_metrics import psnr_per_frame, ssim_per_frame
 from eval.frechet import frechet_distance_from_features
 
@@ -32,8 +33,8 @@ def _time(fn, repeat: int = 3) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--frames", type=int, default=64)
-    ap.add_argument("--size", type=int, default=256)
+    ap.add_argument("--frames", type=positive_int, default=64)
+    ap.add_argument("--size", type=positive_int, default=256)
     ap.add_argument("--dims", default="400", help="feature sizes for the Fréchet distance (I3D 400; Inception 2048 takes minutes)")
     args = ap.parse_args()
     rng = np.random.default_rng(0)

@@ -23,14 +23,15 @@ from dataclasses import asdict, dataclass, field
 from itertools import groupby
 from pathlib import Path
 
-import PIL.Image
 from tqdm import tqdm
 
 from eval.benchmark.inputs import InputItem, load_inputs
 from eval.benchmark.models import MODEL_KINDS, VideoModel, load_model
 from eval.video_io import resize_frames, write_video
+from revision.io import read_image
 
 ModelFactory = Callable[[str, str], VideoModel]  # (kind, device) -> model
+MAX_INPUT_PIXELS = 100_000_000  # input images above this are refused (a corrupt or hostile file, not a photo)
 
 
 @dataclass
@@ -72,7 +73,7 @@ def _sync(device: str) -> None:
 
 def run_job(model: VideoModel, item: InputItem, cfg: BenchmarkConfig, device: str, process_index: int = 0) -> dict:
     """Generate one video, time it, export it and write its sidecar. Returns the sidecar dict."""
-    image = PIL.Image.open(item.image).convert("RGB")
+    image = read_image(item.image, max_pixels=MAX_INPUT_PIXELS)
     _sync(device)
     t0 = time.perf_counter()
     gen = model.generate(image, item.prompt, item.seed)
@@ -100,7 +101,7 @@ def _copy_inputs(items: Sequence[InputItem], out: Path) -> None:
     for it in items:
         dst = out / "inputs" / f"{it.input_id}.png"
         if not dst.exists():
-            PIL.Image.open(it.image).convert("RGB").save(dst)
+            read_image(it.image, max_pixels=MAX_INPUT_PIXELS).save(dst)
 
 
 def write_manifest(cfg: BenchmarkConfig, items: Sequence[InputItem]) -> Path:
@@ -170,7 +171,7 @@ def run_benchmark(cfg: BenchmarkConfig, factory: ModelFactory | None = None, sta
             side.parent.mkdir(parents=True, exist_ok=True)
             _atomic_write_text(side, json.dumps(model.describe(), indent=1, default=str))
             for _ in range(cfg.warmup):
-                model.generate(PIL.Image.open(items[0].image).convert("RGB"), items[0].prompt, items[0].seed)
+                model.generate(read_image(items[0].image, max_pixels=MAX_INPUT_PIXELS), items[0].prompt, items[0].seed)
             for _, item in jobs:
                 run_job(model, item, cfg, device, state.process_index)
                 bar.update(1)

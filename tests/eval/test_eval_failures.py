@@ -156,3 +156,14 @@ def test_eval_files_and_weights_go_through_revision(tmp_path, monkeypatch):
     # one SVDSettings: the baseline uses the library's, at SVD-XT's 25 frames
     s = SVDModel(pipe=None).s
     assert type(s) is SVDSettings and s.num_frames == 25 and (s.height, s.width) == (576, 1024)
+
+
+def test_benchmark_unreadable_input_image_exits_2_before_any_model_loads(tmp_path, capsys):
+    (tmp_path / "imgs").mkdir()
+    PIL.Image.fromarray(np.zeros((40, 40, 3), np.uint8)).save(tmp_path / "imgs" / "ok.png")
+    bad = tmp_path / "imgs" / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    rc = benchmark_main(["--images", str(tmp_path / "imgs"), "--out", str(tmp_path / "o"), "--models", "svd",
+                         "--weights", str(tmp_path / "no-such-weights")])  # fmt: skip
+    assert rc == 2
+    _one_line_naming(capsys.readouterr().err, bad)
