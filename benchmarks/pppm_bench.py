@@ -71,7 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     samples = [ds.sample(rng) for _ in range(args.clips)]
     text = load_text_encoder(cfg.text_encoder).encode([s.caption for s in samples]) if not args.skip_text else torch.zeros(len(samples), cfg.text_dim)
     res = denoising_benchmark(model, samples, text)
-    print(f"denoising on {args.clips} held-out procedural clips (parameter L2, lower is better):")
+    print(f"denoising on {args.clips} held-out procedural clips (parameter L2, lower is better), the network alone:")
+    print(format_results(res))
+    res = denoising_benchmark(model, samples, text, repair=True)
+    print("the same with the temporal repair before the network (revision.pppm.repair, as refine() runs it):")
     print(format_results(res))
 
     # 3. motion strength: the same input refined at 0.3 and 0.7 (App. C: 0.3 direct, 0.7 more dynamic)

@@ -67,11 +67,17 @@ class DenoiseResult:
 
 
 @torch.inference_mode()
-def denoising_benchmark(model: PPPM, samples: list, text: torch.Tensor, *, seed: int = 0,
-                        perturbations: tuple[str, ...] = PERTURBATIONS) -> dict[str, DenoiseResult]:  # fmt: skip
+def denoising_benchmark(model: PPPM | None, samples: list, text: torch.Tensor, *, seed: int = 0,
+                        perturbations: tuple[str, ...] = PERTURBATIONS, repair: bool = False) -> dict[str, DenoiseResult]:  # fmt: skip
     """Evaluate on ``samples`` (list of :class:`revision.training.pppm_data.MotionSample`, equal length F);
-    ``text`` (N, text_dim) embeddings of their captions. One perturbation of each kind per track."""
-    model.eval()
+    ``text`` (N, text_dim) embeddings of their captions. One perturbation of each kind per track.
+
+    ``repair=True`` runs :func:`revision.pppm.repair.repair` on each perturbed track before the network
+    (as :func:`revision.pppm.refine.refine` does); ``model=None`` scores the repair alone."""
+    from revision.pppm.repair import repair as repair_fn
+
+    if model is not None:
+        model.eval()
     results = {}
     for name in perturbations:
         g = torch.Generator().manual_seed(seed)
@@ -83,7 +89,11 @@ def denoising_benchmark(model: PPPM, samples: list, text: torch.Tensor, *, seed:
             state = torch.full(xs.shape[:2], OBSERVED)
             state[:, 0] = PINNED
             valid = torch.ones(xs.shape[:2], dtype=torch.bool)
-            out = model(xs[None], s.kinds[None], state[None], valid[None], text[i : i + 1], torch.tensor([s.strength]))[0]
+            xr = torch.stack([repair_fn(c) for c in xs]) if repair else xs
+            if model is None:
+                out = xr
+            else:
+                out = model(xr[None], s.kinds[None], state[None], valid[None], text[i : i + 1], torch.tensor([s.strength]))[0]
             for j, k in enumerate(s.kinds.tolist()):
                 out_j = enforce_pins(out[j], clean[j], 0, None)
                 e_in.append(param_error(xs[j], clean[j], k))

@@ -19,6 +19,7 @@ import torch
 
 from revision.pppm.model import PPPM
 from revision.pppm.perturb import MISSING, OBSERVED, PINNED, fill_missing
+from revision.pppm.repair import repair as repair_track
 from revision.pppm.representation import KIND_ID, MOTION_KEYS, EncodedTrack, decode_features, encode_params
 from revision.pppm.text import TextEncoder, TextEncoderMismatchError, check_text_encoder, load_text_encoder
 from revision.types import MotionSequence, Track
@@ -129,6 +130,7 @@ def refine(
     mode: GrowMode = "interpolate",
     text_encoder: TextEncoder | None = None,
     reference_strength: float | None | Literal["motion"] = "motion",
+    repair: bool = True,
 ) -> MotionSequence:
     """Denoise ``motion`` (and grow it to ``num_frames_out`` frames) with the PPPM.
 
@@ -144,6 +146,9 @@ def refine(
     library's ``amplitude(s) = 0.35 + 0.9 s`` (gain clamped to [0.4, 2.5]), so 0.7 is visibly larger and
     faster than 0.3. ``reference_strength="motion"`` (default) uses ``motion.motion_strength`` (no scaling
     when it is None or equal to ``strength``); ``None`` disables the explicit scaling.
+
+    ``repair``: fully observed tracks first get :func:`revision.pppm.repair.repair` (a frozen run of
+    exactly repeated frames followed by a jump is re-timed and the skipped span interpolated).
 
     Returns a new sequence. Output confidence is the input's, carried through: linearly interpolated at
     each output frame's input time, so frames where nothing was observed (confidence 0) stay 0 even
@@ -165,6 +170,8 @@ def refine(
         params = {k: np.asarray(v) for k, v in tr.params.items()}
         enc = encode_params(tr.kind, params, origin=_origin(tr.kind, params, first))
         enc.features = fill_missing(enc.features, obs)
+        if repair and bool(obs.all()):
+            enc.features = repair_track(enc.features)
         encs.append(enc)
         observed.append(obs)
         firsts.append(first)

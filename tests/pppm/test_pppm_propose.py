@@ -187,3 +187,19 @@ def test_held_out_paraphrases_match_with_the_shipped_minilm():
     hits = [match_action(q, kinds=("object",) if a in OBJECT_ACTIONS else ("person",)).action == a
             for a, qs in HELDOUT_PARAPHRASES.items() for q in qs]  # fmt: skip
     assert np.mean(hits) >= 0.9
+
+
+def test_repair_stutter_retimes_a_dropped_span_and_leaves_still_tracks_alone():
+    from revision.pppm.perturb import drop_indices
+    from revision.pppm.repair import repair_stutter
+
+    t = torch.linspace(0, 3, 32)[:, None]
+    clean = torch.cat([torch.sin(t), torch.cos(2 * t), t], 1)  # smooth, moving
+    for mode in ("stretch", "hold"):
+        x = clean[drop_indices(32, 10, 6, mode)]
+        err_in = (x - clean).norm(dim=-1).mean()
+        err_out = (repair_stutter(x) - clean).norm(dim=-1).mean()
+        assert err_out < 0.5 * err_in, mode  # the skipped span itself can only be interpolated
+    rest = torch.cat([clean[:20], clean[19:20].expand(12, -1)])  # comes to rest: natural repeats
+    torch.testing.assert_close(repair_stutter(rest), rest)
+    torch.testing.assert_close(repair_stutter(clean), clean)
