@@ -1,6 +1,6 @@
 """Held-out evaluation of ReVision-mini on synthetic clips (seeds never used in training).
 
-    python benchmarks/mini_eval.py --num-clips 50 --out runs/mini_eval.jsonl [--weights DIR] [--parts a,b,c]
+    python benchmarks/mini_eval.py --num-clips 50 --out runs/mini_eval.jsonl [--weights DIR] [--parts a,c]
 
 Clips are :func:`revision.synthetic.world.make_clip` of seeds ``--seed-start`` (default 1,000,000)
 onwards; training used seeds 0..3,999. Results are appended per clip to ``--out`` (JSON lines), so a
@@ -17,34 +17,35 @@ How each number is measured (frames are 64x64, values in [0, 1]):
   ground-truth part masks (confidence 1) vs the same generation with the empty condition (same seed);
   IoU of the extracted foreground with the ground-truth mask, mean over frames 2..F. ``oracle`` is the
   same extraction on the ground-truth frames (the ceiling of this measure).
-- **(b) S1 vs S3**: S1 = the efficient pass (empty condition), S3 = the final pass conditioned on the
-  full S2 output (perception → lifting → PPPM → render) of that S1 clip, with the input image as its
-  first frame as the pipeline does (``--generated-first-frame``: S1's own first frame). *Morphological-failure rate*:
-  fraction of frames 2..F whose foreground either changes area by more than 2x vs frame 1 (parts
-  missing or melting into blobs) or has more connected components (≥ 3 px) than frame 1 (detached
-  parts). *Smoothness*: mean absolute second temporal difference |x(t+1) − 2x(t) + x(t−1)| over pixels,
-  on S3 taken at S1's time points (same count of frames; lower = smoother), and on all S3 frames.
-- **(c) PPPM on vs off**: S2 with PPPM vs S2 with linear resampling of the lifted motion (the same S1
-  clip), then S3: the same failure rate and smoothness, the IoU of S3's foreground with the
-  ground-truth mask, and the acceleration of the S2 motion itself (mean |Δ²| of SMPL-X body pose in
-  rad per frame², over person tracks).
-- **(b) per body part** (``*_part_failure_rate``, ``*_missing_part_rate``, ``*_limb_length_cv``): the
+- **(b) S1 vs S3 is retired** (issue 22): S1 is a 4-frame pass covering about the first half of the
+  clip, scored as if it spanned it, and the measures below grow with motion. Its successor (b′) is
+  ``python -m benchmarks.mini_claim``: S3 against a one-stage baseline at matched motion, every frame,
+  malformation calibrated to a ~1 % ground-truth floor.
+- **(c) PPPM on vs off**: S1 = the efficient pass (empty condition); S2 on it (input image as frame 1,
+  as the pipeline does; ``--generated-first-frame``: S1's own first frame) with PPPM vs with linear
+  resampling of the lifted motion, then S3 on each. *Morphological-failure rate*: fraction of frames
+  2..F whose foreground either changes area by more than 2x vs frame 1 (parts missing or melting into
+  blobs) or has more connected components (≥ 3 px) than frame 1 (detached parts). *Smoothness*: mean
+  absolute second temporal difference |x(t+1) − 2x(t) + x(t−1)| over pixels, at S1's time points and
+  on all S3 frames. Also the IoU of S3's foreground with the ground-truth mask, and the acceleration
+  of the S2 motion itself (mean |Δ²| of SMPL-X body pose in rad per frame², over person tracks).
+- **Per body part** (``*_part_failure_rate``, ``*_missing_part_rate``, ``*_limb_length_cv``): the
   frames are segmented into head / torso / arms / legs by the small segmenter of
   ``benchmarks/part_seg.py`` (trained on frames of training seeds and their VAE round trips; written
   to ``--segmenter`` on first use), and scored by its :func:`morphology` — a part of frame 1 that
   vanishes, a limb whose length changes by more than 50 %, the limbs' length variation, and the
   motion-independent *malformed-body rate* (body proportions outside the ground truth's range). Clips
-  whose ground truth shows a person only; GT, S1 and S3 at S1's time points (same frame count).
+  whose ground truth shows a person only; GT, (a)'s generations and S3 at S1's time points.
   ``gt_vae_*`` is the ground truth passed through the model's VAE: the floor for decoded frames.
 - **Part-trajectory acceleration** (``*_part_accel``): mean |second divided difference| of the
   segmented body parts' centroids at S1's time points, in px / frame² (:func:`part_seg.part_acceleration`):
   smoothness of where the parts go, not of the pixels (a standing body scores 0; read against ``gt_``).
 - **Relative roughness** (``*_relative_roughness``): roughness divided by the mean first temporal
   difference, so a clip is not rewarded for standing still (0 = constant velocity, ~1.7 = flicker).
-- **Controls for (b)**: the failure rate and roughness (at S1's time points) of the ground-truth clip
+- **Controls**: the failure rate and roughness (at S1's time points) of the ground-truth clip
   (``gt_*``, always) and of part (a)'s conditioned / unconditioned generations (``a_failure_rate_*``,
   ``a_roughness_at_s1_times_*``). Real motion changes areas and component counts too, so these measures
-  are confounded with how much a clip moves; read S1 vs S3 against these controls.
+  are confounded with how much a clip moves; read them against these controls.
 """
 
 from __future__ import annotations
@@ -147,21 +148,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed-start", type=int, default=1_000_000, help="first held-out seed (training: 0..3999)")
     p.add_argument("--weights", help="video model folder (default: the embedded ReVision-mini)")
     p.add_argument("--out", default="runs/mini_eval.jsonl", help="per-clip results (JSON lines; resumable)")
-    p.add_argument("--parts", default="a,b,c", help="which measurements: a (conditioning), b (S1 vs S3), c (PPPM)")
+    p.add_argument("--parts", default="a,c", help="which measurements: a (conditioning), c (PPPM); "
+                   "(b) S1 vs S3 is retired: python -m benchmarks.mini_claim")
     p.add_argument("--fg-threshold", type=float, default=0.2)
     p.add_argument("--plate", choices=("raw", "vae"), default="raw",
                    help="background plate as rendered, or passed through the model's VAE (encode → decode), "
                    "which separates the diffusion model's errors from the VAE's colour/blur errors")
     p.add_argument("--segmenter", default="runs/part_seg.safetensors",
-                   help="body-part segmenter for the per-part (b) measures (trained there if missing)")
+                   help="body-part segmenter for the per-part measures (trained there if missing)")
     p.add_argument("--generated-first-frame", action="store_true",
                    help="S2 perceives S1's generated first frame instead of the input image (the pipeline's "
                    "behaviour before ReVisionConfig.perceive_input_frame)")
     p.add_argument("--num-threads", type=int, default=None)
     args = p.parse_args(argv)
     parts = set(args.parts.split(","))
-    if not parts <= {"a", "b", "c"} or args.num_clips < 1:
-        print("error: --parts is a comma list of a, b, c and --num-clips >= 1", file=sys.stderr)
+    if "b" in parts:
+        print("error: (b) S1 vs S3 is retired; its successor is python -m benchmarks.mini_claim", file=sys.stderr)
+        return 2
+    if not parts <= {"a", "c"} or args.num_clips < 1:
+        print("error: --parts is a comma list of a, c and --num-clips >= 1", file=sys.stderr)
         return 2
     import PIL.Image
     import torch
@@ -186,12 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     segmenter = part_seg.load(args.segmenter)
     ranges = part_seg.proportion_ranges()  # ground-truth body proportions of training clips
     stages = {}
-    if parts & {"b", "c"}:
-        from revision.s2 import FullMotionStage
+    if "c" in parts:
+        from benchmarks.mini_claim import s2_stages
 
-        stages["pppm_on"] = FullMotionStage.from_defaults(use_pppm=True)
-        if "c" in parts:
-            stages["pppm_off"] = FullMotionStage.from_defaults(use_pppm=False)
+        stages = s2_stages()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     done = {json.loads(x)["seed"]: json.loads(x) for x in out.read_text().splitlines()} if out.exists() else {}
@@ -212,13 +215,13 @@ def main(argv: list[str] | None = None) -> int:
             return foreground(frames, plate0, args.fg_threshold)  # the camera is static: one plate
 
         s1_idx = np.linspace(0, s3.num_frames - 1, s1.num_frames).round().astype(int)  # S1's time points
-        # controls for (b): the ground-truth clip's own failure rate and roughness (real motion counts too)
+        # controls: the ground-truth clip's own failure rate and roughness (real motion counts too)
         row["gt_failure_rate"] = failure_rate(foreground(clip.frames, raw_plate[0][None], args.fg_threshold))
         row["gt_roughness_at_s1_times"] = roughness(clip.frames[s1_idx])
         person = int((clip.condition.part_ids[0] == 2).sum()) >= 3  # the per-part measures need a person
 
         def body(prefix: str, frames: np.ndarray, row: dict = row, person: bool = person, times=s1_idx) -> None:
-            if person:  # the per-part (b) measures, clips with a person only
+            if person:  # the per-part measures, clips with a person only
                 groups = part_seg.segment(segmenter, frames)
                 row.update({f"{prefix}_{k}": v for k, v in part_seg.morphology(groups, ranges).items()})
                 row[f"{prefix}_part_accel"] = part_seg.part_acceleration(groups, times)
@@ -233,15 +236,12 @@ def main(argv: list[str] | None = None) -> int:
                                  "s3").frames  # fmt: skip
             row["a_iou_conditioned"] = iou(fg(cond)[1:], gt[1:])
             row["a_iou_unconditioned"] = iou(fg(unc)[1:], gt[1:])
-            for name, frames in (("conditioned", cond), ("unconditioned", unc)):  # the (b) measures, same clips
+            for name, frames in (("conditioned", cond), ("unconditioned", unc)):  # the (c) measures, same clips
                 row[f"a_failure_rate_{name}"] = failure_rate(fg(frames))
                 row[f"a_roughness_at_s1_times_{name}"] = roughness(frames[s1_idx])
                 body(f"a_{name}", frames[s1_idx])
         if stages:
             coarse = pipe._generate(image, ConditionMaps.empty(s1.num_frames, s1.height, s1.width), s1, 0, noop, "s1")
-            row["s1_failure_rate"] = failure_rate(fg(coarse.frames))
-            row["s1_roughness"] = roughness(coarse.frames)
-            body("s1", coarse.frames)
             perceived = with_input_frame(coarse, image) if not args.generated_first_frame else coarse
             for name, stage in stages.items():
                 try:

@@ -138,3 +138,10 @@ def test_summary_pairs_matched_motion_and_applies_the_rule():
     assert table["S3 (S2+PPPM)"]["DD"] == pytest.approx(0.6) and table["baseline"]["DD"] == pytest.approx(0.3)
     assert conditions["S3 (S2+PPPM)"] == {"DD": True, "EM": True, "jerk": True, "PPPM": True}
     assert line == "claim in miniature: holds"
+
+
+def test_mini_eval_retires_b_and_points_to_mini_claim(capsys):
+    from benchmarks.mini_eval import main
+
+    assert main(["--parts", "a,b"]) == 2
+    assert "benchmarks.mini_claim" in capsys.readouterr().err
