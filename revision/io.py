@@ -6,7 +6,6 @@ import json
 import os
 import struct
 import tempfile
-import warnings
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -33,24 +32,26 @@ class VideoReadError(ValueError):
 
 
 def _open_lazy(p: Path) -> PIL.Image.Image:
-    """Open ``p`` without decoding it and without Pillow's process-wide size check (``MAX_IMAGE_PIXELS``).
+    """Open ``p`` without decoding it, and without Pillow's process-wide size check (``MAX_IMAGE_PIXELS``,
+    applied inside ``PIL.Image.open``): :func:`read_image` applies its own limit to the header's size instead.
 
-    :func:`read_image` applies its own limit to the header's size instead. Files whose suffix names a format
-    that Pillow accepts from their first bytes are opened with that format's plugin; anything else goes through
-    ``PIL.Image.open`` (whose size check then still applies: its warning is silenced by the caller, its error
-    reported as "too large").
+    Each registered format whose signature test accepts the first bytes is tried with its plugin, the format
+    the suffix names first; the plugin opens the file itself (and closes it on failure or ``close()``).
     """
-    fmt = PIL.Image.registered_extensions().get(p.suffix.lower())
-    if fmt in PIL.Image.OPEN:
+    PIL.Image.init()
+    with open(p, "rb") as f:
+        prefix = f.read(16)
+    named = PIL.Image.registered_extensions().get(p.suffix.lower())
+    for fmt in [named, *(f for f in PIL.Image.ID if f != named)]:
+        if fmt not in PIL.Image.OPEN:
+            continue
         factory, accept = PIL.Image.OPEN[fmt]
-        with open(p, "rb") as f:
-            prefix = f.read(16)
-        if accept is None or accept(prefix) is True:
-            try:
-                return factory(str(p), str(p))  # the plugin opens (and on close() closes) the file itself
-            except (SyntaxError, IndexError, TypeError, struct.error):
-                pass  # not really this format: let Pillow identify it
-    return PIL.Image.open(p)
+        try:
+            if accept is None or accept(prefix) is True:
+                return factory(str(p), str(p))
+        except (SyntaxError, IndexError, TypeError, struct.error):
+            continue  # not this format after all
+    raise PIL.UnidentifiedImageError(f"cannot identify image file {str(p)!r}")
 
 
 def _fit_size(w: int, h: int, max_side: int | None) -> tuple[int, int]:
@@ -79,10 +80,7 @@ def read_image(
     if not p.is_file():
         raise ImageReadError(f"{p}: no such file")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", PIL.Image.DecompressionBombWarning)
-            im = _open_lazy(p)
-        with im:
+        with _open_lazy(p) as im:
             w, h = im.size
             if w * h > max_pixels:
                 raise ImageReadError(f"{p}: image too large ({w}x{h}; the limit is {max_pixels / 1e6:.0f} MP)")

@@ -42,6 +42,11 @@ def test_read_image_neither_reads_nor_changes_the_global_pixel_limit(tmp_path, m
     assert PIL.Image.MAX_IMAGE_PIXELS == 10_000
     with pytest.raises(ImageReadError, match=r"image too large \(400x300"):
         read_image(path, max_pixels=100_000)
+    mislabelled = tmp_path / f"other{'.jpg' if suffix == '.png' else '.png'}"
+    mislabelled.write_bytes(path.read_bytes())  # the content's format, not the suffix, decides
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_image(mislabelled, max_pixels=200_000, max_side=200).size == (200, 150)
     assert PIL.Image.MAX_IMAGE_PIXELS == 10_000
 
 
