@@ -183,3 +183,18 @@ def test_unreadable_video_message_says_empty_for_zero_bytes(tmp_path):
     with pytest.raises(VideoReadError, match="empty file, 0 bytes"):
         read_video(tmp_path / "z.mp4")
     assert os.path.getsize(tmp_path / "z.mp4") == 0
+
+
+def test_demo_upload_is_decoded_at_most_max_side_with_a_notice(tmp_path):
+    from demo.convert import UploadLimits, load_image
+
+    path = _save(tmp_path / "wide.jpg", _photo(3000, 1000), quality=90)
+    image, notes = load_image(path, UploadLimits(max_side=2048))
+    assert image.size == (2048, 683) and image.mode == "RGB"
+    assert notes == ["The image is 3000x1000 (3 MP), longer than the 2048-pixel side limit: downscaled to 2048x683 "
+                     "before generation."]  # fmt: skip
+    image, notes = load_image(path, UploadLimits(max_side=None))
+    assert image.size == (3000, 1000) and notes == []
+    image, notes = load_image(path, UploadLimits(max_pixels=1_000_000, max_side=2048))
+    assert image.size[0] * image.size[1] <= 1_000_000 and image.size[0] > 1700
+    assert notes[0].startswith("The image is 3000x1000 (3 MP), over the 1 MP limit: downscaled to ")
