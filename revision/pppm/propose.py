@@ -125,10 +125,11 @@ def match_action(prompt: str, text_encoder=None, *, kinds: tuple[str, ...] = ("p
         cue = direction_cue(prompt) if base == "walk" else side_cue(prompt)
         if cue == "both" and "both" not in SIDED[base]:
             cue = None
+        how = "keyword"
         if cue is None and action.endswith(("_left", "_both", "_away")):  # no side said: the default variant
-            cue = "towards" if base == "walk" else "right"
+            cue, how = ("towards" if base == "walk" else "right"), "default"
         if cue is not None and f"{base}_{cue}" != action:
-            cues.append(f"{cue} (keyword)")
+            cues.append(f"{cue} ({how})")
             action = f"{base}_{cue}"
     return ActionMatch(action, float(score[i]), texts[i], cues)
 

@@ -144,7 +144,8 @@ def refine(
     Motion strength acts twice: as the model's condition token, and explicitly — the input's motion
     about its first frame is scaled by ``amplitude(strength) / amplitude(reference_strength)`` with the
     library's ``amplitude(s) = 0.35 + 0.9 s`` (gain clamped to [0.4, 2.5]), so 0.7 is visibly larger and
-    faster than 0.3. ``reference_strength="motion"`` (default) uses ``motion.motion_strength`` (no scaling
+    faster than 0.3 (extrapolated frames also follow the tempo ratio ``(0.6 + 0.8 s) / (0.6 + 0.8 s_ref)``).
+    ``reference_strength="motion"`` (default) uses ``motion.motion_strength`` (no scaling
     when it is None or equal to ``strength``); ``None`` disables the explicit scaling.
 
     ``repair``: fully observed tracks first get :func:`revision.pppm.repair.repair` (a frozen run of
@@ -178,8 +179,10 @@ def refine(
     kinds = torch.tensor([KIND_ID[t.kind] for t in motion.tracks])
     x = torch.stack([e.features for e in encs])  # (T, F, D)
     ref = motion.motion_strength if reference_strength == "motion" else reference_strength
+    tempo = 1.0
     if ref is not None:
         gain = float(np.clip(strength_amplitude(strength) / strength_amplitude(float(ref)), 0.4, 2.5))
+        tempo = float(np.clip((0.6 + 0.8 * strength) / (0.6 + 0.8 * float(ref)), 0.5, 2.0))
         x = torch.stack([xi[f] + gain * (xi - xi[f]) for xi, f in zip(x, firsts)])
     obs = torch.stack(observed)  # (T, F)
     first_vals = [e.features[f].clone() for e, f in zip(encs, firsts)]
@@ -210,8 +213,9 @@ def refine(
         grown[:, pos] = x
         placed[:, pos] = True
         grown = torch.stack([fill_missing(g, p) for g, p in zip(grown, placed)])
-        if mode == "extrapolate":  # new frames start from the point reflection of the last ones (inertia)
-            k = torch.arange(1, n - n_cur + 1).clamp(max=n_cur - 1)
+        if mode == "extrapolate":  # new frames start from the point reflection of the last ones (inertia),
+            # played at the strength's tempo ratio
+            k = torch.round(torch.arange(1, n - n_cur + 1) * tempo).long().clamp(1, n_cur - 1)
             grown[:, n_cur:] = 2 * x[:, n_cur - 1 : n_cur] - x[:, n_cur - 1 - k]
         x = _refine_stage(model, grown, placed, kinds, firsts, first_vals, last_vals, emb, strength)
 
