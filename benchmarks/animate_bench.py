@@ -9,12 +9,15 @@ part-mask rendering, reported per frame).
 **Ground truth.** ``--num-clips`` held-out clips of the procedural world (seeds from 1,000,000) at
 ``--size`` px: the ground-truth first frame is animated with the ground-truth 3D tracks (person masks =
 the ground-truth frame-0 masks) and compared with the ground-truth clip over frames 1..F−1:
-masked PSNR / SSIM inside the union of the ground-truth person masks over the clip (grown by 2 px), and
+masked PSNR (per clip from the pooled masked MSE of its frames, then averaged over clips) / SSIM inside the union of the ground-truth person masks over the clip (grown by 2 px), and
 person-part IoU (parts 1–14) — (i) the ground-truth frame-0 part labels carried by the animation's flow,
 (ii) the animator's own part map (body-model parts of the shown layers) — against baseline (a), frame 0
-repeated. Baseline (b) (the mini's S3 conditioned on the ground-truth masks) is not measured here.
+repeated. ``--mini`` adds a second table at the mini's own size (64×64, 8 frames) with baseline (b):
+ReVision-mini's S3 (``ReVisionPipeline.from_pretrained()``, embedded weights) generating from the
+ground-truth first frame conditioned on the ground-truth part masks (seed 0); it has no part labels, so
+(b) gets PSNR / SSIM only.
 
-    python -m benchmarks.animate_bench [--num-clips 50] [--size 256] [--frames 16] [--repeats 3]
+    python -m benchmarks.animate_bench [--num-clips 50] [--size 256] [--frames 16] [--repeats 3] [--mini]
     python -m benchmarks.animate_bench --skip-gt      # speed only
     python -m benchmarks.animate_bench --skip-speed   # ground truth only
 """
@@ -98,11 +101,15 @@ def speed(frames: int, repeats: int) -> dict[str, float]:
     return res
 
 
-def _masked_psnr(x: np.ndarray, y: np.ndarray, m: np.ndarray) -> float:
+def _masked_mse(x: np.ndarray, y: np.ndarray, m: np.ndarray) -> float:
     if not m.any():
         return float("nan")
-    d = ((x.astype(np.float64) - y.astype(np.float64)) ** 2)[m].mean()
-    return float(10 * np.log10(255.0**2 / max(d, 1e-10)))
+    return float(((x.astype(np.float64) - y.astype(np.float64)) ** 2)[m].mean())
+
+
+def _psnr(mse: list[float]) -> float:
+    """PSNR of a clip from its frames' masked MSEs (pooled: one static frame does not dominate)."""
+    return float(10 * np.log10(255.0**2 / max(float(np.nanmean(mse)), 1e-10)))
 
 
 def _masked_ssim(x: np.ndarray, y: np.ndarray, m: np.ndarray) -> float:
@@ -150,25 +157,21 @@ def ground_truth(num_clips: int, size: int, frames: int) -> dict[str, float]:
         person = (pid > 0) & (pid <= 15)
         if not person[0].any():
             continue  # object-only clip or the person off-screen at frame 0: no person to animate
-        masks = {}
-        for tr in shard.motion.tracks:
-            m = person[0] if tr.kind != "object" else pid[0] == 16
-            if m.any():
-                masks[tr.track_id] = m
-        anim = animate_photo(gt[0], shard.motion, person_masks=masks)
+        anim = animate_photo(gt[0], shard.motion, person_masks=_person_masks(shard))
         region = cv2.dilate(person.any(0).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
         out = anim.frames.frames
         r = {k: [] for k in ("psnr", "psnr_a", "ssim", "ssim_a", "iou", "iou_own", "iou_a")}
         for f in range(1, frames):
-            r["psnr"].append(_masked_psnr(out[f], gt[f], region))
-            r["psnr_a"].append(_masked_psnr(gt[0], gt[f], region))
+            r["psnr"].append(_masked_mse(out[f], gt[f], region))
+            r["psnr_a"].append(_masked_mse(gt[0], gt[f], region))
             r["ssim"].append(_masked_ssim(out[f], gt[f], region))
             r["ssim_a"].append(_masked_ssim(gt[0], gt[f], region))
             gtp = np.where(person[f], pid[f], 0)
             r["iou"].append(part_iou(carried_parts(np.where(person[0], pid[0], 0), anim, f), gtp))
             r["iou_own"].append(part_iou(anim.part_ids[f], gtp))
             r["iou_a"].append(part_iou(np.where(person[0], pid[0], 0), gtp))
-        rows.append({k: float(np.nanmean(v)) for k, v in r.items()} | {"motion": shard.extra["motions"]})
+        row = {k: _psnr(v) if k.startswith("psnr") else float(np.nanmean(v)) for k, v in r.items()}
+        rows.append(row | {"motion": shard.extra["motions"]})
     agg = {k: float(np.nanmean([row[k] for row in rows])) for k in rows[0] if k != "motion"} if rows else {}
     print(f"ground truth: {len(rows)} of {num_clips} held-out clips with a person (seeds {HELD_OUT_SEED}+), "
           f"{size}x{size}, {frames} frames; scored on frames 1..{frames - 1}")  # fmt: skip
@@ -181,7 +184,69 @@ def ground_truth(num_clips: int, size: int, frames: int) -> dict[str, float]:
         print(
             f"  {'(a) frame 0 repeated':<34} {agg['psnr_a']:11.2f} {agg['ssim_a']:11.3f} {agg['iou_a']:19.3f} {'-':>15}"
         )
-        print(f"  {'(b) mini S3 on GT masks':<34} {'not measured':>11}")
+        print(f"  {'(b) mini S3 on GT masks':<34} {'see --mini (64x64)':>11}")
+    return agg
+
+
+def _person_masks(shard) -> dict[int, np.ndarray]:
+    pid = shard.condition.part_ids
+    masks = {}
+    for tr in shard.motion.tracks:
+        m = ((pid[0] > 0) & (pid[0] <= 15)) if tr.kind != "object" else pid[0] == 16
+        if m.any():
+            masks[tr.track_id] = m
+    return masks
+
+
+def mini_table(num_clips: int) -> dict[str, float]:
+    """At 64×64 / 8 frames: the animation, (a) frame 0 repeated, (b) the mini's S3 on the GT masks."""
+    import cv2
+    import PIL.Image
+    import torch
+    from tqdm import tqdm
+
+    from revision.animate import animate_photo
+    from revision.config import MINI_CONFIG
+    from revision.pipeline import ReVisionPipeline
+    from revision.synthetic.world import WorldConfig, make_clip
+
+    torch.manual_seed(0)
+    pipe = ReVisionPipeline.from_pretrained(None, motion_stage=None, config=MINI_CONFIG)
+    s3 = MINI_CONFIG.svd
+    cfg = WorldConfig(size=s3.width, num_frames=s3.num_frames)
+    keys = ("psnr", "ssim", "psnr_a", "ssim_a", "psnr_b", "ssim_b", "iou", "iou_a")
+    rows = []
+    for i in tqdm(range(num_clips), desc="held-out clips (mini size)", file=sys.stderr):
+        shard = make_clip(HELD_OUT_SEED + i, cfg)
+        gt, pid = shard.frames, shard.condition.part_ids
+        person = (pid > 0) & (pid <= 15)
+        if not person[0].any():
+            continue
+        res = {k: [] for k in keys}
+        anim = animate_photo(gt[0], shard.motion, person_masks=_person_masks(shard))
+        gen = pipe._generate(
+            PIL.Image.fromarray(gt[0]), shard.condition, s3, 0, lambda f, m: None, "s3"
+        ).frames
+        region = cv2.dilate(person.any(0).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        parts0 = np.where(person[0], pid[0], 0)
+        for f in range(1, s3.num_frames):
+            for key, x in (("", anim.frames.frames[f]), ("_a", gt[0]), ("_b", gen[f])):
+                res["psnr" + key].append(_masked_mse(x, gt[f], region))
+                res["ssim" + key].append(_masked_ssim(x, gt[f], region))
+            gtp = np.where(person[f], pid[f], 0)
+            res["iou"].append(part_iou(carried_parts(parts0, anim, f), gtp))
+            res["iou_a"].append(part_iou(parts0, gtp))
+        rows.append({k: _psnr(v) if k.startswith("psnr") else float(np.nanmean(v)) for k, v in res.items()})
+    n = len(rows)
+    agg = {k: float(np.nanmean([row[k] for row in rows])) for k in keys}
+    print(f"mini size: {n} of {num_clips} held-out clips with a person, {s3.width}x{s3.height}, {s3.num_frames} "
+          f"frames; scored on frames 1..{s3.num_frames - 1}")  # fmt: skip
+    print(f"  {'method':<34} {'masked PSNR':>11} {'masked SSIM':>11} {'part IoU (carried)':>19}")
+    print(
+        f"  {'animation (GT frame 0 + GT tracks)':<34} {agg['psnr']:11.2f} {agg['ssim']:11.3f} {agg['iou']:19.3f}"
+    )
+    print(f"  {'(a) frame 0 repeated':<34} {agg['psnr_a']:11.2f} {agg['ssim_a']:11.3f} {agg['iou_a']:19.3f}")
+    print(f"  {'(b) mini S3 on GT masks':<34} {agg['psnr_b']:11.2f} {agg['ssim_b']:11.3f} {'-':>19}")
     return agg
 
 
@@ -195,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3, help="timed passes over the speed motion (default 3)")
     ap.add_argument("--skip-speed", action="store_true", help="ground truth only")
     ap.add_argument("--skip-gt", action="store_true", help="speed only")
+    ap.add_argument(
+        "--mini", action="store_true", help="also the 64x64 table with baseline (b), the mini's S3"
+    )
     args = ap.parse_args(argv)
     if args.num_clips < 1 or args.size < 16 or args.frames < 2 or args.repeats < 1:
         ap.error("--num-clips, --repeats ≥ 1, --size ≥ 16, --frames ≥ 2")
@@ -202,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
         speed(args.frames, args.repeats)
     if not args.skip_gt:
         ground_truth(args.num_clips, args.size, args.frames)
+    if args.mini:
+        mini_table(args.num_clips)
     return 0
 
 

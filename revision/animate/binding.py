@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from revision.animate.config import grid_step_for
+from revision.animate.config import grid_step_for, plate_dilate_for
 from revision.animate.geometry import backproject, barycentric, triangle_frames
 from revision.palette import PART_BY_NAME
 from revision.render import project_points, rasterize_sparse, triangulate_polygon
@@ -184,12 +184,14 @@ def bind(
         owner = np.where(np.isfinite(D.min(0)), best, -1).astype(np.int32)
     sigma = max(cfg.feather_px, 1e-3)
     region_all = owner >= 0
-    alpha0 = (
-        cv2.GaussianBlur(region_all.astype(np.float32), (0, 0), sigma) if cfg.feather_px > 0 else region_all
-    )
-    alpha0 = np.asarray(alpha0, np.float32)
+    region_f = region_all.astype(np.float32)
+    alpha0 = cv2.GaussianBlur(region_f, (0, 0), sigma) if cfg.feather_px > 0 else region_f
     reach = int(np.ceil(3 * sigma)) + 1
-    hole = cv2.dilate(region_all.astype(np.uint8), _disk(reach + cfg.plate_dilate_px)) > 0
+    if cfg.matte == "inside":  # feathered inside the mask only: no background pixel travels with a person
+        alpha0 = alpha0 * region_f
+        reach = 1
+    alpha0 = np.asarray(alpha0, np.float32)
+    hole = cv2.dilate(region_all.astype(np.uint8), _disk(reach + plate_dilate_for(cfg, H, W))) > 0
     alpha0[~(cv2.dilate(region_all.astype(np.uint8), _disk(reach)) > 0)] = 0
     layers: list[Layer] = []
     for k, i in enumerate(live):

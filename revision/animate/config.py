@@ -17,9 +17,12 @@ class AnimateConfig:
         None  # px between the 2D-mesh vertices; None = long side / 170 in [2, 8] (6 at 1024)
     )
     raster_scale: float = 0.5  # layers are rasterised at this fraction of the output size, flow upsampled
-    feather_px: float = 1.5  # Gaussian sigma of the matte edge (output pixels)
+    feather_px: float = 1.0  # Gaussian sigma of the matte edge (output pixels)
     footprint_dilate_px: int = 3  # person mask when none is given: frame-0 body footprint dilated by this
-    plate_dilate_px: int = 6  # the background hole (person masks) is grown by this before inpainting
+    plate_dilate_px: int | None = (
+        None  # the hole (person masks) is grown by this before inpainting; None = auto
+    )
+    matte: str = "inside"  # "inside": the feather lies inside the mask; "centred": it straddles the mask edge
     inpaint: str = "telea"  # background plate fill: "telea" | "ns" (cv2.inpaint) | "pushpull" (fast, smooth)
     inpaint_max_side: int = 512  # the hole is inpainted at this working size, then pasted at full size
     stretch_max: float = 2.5  # a 2D-mesh triangle whose edge grows beyond this factor is dropped (a tear)
@@ -36,6 +39,8 @@ class AnimateConfig:
             raise ValueError(f"raster_scale must be in [0.1, 1], got {self.raster_scale}")
         if self.grid_step is not None and self.grid_step < 2:
             raise ValueError(f"grid_step must be >= 2, got {self.grid_step}")
+        if self.matte not in ("inside", "centred"):
+            raise ValueError(f"matte must be 'inside' or 'centred', got {self.matte!r}")
         if self.inpaint not in ("telea", "ns", "pushpull"):
             raise ValueError(f"inpaint must be 'telea', 'ns' or 'pushpull', got {self.inpaint!r}")
 
@@ -73,6 +78,14 @@ def grid_step_for(cfg: AnimateConfig, height: int, width: int) -> int:
     if cfg.grid_step is not None:
         return int(cfg.grid_step)
     return int(np.clip(round(max(height, width) / 170), 2, 8))
+
+
+def plate_dilate_for(cfg: AnimateConfig, height: int, width: int) -> int:
+    """How far the background hole reaches beyond the masks (``cfg.plate_dilate_px`` or long side / 256, ≥ 1):
+    a mask a little short of the person's edge must not leave a fringe of the person in the plate."""
+    if cfg.plate_dilate_px is not None:
+        return int(cfg.plate_dilate_px)
+    return max(1, round(max(height, width) / 256))
 
 
 def output_size(height: int, width: int, max_side: int = 1024, multiple: int = 2) -> tuple[int, int]:
