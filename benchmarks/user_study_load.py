@@ -142,14 +142,15 @@ def abuse(work: Path) -> int:
     server.start()
     out: dict = {}
     try:
-        with httpx.Client(base_url=server.base, timeout=30) as flood:
+        with httpx.Client(base_url=server.base, timeout=30, follow_redirects=True) as flood:
             statuses, t0 = [], time.perf_counter()
             for i in range(40):
                 params = {"rater": f"flood{i}"} if i % 2 else {"workerId": f"FAKE{i}", "assignmentId": f"A{i}"}
                 statuses.append(flood.get("/", params=params, headers={"X-Forwarded-For": "203.0.113.7"}).status_code)
             out["flood"] = {"requests": 40, "seconds": round(time.perf_counter() - t0, 2),
                             "status_counts": {str(k): statuses.count(k) for k in sorted(set(statuses))}}
-        with httpx.Client(base_url=server.base, timeout=30, headers={"X-Forwarded-For": "198.51.100.20"}) as c:
+        with httpx.Client(base_url=server.base, timeout=30, headers={"X-Forwarded-For": "198.51.100.20"},
+                          follow_redirects=True) as c:
             r = c.get("/", params={"rater": "honest"})
             m = CFG_RE.search(r.text)
             stored = 0

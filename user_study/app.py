@@ -27,7 +27,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import anyio.to_thread
 from fastapi import FastAPI, Query, Request
@@ -149,7 +149,7 @@ def create_app(study: Study, store: Store, config: AppConfig) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     def entry(request: Request, workerId: str = "", assignmentId: str = "", hitId: str = "",  # noqa: N803
-              turkSubmitTo: str = "", rater: str = "", sig: str = "") -> HTMLResponse:  # noqa: N803
+              turkSubmitTo: str = "", rater: str = "", sig: str = "", c: str = "") -> Response:  # noqa: N803
         if assignmentId == PREVIEW_ID:
             return page(request, "preview.html", questions=study.questions)
         if workerId or assignmentId:
@@ -172,7 +172,15 @@ def create_app(study: Study, store: Store, config: AppConfig) -> FastAPI:
                                                     "were given.")
                 browser = ""  # a signed link is itself the rater's secret: no browser binding needed
             else:
-                browser = browser_key(request) or secrets.token_hex(16)
+                browser = browser_key(request)
+                if not browser:  # give the browser its key first, so a retried or reloaded entry carries it
+                    if c:
+                        return error_page(request, 400, "Please allow cookies for this site: they tie your "
+                                                        "rater code to this browser.")
+                    resp = RedirectResponse("/?" + urlencode({"rater": rater, "c": "1"}), status_code=303)
+                    resp.set_cookie(BROWSER_COOKIE, secrets.token_hex(16), max_age=180 * 86400, httponly=True,
+                                    samesite="lax", secure=request.url.scheme == "https")
+                    return resp
             source, raw, key = "code", rater, ""
         else:
             return page(request, "start.html")
@@ -190,11 +198,7 @@ def create_app(study: Study, store: Store, config: AppConfig) -> FastAPI:
         cfg = {"token": view.token, "questions": [
             {"id": q.id, "text": q.text, "allowed": list(q.allowed()), "none_label": q.none_label or ""}
             for q in study.questions]}
-        resp = page(request, "task.html", cfg=cfg)
-        if browser:
-            resp.set_cookie(BROWSER_COOKIE, browser, max_age=180 * 86400, httponly=True, samesite="lax",
-                            secure=request.url.scheme == "https")
-        return resp
+        return page(request, "task.html", cfg=cfg)
 
     def _session_json(token: str, browser: str | None) -> dict[str, Any]:
         view = store.session_view(token, browser)

@@ -220,7 +220,7 @@ def run_load(server: ServerProcess, study: Study, target_votes: int = 2000, conc
         raise RuntimeError(f"gave up on {url}")
 
     def rater(i: int) -> None:
-        with httpx.Client(base_url=server.base, timeout=30.0) as client:
+        with httpx.Client(base_url=server.base, timeout=30.0, follow_redirects=True) as client:  # cookie redirect
             r, _ = request(client, "GET", "/", params={"rater": f"load{i:05d}"})
             if r.status_code == 410:
                 return

@@ -137,8 +137,14 @@ def test_code_allow_list_from_a_codes_file(make_app, demo_dir):
 def test_a_typed_code_is_bound_to_its_first_browser(make_app):
     app, store = make_app()
     alice = TestClient(app, client=("198.51.100.1", 1))
-    token = _token(alice.get("/", params={"rater": "alice"}))
-    assert "httponly" in alice.get("/", params={"rater": "alice"}).headers["set-cookie"].lower()
+    first = alice.get("/", params={"rater": "alice"}, follow_redirects=False)  # the key comes before any binding
+    assert first.status_code == 303 and "httponly" in first.headers["set-cookie"].lower()
+    assert store.progress()["raters"] == 0
+    token = _token(alice.get(first.headers["location"]))
+    assert _token(alice.get("/", params={"rater": "alice"})) == token  # a reload or retry resumes
+    no_cookies = TestClient(app)
+    r = no_cookies.get("/", params={"rater": "carol", "c": "1"})
+    assert r.status_code == 400 and "cookies" in r.text
     aid = alice.get(f"/api/session/{token}").json()["assignments"][0]["id"]
 
     mallory = TestClient(app, client=("198.51.100.2", 2))  # another browser typing alice's code
