@@ -185,3 +185,33 @@ def test_loading_the_embedded_model_prints_no_clip_processor_warning():
     assert res.stdout.strip().endswith("embedded")
     assert "requires torchvision" not in res.stderr + res.stdout
     assert "CLIPImageProcessor" not in res.stderr + res.stdout
+
+
+def test_svd_xt_configs_have_the_published_parameter_counts():
+    """The real-size configs in code, built on the meta device (no memory): SVD-XT's 1.52 B-parameter UNet,
+    its 98 M temporal VAE and OpenCLIP ViT-H/14's 632 M vision tower."""
+    from accelerate import init_empty_weights
+    from diffusers import AutoencoderKLTemporalDecoder, UNetSpatioTemporalConditionModel
+    from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    from revision.video_model.svd_xt import IMAGE_ENCODER, UNET, VAE
+
+    with init_empty_weights():
+        unet = UNetSpatioTemporalConditionModel(**UNET)
+        vae = AutoencoderKLTemporalDecoder(**VAE)
+        clip = CLIPVisionModelWithProjection(CLIPVisionConfig(**IMAGE_ENCODER))
+    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    assert (count(unet), count(vae), count(clip)) == (1_524_623_082, 97_742_847, 632_076_800)
+
+
+@pytest.mark.slow
+def test_svd_xt_smoke_runs_one_guided_step_at_real_size():
+    import json
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-m", "benchmarks.svd_xt_smoke"], capture_output=True, text=True,
+                         timeout=3600)  # fmt: skip
+    assert res.returncode == 0, res.stderr[-3000:]
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert out["ok"] and out["unet_steps"] == 1 and out["parameters"]["unet"] == 1_524_623_082 + 2 * 3 * 3 * 320
