@@ -205,3 +205,21 @@ def test_animator_renders_single_frames_like_run():
     an = PhotoAnimator(textured_photo(), motion)
     frame, *_ = an.render(2)
     assert np.array_equal(frame, an.run().frames.frames[2])
+
+
+def test_a_smal_animal_is_animated_like_a_body():
+    F = 2
+    go = np.tile(np.array([np.pi, 0, 0], np.float32), (F, 1))  # upright in the camera's y-down frame
+    go[:, 1] = [0.0, 0.0]
+    transl = np.array([[0.0, 0.0, 3.0], [0.12, 0.0, 3.0]], np.float32)  # steps right
+    params = {"global_orient": go, "pose": np.zeros((F, 102), np.float32), "betas": np.zeros(41, np.float32),
+              "transl": transl}  # fmt: skip
+    animal = Track(3, "smal", params, np.ones(F, np.float32), label="dog")
+    anim = animate_photo(textured_photo(5), MotionSequence([animal], CAM, F))
+    inside = anim.alpha[1] > 0.99
+    assert inside.sum() > 30
+    yy, xx = np.mgrid[0:H, 0:W]
+    d = anim.flow[1][inside] - np.stack([xx, yy], -1)[inside]
+    z = track_meshes(animal).vertices[0][:, 2]  # the pixel shift of a 0.12 m step at the animal's depths
+    lo, hi = CAM.fx * 0.12 / z.max(), CAM.fx * 0.12 / z.min()
+    assert np.all((-d[:, 0] >= lo - 0.5) & (-d[:, 0] <= hi + 0.5)) and np.abs(d[:, 1]).max() < 0.5
