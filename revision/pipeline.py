@@ -216,7 +216,7 @@ class ReVisionPipeline:
                 "num_inference_steps": num_inference_steps, "seed": seed, "s2": s2,
                 "s1_step_fraction": s1_step_fraction, "sketch": sketch is not None}  # fmt: skip
         s1, s3 = self._settings(num_frames, num_inference_steps, s1_step_fraction)
-        stage = _OFF if s2 == "off" else self.motion_stage
+        stage = _OFF if s2 == "off" else self.motion_stage  # (an `s3` mode argument is settled here the same way)
         notes: list[str] = []
         pil = image if isinstance(image, PIL.Image.Image) else PIL.Image.fromarray(np.asarray(image, np.uint8))
         if isinstance(sketch, np.ndarray):

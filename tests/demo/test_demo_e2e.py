@@ -222,7 +222,7 @@ def test_client_generate_and_bad_inputs(server, tmp_path):
     PIL.Image.new("RGB", (8000, 8000), (90, 140, 200)).save(huge)
     final, *_, info, files, notes = generate(str(huge))
     assert _video(final).stat().st_size > 0
-    assert "The image is 8000x8000 (64 MP), over the 40 MP limit: downscaled to 6324x6324 before generation." in notes
+    assert "The image is 8000x8000 (64 MP), over the 40 MP limit: downscaled to 2048x2048 before generation." in notes
     print(f"[demo] client: one generation {seconds:.1f} s (tiny-random), server RSS {rss_mib(server['proc'].pid):.0f} MiB")
 
 
