@@ -83,7 +83,7 @@ def _axis_angle_to_matrix(aa: torch.Tensor) -> torch.Tensor:
 class SMPLXSkeleton(torch.nn.Module):
     """Joints + MediaPipe markers of an SMPL-X model (any object with SMPL-X buffers, e.g. ``smplx.SMPLX``)."""
 
-    def __init__(self, model) -> None:
+    def __init__(self, model, surface_samples: int = 1200) -> None:
         super().__init__()
         v_template = model.v_template.detach().float()
         shapedirs = model.shapedirs.detach().float()[..., :NUM_BETAS]
@@ -132,15 +132,40 @@ class SMPLXSkeleton(torch.nn.Module):
                             for lv in levels]  # fmt: skip
         self.register_buffer("marker_slot", torch.tensor([self.slot[j] for j in marker_joints]))
         self.register_buffer("marker_offset", torch.tensor([o for _, o in MEDIAPIPE_TO_SMPLX.values()]))
+        self._init_surface(model, v_template, shapedirs, parents, surface_samples)
+
+    def _init_surface(self, model, v_template, shapedirs, parents, n: int) -> None:
+        """Every k-th mesh vertex with its skinning weights re-expressed on the evaluated joints (slots)."""
+        weights = getattr(model, "lbs_weights", None)
+        V = v_template.shape[0]
+        if weights is None or V < 100 or n <= 0:
+            self.register_buffer("surf_template", torch.zeros(0, 3))
+            self.register_buffer("surf_shapedirs", torch.zeros(0, 3, NUM_BETAS))
+            self.register_buffer("surf_weights", torch.zeros(0, len(self.order)))
+            self.surf_radius = 0.0
+            return
+        idx = _area_even_vertices(model, v_template, n)
+        w = weights.detach().float()[idx]  # (Vs, J)
+        fold = torch.zeros(w.shape[1], len(self.order))
+        for j in range(w.shape[1]):
+            a = j
+            while a not in self.slot:
+                a = parents[a] if a < len(parents) else 0
+            fold[j, self.slot[a]] = 1.0
+        self.surf_radius = _sample_radius(model, v_template, len(idx))
+        self.register_buffer("surf_template", v_template[idx].clone())
+        self.register_buffer("surf_shapedirs", shapedirs[idx].clone())
+        self.register_buffer("surf_weights", w @ fold)
 
     def rest_joints(self, betas: torch.Tensor) -> torch.Tensor:
         """(B, 10) → (B, 55, 3) rest-pose joints."""
         return self.J_template + torch.einsum("jdb,nb->njd", self.J_shapedirs, betas)
 
-    def forward(
+    def transforms(
         self, global_orient: torch.Tensor, body_pose: torch.Tensor, betas: torch.Tensor, transl: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """(B,3), (B,63), (B,10) or (10,), (B,3) → joints (B, 22, 3), markers (B, 33, 3) in the model's world."""
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(B,3), (B,63), (B,10) or (10,), (B,3) → global rotations (B, S, 3, 3), posed joints (B, S, 3)
+        of the evaluated joints (slot order, ``self.order``) and rest joints (B, 55, 3)."""
         B = global_orient.shape[0]
         if betas.dim() == 1:
             betas = betas[None].expand(B, -1)
@@ -161,9 +186,65 @@ class SMPLXSkeleton(torch.nn.Module):
             pos.append(pp + (pr @ bone[..., None])[..., 0])
         R = torch.cat(rots, 1)[:, self.unflatten]  # (B, S, 3, 3) slot order
         P = torch.cat(pos, 1)[:, self.unflatten] + transl[:, None]  # (B, S, 3)
+        return R, P, J
+
+    def forward(
+        self, global_orient: torch.Tensor, body_pose: torch.Tensor, betas: torch.Tensor, transl: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B,3), (B,63), (B,10) or (10,), (B,3) → joints (B, 22, 3), markers (B, 33, 3) in the model's world."""
+        R, P, _ = self.transforms(global_orient, body_pose, betas, transl)
         ms = self.marker_slot
         markers = P[:, ms] + (R[:, ms] @ self.marker_offset[None, :, :, None])[..., 0]
         return P[:, :NUM_BODY_JOINTS], markers
+
+    @property
+    def has_surface(self) -> bool:
+        """True when the model had skinned vertices (the joints-only stand-in has none)."""
+        return self.surf_template.shape[0] > 0
+
+    def surface(
+        self, global_orient: torch.Tensor, body_pose: torch.Tensor, betas: torch.Tensor, transl: torch.Tensor
+    ) -> torch.Tensor:
+        """(B,3), (B,63), (B,10) or (10,), (B,3) → (B, Vs, 3) posed surface samples (linear blend skinning
+        of ``surface_samples`` mesh vertices; hand/face joint weights folded into their evaluated ancestors)."""
+        B = global_orient.shape[0]
+        if betas.dim() == 1:
+            betas = betas[None].expand(B, -1)
+        R, P, J = self.transforms(global_orient, body_pose, betas, transl)
+        v = self.surf_template + torch.einsum("vdb,nb->nvd", self.surf_shapedirs, betas)  # (B, Vs, 3)
+        Jo = J[:, self.order]  # (B, S, 3) rest joints in slot order
+        # v' = Σ_j w_j (R_j (v − J_j) + P_j)
+        local = v[:, :, None] - Jo[:, None]  # (B, Vs, S, 3)
+        moved = torch.einsum("bsij,bvsj->bvsi", R, local) + P[:, None]
+        return (self.surf_weights[None, :, :, None] * moved).sum(2)
+
+
+def _area_even_vertices(model, v_template: torch.Tensor, n: int) -> torch.Tensor:
+    """``n`` vertex ids spread evenly over the skin area (systematic sampling of the vertices' cumulative
+    area in index order), or every k-th vertex when the model has no faces."""
+    V = v_template.shape[0]
+    faces = getattr(model, "faces", None)
+    if faces is None:
+        return torch.arange(0, V, max(1, V // n))[:n]
+    f = torch.as_tensor(np.asarray(faces, np.int64))
+    v = v_template.double()
+    fa = torch.linalg.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]]).norm(dim=-1) / 6
+    va = torch.zeros(V, dtype=torch.float64).index_add_(0, f.reshape(-1), fa.repeat_interleave(3))
+    cum = torch.cumsum(va, 0)
+    q = (torch.arange(n, dtype=torch.float64) + 0.5) / n * cum[-1]
+    return torch.unique(torch.searchsorted(cum, q).clamp(max=V - 1))
+
+
+def _sample_radius(model, v_template: torch.Tensor, n: int) -> float:
+    """Metres of skin each of ``n`` evenly spread surface samples stands for (radius of a disc of area A/n,
+    A = the rest mesh's surface area; 1.8 m² when the model has no faces)."""
+    faces = getattr(model, "faces", None)
+    area = 1.8
+    if faces is not None:
+        f = torch.as_tensor(np.asarray(faces, np.int64))
+        v = v_template.double()
+        area = float(torch.linalg.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]]).norm(dim=-1).sum() / 2)
+    return float(np.sqrt(area / max(n, 1) / np.pi))
 
 
 def rest_markers_np(skeleton: SMPLXSkeleton, betas: np.ndarray | None = None) -> np.ndarray:

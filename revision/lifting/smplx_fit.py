@@ -13,6 +13,10 @@ Unknowns per track: ``global_orient`` (F,3), ``body_pose`` (F,63), ``transl`` (F
 3. **Full stage**: 2D reprojection (Geman-McClure, residual in units of focal length) + 3D landmarks +
    pose / elbow-knee / shape priors + temporal smoothness of the 3D joints (velocity + acceleration),
    all parameters jointly.
+4. **Silhouette** (when ``masks`` are given and the body model has a surface): the stage-3 loss plus
+   :mod:`revision.lifting.silhouette` terms on skinned surface samples (``SMPLXSkeleton.surface``) —
+   samples outside the person mask pulled in, mask pixels far from the body pulled out — for
+   ``iters_sil`` more iterations, betas (width, height, ...) and pose free.
 
 Weights are per landmark visibility; frames without a detection get confidence 0 and are carried by
 the temporal term.
@@ -47,6 +51,13 @@ class SMPLXFitConfig:
     w_acc: float = 0.3  # temporal: squared joint acceleration (m / frame²)²
     temporal: bool = True  # False: frames are independent apart from the shared betas
     min_visibility: float = 0.3  # landmarks below this visibility are ignored
+    # silhouette (only when masks are given and the body model has a surface): residuals in focal lengths
+    w_sil_out: float = 3.0  # projected surface samples outside the person mask, (distance to it)²
+    w_sil_cover: float = 20.0  # sampled mask pixels, (distance to the nearest projected surface sample)²
+    sil_pixels: int = 400  # mask pixels sampled per frame for the cover term
+    w_sil_iou: float = 0.0  # 1 − soft IoU of splatted surface samples vs the mask (off: measured no better)
+    sil_grid: int = 48  # soft-IoU grid: at most sil_grid² pixels over the mask's box per frame
+    iters_sil: int = 40  # extra full-stage iterations with the silhouette terms (after ``iters_full``)
     device: str = "cpu"
 
 
@@ -99,14 +110,15 @@ def fit_smplx(
     keypoints2d: (F, 33, 3) pixels + visibility (all-zero rows = no detection in that frame);
     keypoints3d: (F, 33, 3) metric landmarks centred between the hips, camera axes, or None;
     scores: (F,) detection scores → confidence (default: mean torso visibility);
-    masks: per-frame (H, W) bool person masks (None entries: no mask in that frame) for the silhouette
-    term (accepted; not used yet).
+    masks: per-frame (H, W) bool person masks (None entries: no mask in that frame): adds the silhouette
+    terms (surface samples outside the mask pulled in, mask pixels far from the body pulled out) to the
+    full stage and runs ``iters_sil`` more iterations; ignored when the body model has no surface.
     """
     cfg = config or SMPLXFitConfig()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny ops: one thread is faster than two fighting
     try:
-        return _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores)
+        return _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks)
     finally:
         torch.set_num_threads(threads)
 
@@ -118,7 +130,7 @@ def landmark_weights(keypoints2d: np.ndarray, min_visibility: float) -> np.ndarr
     return np.where(v >= min_visibility, v, 0.0).astype(np.float32)
 
 
-def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores) -> SMPLXFit:
+def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) -> SMPLXFit:
     t0 = time.perf_counter()
     kp2d = np.asarray(keypoints2d, np.float32)
     F = kp2d.shape[0]
@@ -182,12 +194,21 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores) -> SMPLXFit:
     with torch.no_grad():
         tr.copy_(torch.tensor(transl))
 
-    # 3. full stage
+    # 3. full stage (+ silhouette terms and iterations when masks are given)
     target3 = None if kp3 is None else torch.tensor(kp3, device=dev)
+    sil = None
+    if masks is not None and getattr(skeleton, "has_surface", False):
+        from revision.lifting.silhouette import SilhouetteTargets
+
+        sil = SilhouetteTargets.build(masks, F, camera, cfg.sil_pixels, dev, cfg.sil_grid)
     opt = torch.optim.Adam([go, bp, betas, tr], lr=cfg.lr)
-    for _ in range(cfg.iters_full):
+    n_sil = cfg.iters_sil if sil is not None else 0
+    for _ in range(cfg.iters_full + n_sil):
         opt.zero_grad()
         loss = _full_loss(skeleton, go, bp, betas, tr, uv, w, target3, K, cfg, markers_rel) + prior_terms()
+        if sil is not None:
+            loss = loss + sil.loss(skeleton.surface(go, bp, betas, tr), K, cfg.w_sil_out, cfg.w_sil_cover,
+                                   cfg.w_sil_iou, skeleton.surf_radius)  # fmt: skip
         loss.backward()
         opt.step()
 
@@ -207,7 +228,8 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores) -> SMPLXFit:
         "transl": tr.detach().cpu().numpy(),
     }
     stats = {"reprojection_px": float(err), "seconds": time.perf_counter() - t0,
-             "iterations": float(cfg.iters_3d + cfg.iters_full)}  # fmt: skip
+             "iterations": float(cfg.iters_3d + cfg.iters_full + n_sil),
+             "silhouette_frames": float(0 if sil is None else sil.num_frames)}  # fmt: skip
     return SMPLXFit(params, conf, joints.cpu().numpy(), m.cpu().numpy(), stats)
 
 

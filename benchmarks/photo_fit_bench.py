@@ -1,0 +1,92 @@
+"""S2 on full-resolution real photos: people found, projected-body vs person-mask IoU, fit seconds.
+
+    python -m benchmarks.photo_fit_bench [--photos astronaut basketball1 ...] [--no-silhouette-baseline]
+
+Per photo of :mod:`benchmarks.photo_set`: people expected / found (``MultiPersonPose``), for every
+fitted person the IoU of its projected SMPL-X mesh (``revision.render``, that track alone) with its
+person mask, with the silhouette term (``masks=``) and, side by side, without it (same detections,
+same iterations otherwise); fit seconds per person; for photos with no person (the cat) the number of
+human bodies fitted (must be 0). One 1-frame clip per photo at the photo's own resolution.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+
+def person_iou(track, mask: np.ndarray, camera) -> float:
+    """IoU of one SMPL-X track's projected mesh (frame 0) with a (H, W) bool mask."""
+    from revision.perception import mask_iou
+    from revision.render import render_condition
+    from revision.types import MotionSequence
+
+    H, W = mask.shape
+    cond = render_condition(MotionSequence([track], camera, 1, 7.0), H, W)
+    return mask_iou(cond.part_ids[0] > 0, mask)
+
+
+def run(names: list[str] | None = None, baseline: bool = True) -> list[dict]:
+    import torch
+
+    from benchmarks.photo_set import PHOTOS
+    from revision.lifting.extract import _default_skeleton
+    from revision.lifting.smplx_fit import SMPLXFitConfig, fit_smplx
+    from revision.perception.multi_person import MultiPersonPose
+    from revision.types import Camera, Track
+
+    torch.set_num_threads(1)
+    skeleton, _ = _default_skeleton()
+    det = MultiPersonPose()
+    rows = []
+    for p in PHOTOS:
+        if names and p.name not in names:
+            continue
+        img = p.load()
+        H, W = img.shape[:2]
+        cam = Camera.from_image_size(W, H, 55.0)
+        det.reset()
+        t0 = time.perf_counter()
+        people = det.detect(img)
+        t_det = time.perf_counter() - t0
+        row = {"photo": p.name, "size": f"{W}x{H}", "expected": p.people, "found": len(people),
+               "detect_s": t_det, "iou": [], "iou_nomask": [], "fit_s": []}  # fmt: skip
+        for d in people:
+            k2, k3 = d.keypoints2d[None], None if d.keypoints3d is None else d.keypoints3d[None]
+            t0 = time.perf_counter()
+            fit = fit_smplx(skeleton, k2, k3, cam, SMPLXFitConfig(), scores=np.array([d.score]), masks=[d.mask])
+            row["fit_s"].append(time.perf_counter() - t0)
+            row["iou"].append(person_iou(Track(0, "smplx", fit.params, fit.confidence), d.mask, cam))
+            if baseline:
+                fit0 = fit_smplx(skeleton, k2, k3, cam, SMPLXFitConfig(), scores=np.array([d.score]))
+                row["iou_nomask"].append(person_iou(Track(0, "smplx", fit0.params, fit0.confidence), d.mask, cam))
+        rows.append(row)
+    det.close()
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--photos", nargs="*", default=None)
+    ap.add_argument("--no-silhouette-baseline", action="store_true", help="skip the fit without masks")
+    a = ap.parse_args()
+    rows = run(a.photos, baseline=not a.no_silhouette_baseline)
+    print(f"{'photo':16s} {'size':9s} {'exp':>3s} {'found':>5s} {'detect s':>8s}  per person: IoU silhouette "
+          f"(IoU without masks) fit s")  # fmt: skip
+    for r in rows:
+        per = "  ".join(
+            f"{i:.3f} ({n:.3f}) {s:.2f}s" if r["iou_nomask"] else f"{i:.3f} {s:.2f}s"
+            for i, n, s in zip(r["iou"], r["iou_nomask"] or r["iou"], r["fit_s"])
+        )
+        extra = f"  human bodies fitted: {r['found']} (must be 0)" if r["expected"] == 0 else ""
+        print(f"{r['photo']:16s} {r['size']:9s} {r['expected']:3d} {r['found']:5d} {r['detect_s']:8.2f}  {per}{extra}")
+    ious = [i for r in rows for i in r["iou"]]
+    if ious:
+        print(f"people fitted: {len(ious)}; IoU min {min(ious):.3f} median {float(np.median(ious)):.3f}; "
+              f"≥ 0.85: {sum(i >= 0.85 for i in ious)}/{len(ious)}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
