@@ -293,3 +293,23 @@ def test_missing_sqlite_file_is_not_created(cmd, tmp_path, capsys):
     assert main([cmd, "--db", f"sqlite:///{path}", *(["--out", str(tmp_path / "r")] if cmd == "analyze" else [])]) == 2
     assert "no database file" in capsys.readouterr().err
     assert not path.exists()
+
+
+def test_init_adds_the_new_session_columns_to_an_older_database(db_url, demo_study):
+    from sqlalchemy import inspect, text
+
+    store = Store(db_url, demo_study)
+    store.init()
+    with store.engine.begin() as conn:  # make it look like a database from before the hardening
+        conn.execute(text("DROP INDEX IF EXISTS ix_us_sessions_client_hash"))
+        for col in ("client_hash", "opened_s", "bind_hash"):
+            conn.execute(text(f"ALTER TABLE us_sessions DROP COLUMN {col}"))
+    store.dispose()
+    store = Store(db_url, demo_study)
+    store.init()
+    with store.engine.connect() as conn:
+        cols = {c["name"] for c in inspect(conn).get_columns("us_sessions")}
+    assert {"client_hash", "opened_s", "bind_hash"} <= cols
+    view = store.open_session("code", "after-upgrade", client="192.0.2.5", browser="b" * 32)
+    assert view.assignments
+    store.dispose()
