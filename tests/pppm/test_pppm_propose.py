@@ -203,3 +203,15 @@ def test_repair_stutter_retimes_a_dropped_span_and_leaves_still_tracks_alone():
     rest = torch.cat([clean[:20], clean[19:20].expand(12, -1)])  # comes to rest: natural repeats
     torch.testing.assert_close(repair_stutter(rest), rest)
     torch.testing.assert_close(repair_stutter(clean), clean)
+
+
+def test_repair_puts_a_shuffled_window_back_in_order_and_leaves_noise_alone():
+    from revision.pppm.perturb import shuffle_indices
+    from revision.pppm.repair import repair
+
+    t = torch.linspace(0, 3, 32)[:, None]
+    clean = torch.cat([torch.sin(t), torch.cos(2 * t), t], 1)
+    x = clean[shuffle_indices(32, 12, 8, torch.Generator().manual_seed(0))]
+    torch.testing.assert_close(repair(x), clean)
+    noisy = clean + 0.01 * torch.randn(clean.shape, generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(repair(noisy), noisy)
