@@ -292,3 +292,22 @@ def test_build_demo_wires_the_api_palette_and_legend(fake_pipeline, tmp_path):
     assert sorted(p.name for p in (tmp_path / "ex").iterdir())[:2] == ["astronaut.png", "chelsea_cat.png"]
     gen = next(d for d in cfg["dependencies"] if d.get("api_name") == "generate")
     assert len(gen["inputs"]) == 11 and len(gen["outputs"]) == 10
+
+
+def test_the_3d_view_draws_arrays_from_revision(fake_pipeline):
+    """Forward kinematics live in revision.render.points3d; demo/plots.py only draws its arrays."""
+    import inspect
+
+    import demo.plots
+    from revision.render.points3d import SMPLX_BODY_EDGES, motion_points
+
+    out = fake_pipeline(PIL.Image.new("RGB", (64, 64)), num_frames=6)
+    pts = motion_points(out.refined_motion)
+    kinds = [tp.track.kind for tp in pts]
+    human = pts[kinds.index("smplx")]
+    assert human.points.shape == (6, 22, 3) and human.edges == SMPLX_BODY_EDGES and human.root.shape == (6, 3)
+    obj = pts[kinds.index("object")]
+    assert obj.points.shape == (6, 21, 3) and len(obj.edges) == 20
+    np.testing.assert_array_equal(obj.root, obj.points[:, -1])
+    source = inspect.getsource(demo.plots)
+    assert "torch" not in source and "skeleton" not in source.lower() and "track_meshes" not in source

@@ -334,3 +334,32 @@ def test_quiet_silences_native_log_lines_only_inside_the_block(capfd):
     os.write(2, b"after\n")
     err = capfd.readouterr().err
     assert "glog-style" not in err and "kept" in err and "after" in err
+
+
+def test_cli_passes_model_paths_to_the_loaders_and_never_writes_the_environment(tmp_path, image_file, monkeypatch):
+    from revision.weights import WeightsNotFoundError
+
+    seen = {}
+
+    def fake_from_pretrained(weights, **kw):
+        seen.update(kw, weights=weights)
+        raise WeightsNotFoundError("stop here")
+
+    monkeypatch.setattr(ReVisionPipeline, "from_pretrained", staticmethod(fake_from_pretrained))
+    before = dict(os.environ)
+    rc = main(["generate", "--image", str(image_file), "--out", str(tmp_path / "o.mp4"), "--device", "cuda:1",
+               "--pppm-weights", "P", "--body-model-dir", "B", "--smal-model", "S", "--s2", "without-pppm"])  # fmt: skip
+    assert rc == EXIT_MISSING_WEIGHTS and dict(os.environ) == before
+    assert seen == {"weights": None, "motion_stage": "auto", "device": "cuda:1", "pppm_weights": "P",
+                    "body_model_dir": "B", "smal_model": "S"}  # fmt: skip
+
+
+@pytest.mark.slow
+def test_quiet_cli_prints_only_its_result(tmp_path, image_file):
+    """A real run with S2 (MediaPipe, PPPM): with --quiet stderr holds only the run's own notes."""
+    p = subprocess.run([sys.executable, "-m", "revision", "generate", "--image", str(image_file), "--out",
+                        str(tmp_path / "o.mp4"), "--weights", "tiny-random", "--quiet"], cwd=REPO, capture_output=True,
+                       text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    assert all(line.startswith("note: ") for line in p.stderr.splitlines()), p.stderr
+    assert p.stdout.startswith("wrote ") and "s2.pppm" in p.stdout
