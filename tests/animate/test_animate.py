@@ -223,3 +223,28 @@ def test_a_smal_animal_is_animated_like_a_body():
     z = track_meshes(animal).vertices[0][:, 2]  # the pixel shift of a 0.12 m step at the animal's depths
     lo, hi = CAM.fx * 0.12 / z.max(), CAM.fx * 0.12 / z.min()
     assert np.all((-d[:, 0] >= lo - 0.5) & (-d[:, 0] <= hi + 0.5)) and np.abs(d[:, 1]).max() < 0.5
+
+
+def test_the_nearer_person_stays_in_front_of_the_farther_one():
+    from revision.render import rasterize_meshes
+
+    F = 3
+    front = body_track(F, {}, transl=(-0.25, -0.25, 2.6))
+    front.params["transl"][:, 0] += np.linspace(0, 0.2, F)  # walks right, across the other person
+    back = body_track(F, {}, transl=(0.1, -0.25, 3.4))
+    back.track_id = 1
+    tms = [track_meshes(t) for t in (front, back)]
+
+    def owners(f: int) -> np.ndarray:
+        return rasterize_meshes([(tm.vertices[f], tm.faces, tm.vertex_parts) for tm in tms], CAM, H, W)[2]
+
+    o0 = owners(0)
+    photo = np.full((H, W, 3), 128, np.uint8)
+    photo[o0 == 0], photo[o0 == 1] = (230, 40, 40), (40, 40, 230)  # front person red, back person blue
+    anim = animate_photo(photo, MotionSequence([front, back], CAM, F))
+    o = owners(F - 1)
+    back_alone = rasterize_meshes([(tms[1].vertices[F - 1], tms[1].faces, tms[1].vertex_parts)], CAM, H, W)[2]
+    overlap = (o == 0) & (back_alone == 0)  # the front person covers the back one here
+    assert overlap.sum() > 30
+    px = anim.frames.frames[F - 1][overlap].astype(int)
+    assert (px[:, 0] > px[:, 2] + 60).mean() > 0.9  # red (front) shown, not blue (back)
