@@ -66,6 +66,12 @@ def check_inputs(photo: np.ndarray, motion: MotionSequence, masks: dict[int, np.
         raise ValueError(f"photo must be (H, W, 3) uint8, got {photo.shape} {photo.dtype}")
     if motion.num_frames < 1:
         raise ValueError("motion has no frames")
+    cam = motion.camera
+    if abs(cam.width / cam.height - photo.shape[1] / photo.shape[0]) > 0.01 * photo.shape[1] / photo.shape[0]:
+        raise ValueError(
+            f"motion.camera is {cam.width}x{cam.height} but the photo is {photo.shape[1]}x{photo.shape[0]}: "
+            "the camera must describe the whole photo (same aspect ratio)"
+        )
     ids = {t.track_id for t in motion.tracks}
     for tid, m in (masks or {}).items():
         if tid not in ids:

@@ -196,6 +196,8 @@ def test_inputs_are_checked():
         animate_photo(np.zeros((H, W, 3), np.float32), motion)
     with pytest.raises(ValueError, match="track id"):
         animate_photo(textured_photo(), motion, person_masks={7: np.ones((H, W), bool)})
+    with pytest.raises(ValueError, match="aspect"):
+        animate_photo(textured_photo(w=2 * W), motion)
     with pytest.raises(ValueError, match="max_side"):
         AnimateConfig(max_side=4)
 
