@@ -68,12 +68,13 @@ class DenoiseResult:
 
 @torch.inference_mode()
 def denoising_benchmark(model: PPPM | None, samples: list, text: torch.Tensor, *, seed: int = 0,
-                        perturbations: tuple[str, ...] = PERTURBATIONS, repair: bool = False) -> dict[str, DenoiseResult]:  # fmt: skip
+                        perturbations: tuple[str, ...] = PERTURBATIONS, repair: str = "none") -> dict[str, DenoiseResult]:  # fmt: skip
     """Evaluate on ``samples`` (list of :class:`revision.training.pppm_data.MotionSample`, equal length F);
     ``text`` (N, text_dim) embeddings of their captions. One perturbation of each kind per track.
 
-    ``repair=True`` runs :func:`revision.pppm.repair.repair` on each perturbed track before the network
-    (as :func:`revision.pppm.refine.refine` does); ``model=None`` scores the repair alone."""
+    ``repair`` (a :data:`revision.pppm.repair.REPAIRS` mode) runs :func:`revision.pppm.repair.repair` on each
+    perturbed track before the network, as :func:`revision.pppm.refine.refine` does; ``model=None`` scores
+    the repair alone."""
     from revision.pppm.repair import repair as repair_fn
 
     if model is not None:
@@ -89,7 +90,7 @@ def denoising_benchmark(model: PPPM | None, samples: list, text: torch.Tensor, *
             state = torch.full(xs.shape[:2], OBSERVED)
             state[:, 0] = PINNED
             valid = torch.ones(xs.shape[:2], dtype=torch.bool)
-            xr = torch.stack([repair_fn(c) for c in xs]) if repair else xs
+            xr = torch.stack([repair_fn(c, repair) for c in xs])
             if model is None:
                 out = xr
             else:

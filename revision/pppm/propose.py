@@ -177,20 +177,39 @@ def _action_body(action: str, num_frames: int, fps: float, strength: float) -> M
     return M.EXTRA_HUMAN_MOTIONS[action](np.arange(num_frames) / fps, v)
 
 
+ANIMAL_FOR = {"walk": "walk", "run": "trot", "jump": "jump", "sit_down": "sit", "squat": "sit", "turn_around": "turn",
+              "stand_still": None}  # fmt: skip  # person action base → SMAL motion (others: "wag")
+
+
+def _animal_body(action: str, num_frames: int, fps: float, strength: float) -> M.BodyMotion | None:
+    name = ANIMAL_FOR.get(base_action(action), "wag")
+    if name is None:
+        return None
+    v = M.Variation(0.6 + 0.8 * strength, 0.35 + 0.9 * strength, 0.0, 0.0)
+    pose, root, transl = M.ANIMAL_MOTIONS[name][0](np.arange(num_frames) / fps, v)
+    return M.BodyMotion(pose, root, transl)
+
+
 def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float, strength: float,
-                   cfg: ProposeConfig) -> tuple[dict[str, np.ndarray], np.ndarray]:  # fmt: skip
-    """One SMPL-X pose (camera space) + an action → (F-frame params, airborne heights (F,))."""
+                   cfg: ProposeConfig, kind: str = "smplx") -> tuple[dict[str, np.ndarray], np.ndarray]:  # fmt: skip
+    """One SMPL-X (or SMAL, ``kind="smal"``) pose in camera space + an action → (F-frame params,
+    airborne heights (F,)). Animals get the library's nearest animal motion (walk/trot/jump/sit/turn/wag)."""
     n = num_frames
+    key, nj = ("body_pose", 21) if kind == "smplx" else ("pose", 34)
     go0 = Rotation.from_rotvec(np.asarray(params0["global_orient"], float).reshape(3))
-    bp0 = np.asarray(params0["body_pose"], float).reshape(21, 3)
+    bp0 = np.asarray(params0[key], float).reshape(nj, 3)
     tr0 = np.asarray(params0["transl"], float).reshape(3)
-    m = _action_body(action, n, fps, strength)
+    if kind == "smplx":
+        m, rest = _action_body(action, n, fps, strength), M._rest_body(1).pose[0]
+    else:
+        m, rest = _animal_body(action, n, fps, strength), np.zeros((nj, 3))
+        if m is None:
+            m = M.BodyMotion(np.zeros((n, nj, 3)), np.zeros((n, 3)), np.zeros((n, 3)))
     t = np.arange(n) / fps
     w = M.ease(t / max(cfg.ramp_s, 1e-3))
-    rest = M._rest_body(1).pose[0]
     # 1. joints: the ones the action drives blend from the fitted pose into the action
     pose = np.repeat(bp0[None], n, 0)
-    for j in range(21):
+    for j in range(nj):
         if np.abs(m.pose[:, j] - rest[j]).max() > 0.02:
             pose[:, j] = _blend(Rotation.from_rotvec(bp0[j]), Rotation.from_rotvec(m.pose[:, j]), w).as_rotvec()
     # 2. root: world (y up) orientation = heading yaw · action's relative root rotation · fitted tilt
@@ -210,19 +229,19 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
     inc_w = _yaw(heading).apply(inc)
     d_w = np.cumsum(inc_w, axis=0)
     airborne = np.zeros(n)
-    if action == "jump":
+    if action == "jump" and kind == "smplx":
         airborne = np.maximum(0.0, m.transl[:, 1])
         d_w[:, 1] = 0.0  # heights come from the physics step (contact + flight)
     out = {
         "global_orient": (Rotation.from_matrix(R_WC) * go_w).as_rotvec().astype(np.float32),
-        "body_pose": pose.reshape(n, 63).astype(np.float32),
+        key: pose.reshape(n, 3 * nj).astype(np.float32),
         "transl": (tr0 + d_w @ R_WC).astype(np.float32),
     }
     for k, v in params0.items():
         if k not in out:
             out[k] = np.asarray(v).copy()
     out["global_orient"][0] = np.asarray(params0["global_orient"], np.float32).reshape(3)
-    out["body_pose"][0] = bp0.reshape(63)
+    out[key][0] = bp0.reshape(3 * nj)
     out["transl"][0] = tr0
     return out, airborne
 
@@ -338,8 +357,9 @@ def propose_motion(motion0: MotionSequence, prompt: str, motion_strength: float,
             grounds.append(float(foot_heights(body_points({k: np.asarray(v)[None] if k != "betas" else v
                                                             for k, v in p0.items()})[0] @ R_WC)[0].min()))  # fmt: skip
         elif tr.kind == "smal":
-            params = {k: (np.repeat(np.asarray(v)[None], num_frames, 0) if k != "betas" else np.asarray(v)) for k, v in p0.items()}
-            notes.append(f"track {tr.track_id} (animal): the proposal does not move animals yet; it stays still")
+            params, _ = propose_person(p0, person.action, num_frames, fps, s, cfg, kind="smal")
+            notes.append(f"track {tr.track_id} (animal): the library's animal motion nearest to {person.action!r} "
+                         "(no physics step for animals)")  # fmt: skip
         else:
             params = {"points": np.repeat(np.asarray(p0["points"])[None], num_frames, 0).astype(np.float32)}
         tracks.append(Track(tr.track_id, tr.kind, params, np.ones(num_frames, np.float32), tr.label))

@@ -130,7 +130,7 @@ def refine(
     mode: GrowMode = "interpolate",
     text_encoder: TextEncoder | None = None,
     reference_strength: float | None | Literal["motion"] = "motion",
-    repair: bool = True,
+    repair: str = "stutter",
 ) -> MotionSequence:
     """Denoise ``motion`` (and grow it to ``num_frames_out`` frames) with the PPPM.
 
@@ -148,8 +148,10 @@ def refine(
     ``reference_strength="motion"`` (default) uses ``motion.motion_strength`` (no scaling
     when it is None or equal to ``strength``); ``None`` disables the explicit scaling.
 
-    ``repair``: fully observed tracks first get :func:`revision.pppm.repair.repair` (a frozen run of
-    exactly repeated frames followed by a jump is re-timed and the skipped span interpolated).
+    ``repair``: fully observed tracks first get :func:`revision.pppm.repair.repair` in this mode:
+    ``"stutter"`` (default: a frozen run of exactly repeated frames followed by a jump is re-timed and the
+    skipped span interpolated), ``"stutter+order"`` (also one out-of-order window put back; opt-in, it
+    can straighten a genuine quick back-and-forth) or ``"none"``.
 
     Returns a new sequence. Output confidence is the input's, carried through: linearly interpolated at
     each output frame's input time, so frames where nothing was observed (confidence 0) stay 0 even
@@ -171,8 +173,8 @@ def refine(
         params = {k: np.asarray(v) for k, v in tr.params.items()}
         enc = encode_params(tr.kind, params, origin=_origin(tr.kind, params, first))
         enc.features = fill_missing(enc.features, obs)
-        if repair and bool(obs.all()):
-            enc.features = repair_track(enc.features)
+        if repair != "none" and bool(obs.all()):
+            enc.features = repair_track(enc.features, repair)
         encs.append(enc)
         observed.append(obs)
         firsts.append(first)

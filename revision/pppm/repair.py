@@ -14,9 +14,9 @@ on one track's features (F, D), frame 0 fixed:
   reversals and single-frame moves, frame 0 fixed), accepted only when the path gets shorter by more
   than ``min_gain`` (a fraction): smooth motion is short, a shuffled segment zig-zags.
 
-:func:`repair` applies both; :func:`revision.pppm.refine.refine` calls it on fully observed tracks
-(``repair=True``), and :func:`revision.pppm.evaluate.denoising_benchmark` reports the network with and
-without it.
+:func:`repair_window_order` is the safer reorder actually used (one detected window, exact search).
+:func:`repair` applies them by mode; :func:`revision.pppm.refine.refine` runs ``"stutter"`` on fully
+observed tracks by default, and :func:`revision.pppm.evaluate.denoising_benchmark` reports each mode.
 """
 
 from __future__ import annotations
@@ -179,10 +179,20 @@ def repair_window_order(x: torch.Tensor, max_len: int = 12, detour: float = 4.0,
     return out
 
 
-def repair(x: torch.Tensor, reorder: bool = True) -> torch.Tensor:
-    """Stutter re-timing, then (``reorder``) one out-of-order window put back, of one track's (F, D) features.
+REPAIRS = ("none", "stutter", "stutter+order")
 
-    The global path-shortening :func:`repair_order` is not used: measured on held-out procedural clips it
-    reordered slow and periodic tracks wrongly and doubled the error of shuffled and noisy inputs."""
+
+def repair(x: torch.Tensor, mode: str = "stutter") -> torch.Tensor:
+    """One track's (F, D) features repaired: ``"stutter"`` (:func:`repair_stutter`), ``"stutter+order"``
+    (then :func:`repair_window_order`) or ``"none"``.
+
+    The window reorder is opt-in: it cannot tell a shuffled segment from a genuine quick back-and-forth
+    (a nod, a wave at a low frame rate), which it would "straighten"; on the held-out procedural clips it
+    is what brings shuffled segments back (see docs/pppm.md). The global :func:`repair_order` is unused:
+    it reordered slow and periodic tracks wrongly and doubled the error of shuffled and noisy inputs."""
+    if mode not in REPAIRS:
+        raise ValueError(f"repair must be one of {REPAIRS}, got {mode!r}")
+    if mode == "none":
+        return x.clone()
     x = repair_stutter(x)
-    return repair_window_order(x) if reorder else x
+    return repair_window_order(x) if mode == "stutter+order" else x

@@ -212,6 +212,18 @@ def test_repair_puts_a_shuffled_window_back_in_order_and_leaves_noise_alone():
     t = torch.linspace(0, 3, 32)[:, None]
     clean = torch.cat([torch.sin(t), torch.cos(2 * t), t], 1)
     x = clean[shuffle_indices(32, 12, 8, torch.Generator().manual_seed(0))]
-    torch.testing.assert_close(repair(x), clean)
+    torch.testing.assert_close(repair(x, "stutter+order"), clean)
+    torch.testing.assert_close(repair(x), x)  # the default mode does not reorder
     noisy = clean + 0.01 * torch.randn(clean.shape, generator=torch.Generator().manual_seed(1))
-    torch.testing.assert_close(repair(noisy), noisy)
+    torch.testing.assert_close(repair(noisy, "stutter+order"), noisy)
+
+
+def test_animals_move_from_their_start_pose(fake_encoder):
+    R, t = M.default_extrinsics()
+    dog, _ = M.animal_motion("walk", 1, strength=0.0, heading=0.0)
+    cam = M.to_camera("smal", dog, R, t)
+    m0 = MotionSequence([Track(0, "smal", cam, np.ones(1, np.float32))], Camera.from_image_size(64, 64), 1, 7.0)
+    seq, notes = propose_motion(m0, "the dog walks to the left", 0.5, 14, text_encoder=fake_encoder, config=KEYWORDS)
+    p = seq.tracks[0].params
+    np.testing.assert_allclose(p["pose"][0], cam["pose"][0], atol=1e-6)
+    assert p["transl"][-1, 0] < p["transl"][0, 0] - 0.3 and p["pose"].shape == (14, 102)
