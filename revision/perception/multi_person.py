@@ -21,9 +21,13 @@ reasonable size, so a large photo with several (or small) people yields one pers
    around its last box (MediaPipe's tracking carries a person through blurry frames); a person lost
    for one frame is searched again in that window in static mode.
 
-Thread safety: one detector holds MediaPipe graphs with state; :meth:`detect` and :meth:`reset`
-hold ``self._lock`` (a ``threading.Lock``), so two threads sharing a detector run one after the
-other and get the same results as serial calls. Use one detector per thread for parallelism.
+Thread safety: one detector holds MediaPipe graphs and the clip state (people being followed);
+:meth:`detect`, :meth:`detect_photo`, :meth:`discover`, :meth:`reset` and :meth:`close` hold
+``self._lock`` (a re-entrant lock), so threads sharing a detector run one after the other.
+:meth:`detect_photo` touches no clip state: concurrent photo calls give the serial results. A clip
+(:meth:`reset` then :meth:`detect` per frame) is one caller's sequence: interleaving two clips on one
+detector is wrong even with the lock — hold the lock around the whole clip (``with det.lock:``) or use
+one detector per thread (parallelism).
 """
 
 from __future__ import annotations
@@ -215,12 +219,17 @@ class MultiPersonPose:
     def __init__(self, config: MultiPersonConfig | None = None) -> None:
         self.config = config or MultiPersonConfig()
         self._mp = import_mediapipe()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # graphs and clip state: one caller at a time (re-entrant)
         self._static = None
         self._seg = None
         self._people: list[_Person] = []
         self._frame_index = 0
         self.last_rejected: list[Candidate] = []  # the finds the checks refused in the last discovery
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The detector's lock, for callers that run a whole clip (reset + detect per frame) as one unit."""
+        return self._lock
 
     # -- graphs -------------------------------------------------------------------------------------
     def _pose_graph(self, static: bool):
@@ -266,16 +275,31 @@ class MultiPersonPose:
             if first or not c.video_mode:
                 dets = self.discover(frame)
                 self._start_tracks(dets, frame.shape[:2])
+                if c.video_mode:  # frame 0 through the tracking graphs too: no jump between frames 0 and 1
+                    tracked = self._track(frame, keep_missing=True)
+                    dets = _finish_masks([t if t is not None else d for t, d in zip(tracked, dets)])
                 return dets
-            dets = self._track(frame)
+            dets = [d for d in self._track(frame) if d is not None]
             if redo and len(dets) < c.max_people:
                 new = self.discover(frame, known=dets)
                 self._start_tracks(new, frame.shape[:2], keep=True)
                 dets = dets + new
             return _finish_masks(dets)
 
+    def detect_photo(self, image: np.ndarray) -> list[Detection]:
+        """Every person of one image (discovery only): leaves the clip state of :meth:`detect` alone, so
+        threads sharing this detector may call it at once (they run one after the other)."""
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+            raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
+        with self._lock:
+            return self.discover(image)
+
     def discover(self, frame: np.ndarray, known: list[Detection] | None = None) -> list[Detection]:
         """Static-mode search of one image (see the module doc); ``known``: people already found."""
+        with self._lock:
+            return self._discover(frame, known)
+
+    def _discover(self, frame: np.ndarray, known: list[Detection] | None) -> list[Detection]:
         c = self.config
         H, W = frame.shape[:2]
         graph = self._static_graph()
@@ -371,10 +395,13 @@ class MultiPersonPose:
         side = max(self.config.track_margin * max(x1 - x0, y1 - y0), self.config.min_window)
         return _square((x0 + x1) / 2, (y0 + y1) / 2, side, H, W)
 
-    def _track(self, frame: np.ndarray) -> list[Detection]:
+    def _track(self, frame: np.ndarray, keep_missing: bool = False) -> list[Detection | None]:
+        """One frame through every followed person's graph → detections in ``self._people`` order
+        (None where the person was not found)."""
         c = self.config
         H, W = frame.shape[:2]
         out: list[Detection] = []
+        res: list[Detection | None] = []
         for p in self._people:
             if p.graph is None:
                 p.graph = self._pose_graph(static=False)
@@ -389,17 +416,19 @@ class MultiPersonPose:
                         break
                     cand = None
             if cand is None or any(_on_person(cand.keypoints2d, q) for q in out):
-                p.missing += 1
+                p.missing += 0 if keep_missing else 1
+                res.append(None)
                 continue
             d = _to_detection(cand)
             p.det, p.missing = d, 0
             out.append(d)
+            res.append(d)
             new_win = self._track_window(d, (H, W))
             if _moved_out(d.box, p.window, W, H):  # re-centre; the graph restarts in the new window
                 p.window = new_win
                 p.graph.close()
                 p.graph = None
-        return out
+        return res
 
 
 def _kp_box(kp: np.ndarray) -> np.ndarray:

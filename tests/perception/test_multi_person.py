@@ -1,0 +1,146 @@
+"""MultiPersonPose: every person of a photo, checks that refuse hallucinations, clips, and the lock."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from benchmarks.photo_set import photo
+from revision.perception.multi_person import (
+    Candidate,
+    MultiPersonConfig,
+    MultiPersonPose,
+    check_candidate,
+    discovery_windows,
+)
+
+pytest.importorskip("mediapipe")
+
+
+def _frontal(cx=100.0, cy=60.0, s=40.0) -> np.ndarray:
+    """(33, 3) landmarks of an upright frontal person: shoulders ``s`` px apart, all visible."""
+    kp = np.zeros((33, 3), np.float32)
+    kp[:, 2] = 1.0
+    kp[:, :2] = cx, cy + s
+    kp[0, :2] = cx, cy  # nose
+    kp[3, :2], kp[6, :2] = (cx + 0.15 * s, cy - 0.1 * s), (cx - 0.15 * s, cy - 0.1 * s)  # outer eyes
+    kp[7, :2], kp[8, :2] = (cx + 0.25 * s, cy), (cx - 0.25 * s, cy)  # ears
+    kp[11, :2], kp[12, :2] = (cx + s / 2, cy + 0.7 * s), (cx - s / 2, cy + 0.7 * s)  # shoulders
+    kp[23, :2], kp[24, :2] = (cx + 0.3 * s, cy + 2.0 * s), (cx - 0.3 * s, cy + 2.0 * s)  # hips
+    return kp
+
+
+def test_checks_accept_a_person_and_refuse_implausible_finds():
+    cfg = MultiPersonConfig()
+    ok = Candidate(_frontal(), None, None, (0, 0, 200, 200))
+    assert check_candidate(ok, (200, 200), [], cfg) == []
+    hidden = _frontal()
+    hidden[12, 2] = 0.1
+    assert "nose or shoulders not visible" in check_candidate(Candidate(hidden, None, None, (0, 0, 200, 200)),
+                                                               (200, 200), [], cfg)  # fmt: skip
+    big_face = _frontal()
+    big_face[7, 0], big_face[8, 0] = 100 + 60, 100 - 60  # ears 120 px apart on a 40 px body
+    assert any("face" in r for r in check_candidate(Candidate(big_face, None, None, (0, 0, 200, 200)),
+                                                     (200, 200), [], cfg))  # fmt: skip
+    # shoulders at the edge of an inner window: Pose saw part of a person
+    assert "cut by the window edge" in check_candidate(Candidate(_frontal(cx=118), None, None, (20, 0, 140, 140)),
+                                                       (200, 300), [], cfg)  # fmt: skip
+
+
+def test_discovery_windows_start_with_the_image_and_cover_it():
+    wins = discovery_windows(480, 640, MultiPersonConfig())
+    assert wins[0] == (0, 0, 640, 480)
+    sides = [w[2] - w[0] for w in wins]
+    assert sides == sorted(sides, reverse=True) and min(sides) >= 128
+    assert max(w[2] for w in wins) == 640 and max(w[3] for w in wins) == 480
+
+
+def test_photos_people_found_and_the_cat_has_none():
+    det = MultiPersonPose()
+    found = {}
+    for name in ("astronaut", "basketball1", "chelsea"):
+        det.reset()
+        found[name] = len(det.detect(photo(name).load()))
+    det.close()
+    assert found == {"astronaut": 1, "basketball1": 2, "chelsea": 0}
+
+
+def test_clip_tracks_both_people_across_frames():
+    from revision.perception import assign_tracks
+
+    img = photo("basketball1").load()
+    det = MultiPersonPose()
+    frames = [det.detect(img) for _ in range(3)]
+    det.close()
+    assert [len(f) for f in frames] == [2, 2, 2]
+    assign_tracks(frames)
+    from revision.perception.multi_person import body_scale
+
+    # the same two people in place. The man facing the camera is followed by his video-mode graph (sub-pixel
+    # on a still clip); the man seen from behind is re-found by static Pose with the other man painted out,
+    # which is sensitive to that painting: measured 26 px (0.46 of his body scale) between frames 0 and 1,
+    # then still — a known limitation (docs/perception_lifting.md), bounded here.
+    for f in frames[1:]:
+        for d in f:
+            d0 = next(e for e in frames[0] if e.track_id == d.track_id)
+            shift = np.abs(d.keypoints2d[[0, 11, 12], :2] - d0.keypoints2d[[0, 11, 12], :2]).max()
+            frontal = d0.keypoints2d[0, 0] < 320
+            assert shift < (2.0 if frontal else 0.5 * body_scale(d0.keypoints2d))
+    b1, b2 = (next(d for d in f if d.track_id == 1) for f in frames[1:])
+    assert np.abs(b1.keypoints2d[[0, 11, 12], :2] - b2.keypoints2d[[0, 11, 12], :2]).max() < 3.0  # then still
+
+
+def _summary(dets):
+    return [(d.keypoints2d.copy(), d.mask.copy()) for d in dets]
+
+
+def _assert_same(a, b):
+    assert len(a) == len(b)
+    for (k, m), (k0, m0) in zip(a, b):
+        np.testing.assert_allclose(k, k0, atol=1e-4)
+        assert (m == m0).all()
+
+
+def test_lock_two_threads_get_the_serial_results():
+    """One detector shared by two threads (photos): the lock serialises its graphs; results = serial."""
+    imgs = [photo("basketball1").load(), photo("astronaut").load()]
+    det = MultiPersonPose()
+    serial = [_summary(det.detect_photo(im)) for im in imgs]
+    out: dict[int, list] = {}
+    barrier = threading.Barrier(2)
+
+    def worker(i):
+        barrier.wait()
+        out[i] = _summary(det.detect_photo(imgs[i]))
+
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    det.close()
+    for i in range(2):
+        _assert_same(out[i], serial[i])
+
+
+def test_single_person_wrapper_lock():
+    from revision.perception.mediapipe_backend import MediaPipePose, MediaPipePoseConfig
+
+    imgs = [photo("basketball1").load(), photo("astronaut").load()]
+    det = MediaPipePose(MediaPipePoseConfig(video_mode=False))
+    serial = [_summary(det.detect(im)) for im in imgs]
+    out: dict[int, list] = {}
+    barrier = threading.Barrier(2)
+
+    def worker(i):
+        barrier.wait()
+        out[i] = _summary(det.detect(imgs[i]))
+
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    det.close()
+    for i in range(2):
+        _assert_same(out[i], serial[i])
