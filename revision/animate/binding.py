@@ -164,13 +164,12 @@ def bind(
     live = [i for i, m in enumerate(meshes) if m is not None]
     tr_map, face_map, depth0, per = raster_frame0([meshes[i][:3] for i in live], camera, H, W)
     # regions and ownership
-    regions, dists, nearest = [], [], []
+    dists, nearest = [], []
     for k, i in enumerate(live):
         vis = tr_map == k
         reg = masks[i]
         if reg is None:
             reg = cv2.dilate(vis.astype(np.uint8), _disk(cfg.footprint_dilate_px)) > 0 if vis.any() else vis
-        regions.append(reg)
         if vis.any():
             d, ind = distance_transform_edt(~vis, return_indices=True)
         else:
