@@ -86,7 +86,8 @@ def fit_smal(
     c = np.asarray(centre)
     z0 = np.asarray(depth0, np.float32)
     transl0 = np.stack([(c[:, 0] - camera.cx) / camera.fx * z0, (c[:, 1] - camera.cy) / camera.fy * z0, z0], 1)
-    K = torch.tensor([camera.fx, camera.fy, camera.cx, camera.cy])
+    K = torch.tensor([camera.fx, camera.fy, camera.cx, camera.cy], dtype=torch.float32)  # Camera holds float64
+    transl0 = transl0.astype(np.float32)
     w_frame = torch.tensor(present, dtype=torch.float32)
     kp = None if keypoints2d is None else torch.tensor(keypoints2d, dtype=torch.float32)
 

@@ -7,7 +7,7 @@ degradation in ``Backends.notes`` (the UI and ``extract_motion``'s report show t
 |---|---|---|
 | keypoints (+ person mask) | MediaPipe Pose, every person (``MultiPersonPose``) | none: people are skipped and that is reported |
 | depth | Depth-Anything-V2 (weights present) | geometric prior (ground plane + body height) |
-| objects / animals | OWLv2 (weights present, text queries given) | user boxes/masks + colour/saliency |
+| objects / animals | OWLv2 (weights present, text queries given) | user boxes/masks + colour/saliency; animal = person-segmenter blob no person explains (``animals.py``) |
 
 A backend asked for explicitly (``depth="depth-anything"``) never silently falls back: its error is raised.
 """
@@ -98,9 +98,15 @@ def default_backends(
     elif objects == "open-vocab":
         raise ValueError("objects='open-vocab' needs text queries")
     if objects in ("auto", "saliency") and not object_backends:
-        object_backends.append(SaliencyObjects())
+        fallback: ObjectDetector = SaliencyObjects()
+        if objects == "auto" and keypoints is not None:  # animals: a person-segmenter blob no person explains
+            from revision.perception.animals import ForegroundAnimals
+
+            fallback = ForegroundAnimals(fallback=fallback)
+        object_backends.append(fallback)
         if objects == "auto":
-            notes.append("objects: no user boxes and no open-vocabulary detector; using colour/saliency segmentation")
+            notes.append("objects: no user boxes and no open-vocabulary detector; using colour/saliency segmentation"
+                         + (" (animals: person-segmenter blobs no person explains)" if keypoints else ""))
     if objects == "none":
         object_backends = [UserObjects(user_objects)] if user_objects else []
     return Backends(keypoints, depth_backend, object_backends, notes)

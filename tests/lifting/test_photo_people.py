@@ -61,6 +61,8 @@ def test_no_human_body_on_the_cat():
     ex = extract_motion(Clip(img[None]))
     assert not [t for t in ex.motion.tracks if t.kind == "smplx"]
     assert not [d for f in ex.detections.frames for d in f if d.kind == "person"]
+    # the person segmenter's blob that no person explains is taken for an animal and lifted with SMAL
+    assert [(t.kind, t.label) for t in ex.motion.tracks] == [("smal", "animal")]
 
 
 def test_silhouette_term_widens_the_body_to_the_mask(skeleton):

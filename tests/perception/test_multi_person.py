@@ -144,3 +144,20 @@ def test_single_person_wrapper_lock():
     det.close()
     for i in range(2):
         _assert_same(out[i], serial[i])
+
+
+def test_animal_cue_cat_yes_people_no():
+    from revision.perception.animals import ForegroundAnimals
+    from revision.perception.objects import SaliencyObjects
+
+    animals = ForegroundAnimals(fallback=SaliencyObjects())
+    det = MultiPersonPose()
+    (cat,) = animals.detect(photo("chelsea").load())
+    assert cat.kind == "animal" and cat.mask.mean() > 0.5  # the cat's face fills the photo
+    for name in ("astronaut", "basketball1"):
+        img = photo(name).load()
+        people = det.detect_photo(img)
+        exclude = np.any([d.mask for d in people], axis=0)
+        assert animals.find(img, exclude) is None  # the segmenter's blobs are these people's
+    det.close()
+    animals.close()
