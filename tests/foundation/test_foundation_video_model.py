@@ -215,3 +215,27 @@ def test_svd_xt_smoke_runs_one_guided_step_at_real_size():
     assert res.returncode == 0, res.stderr[-3000:]
     out = json.loads(res.stdout.strip().splitlines()[-1])
     assert out["ok"] and out["unet_steps"] == 1 and out["parameters"]["unet"] == 1_524_623_082 + 2 * 3 * 3 * 320
+
+
+def test_gpu_check_documents_its_output_and_refuses_without_cuda():
+    import subprocess
+    import sys
+
+    help_text = subprocess.run([sys.executable, "-m", "benchmarks.gpu_check", "--help"], capture_output=True,
+                               text=True, timeout=120).stdout  # fmt: skip
+    for word in ("peak GPU memory", "ratio", "49 s / 36 s = 1.36", "plain SVD", "--weights", "exits with status 2"):
+        assert word in help_text, word
+    if not torch.cuda.is_available():
+        res = subprocess.run([sys.executable, "-m", "benchmarks.gpu_check", "--weights", "x"], capture_output=True,
+                             text=True, timeout=300)  # fmt: skip
+        assert res.returncode == 2 and len(res.stdout.strip().splitlines()) == 1 and "no CUDA" in res.stdout
+
+
+def test_gpu_check_coarse_reference_moves_where_the_clip_moves():
+    from benchmarks.gpu_check import coarse_reference
+
+    coarse = np.zeros((3, 8, 16, 3), np.uint8)
+    coarse[2, 2:4, 4:6] = 200  # something appears in the last frame
+    ref, mask = coarse_reference(coarse, 5, 16, 32, dilate=1)
+    assert ref.shape == (5, 16, 32, 3) and mask.shape == (5, 16, 32)
+    assert not mask[0].any() and mask[-1].any() and not mask[-1, :, :4].any()
