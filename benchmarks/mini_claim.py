@@ -7,9 +7,10 @@ Held-out clips are :func:`revision.synthetic.world.make_clip` of seeds ``--seed-
 onwards (training used seeds 0..3,999); clips without a person are skipped (recorded, not counted)
 until ``--num-clips`` clips with a person are done. Per clip every comparator's 8 frames are segmented
 by :mod:`benchmarks.part_seg`'s segmenter and scored by :mod:`benchmarks.claim_measures` (articulation
-``A_t``, clip motion ``M``, malformation ``m_t``, jerk ratio ``J``); the scores are appended to
-``--out`` (JSON lines, so a killed run resumes) and the frames to ``<out>.frames/<seed>.npz``
-(``--rescore`` scores them again, e.g. after a new calibration).
+``A_t``, clip motion ``M``, malformation ``m_t``, jerk ratio ``J``). Generation appends one row per
+clip to ``--out`` (JSON lines, so a killed run resumes) and the frames to ``<out>.frames/<seed>.npz``;
+scoring appends to ``<out>.scores`` (``--rescore`` starts it again, e.g. after a new calibration), so
+``--generate-only`` processes and a scoring ``--summary-only`` process can run at the same time.
 
 Comparators (all at S3's settings: 8 frames, 8 steps, 64x64, same seed 0 unless said):
 
@@ -316,14 +317,21 @@ def _load_frames(path: Path) -> dict[str, list[np.ndarray]]:
         return {n: [z[f"{n}|{i}"] for i in range(int(z[f"{n}|n"]))] for n in ALL_ROWS if f"{n}|n" in z}
 
 
+def _scores_path(out: Path) -> Path:
+    return Path(str(out) + ".scores")
+
+
 def _read_rows(out: Path) -> dict[int, dict]:
-    """Rows of ``out`` by seed; a later row of a seed (e.g. with scores) replaces an earlier one."""
+    """Rows of ``out`` by seed, with the scores of ``<out>.scores`` (JSON lines, the latest per seed) merged
+    in. Generation appends to ``out`` and scoring to ``<out>.scores``, so both can run at once."""
     done: dict[int, dict] = {}
-    if out.exists():
-        for line in out.read_text().splitlines():
-            if line.strip():
-                r = json.loads(line)
-                done[r["seed"]] = {**done.get(r["seed"], {}), **r}
+    for path in (out, _scores_path(out)):
+        if path.exists():
+            for line in path.read_text().splitlines():
+                if line.strip():
+                    r = json.loads(line)
+                    if path == out or r["seed"] in done:
+                        done[r["seed"]] = {**done.get(r["seed"], {}), **r}
     return done
 
 
@@ -419,10 +427,12 @@ def main(argv: list[str] | None = None) -> int:
     s1_times = np.linspace(0, s3.num_frames - 1, MINI_CONFIG.efficient.apply(s3).num_frames).round().astype(int)
     done = _read_rows(out)  # other shards may have added clips
     todo = [r for r in done.values() if r.get("person") and (args.rescore or "scores" not in r)]
+    if args.rescore:  # the old scores were made under another calibration: start the file again
+        _scores_path(out).unlink(missing_ok=True)
     for r in tqdm(todo, desc="scoring"):
         r["scores"] = score_clip(segmenter, _load_frames(frames_dir / f"{r['seed']}.npz"), ranges, s1_times)
-    if todo:  # one rewrite: every row once, with its scores
-        out.write_text("".join(json.dumps(r) + "\n" for r in done.values()))
+        with _scores_path(out).open("a") as fh:
+            fh.write(json.dumps({"seed": r["seed"], "calibration": str(cal_path), "scores": r["scores"]}) + "\n")
     rows = [r for r in done.values() if r.get("person") and "scores" in r]
     if not rows:
         print("no finished clips with a person", file=sys.stderr)

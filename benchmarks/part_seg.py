@@ -321,6 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="runs/part_seg.safetensors", help="where the segmenter is written")
     p.add_argument("--clips", type=int, default=SegTrainConfig.clips, help="training seeds 0..N-1")
     p.add_argument("--steps", type=int, default=SegTrainConfig.steps)
+    p.add_argument("--batch-size", type=int, default=SegTrainConfig.batch_size)
+    p.add_argument("--width", type=int, default=SegTrainConfig.width, help="channels of the first level (multiple of 4)")
     p.add_argument("--weights", help="video model folder whose VAE makes the round trips (default: embedded mini)")
     p.add_argument("--num-threads", type=int, default=None)
     args = p.parse_args(argv)
@@ -332,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     from revision.pipeline import ReVisionPipeline
 
     vae = ReVisionPipeline.from_pretrained(args.weights, motion_stage=None, config=MINI_CONFIG).video.vae
-    cfg = SegTrainConfig(clips=args.clips, steps=args.steps)
+    cfg = SegTrainConfig(clips=args.clips, steps=args.steps, batch_size=args.batch_size, width=args.width)
     net = train(cfg, vae)
     save(net, args.out, cfg)
     x, rec, y = make_data(cfg, vae, seeds=range(2_000_000, 2_000_050))  # held-out check
