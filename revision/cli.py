@@ -13,7 +13,10 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from revision.s3 import S3_CHOICES
+
 EXIT_BAD_INPUT = 2
+MAX_DECODE_SIDE = 2048  # inputs are decoded at most this large (the photo path works at ≤ 1024 px)
 EXIT_MISSING_WEIGHTS = 3
 
 
@@ -55,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--prompt", default="", help="text describing the motion (used by PPPM)")
     g.add_argument("--motion-strength", type=_unit_float, default=None, help="0 (calm) .. 1 (dynamic); default 0.5")
     g.add_argument("--target-sketch", help="PNG of part-coloured strokes over the first frame (target pose)")
-    g.add_argument("--num-frames", type=_int_range(2, 128), help="frames of the final clip (default: model's)")
+    g.add_argument("--num-frames", type=_int_range(2, 128),
+                   help="frames of the final clip (default: 16 for --s3 animation, else the model's)")
     g.add_argument("--steps", type=_int_range(1, 200), help="denoising steps of S3 (S1 uses a fraction)")
     g.add_argument("--seed", type=int, default=0, help="random seed (same seed → same video)")
     g.add_argument("--save-intermediates", metavar="DIR", help="also write every stage's output to DIR")
@@ -68,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "resampled), off (no 3D motion: S3 sees only the sketch, if any)")  # fmt: skip
     g.add_argument("--s1-step-fraction", type=_fraction, default=None,
                    help="S1's share of S3's denoising steps, in (0, 1] (default: the model's)")  # fmt: skip
+    g.add_argument("--s3", choices=S3_CHOICES, default="auto",
+                   help="final video: animation (the 3D motion moves the photo's own pixels, at the photo's "
+                   "resolution; CPU), guided (stock video weights steered by that animation), conditioned (the "
+                   "fine-tuned video model on the part masks), auto (picked from the weights: animation for the "
+                   "embedded/tiny models, guided for stock SVD weights, conditioned for fine-tuned ones; the "
+                   "choice and why is printed)")  # fmt: skip
     g.add_argument("--pppm-weights", help="PPPM folder (default: $REVISION_PPPM_WEIGHTS, else embedded)")
     g.add_argument("--body-model-dir", help="folder with licensed SMPL-X .npz files (default: procedural body)")
     g.add_argument("--smal-model", help="licensed SMAL model file (default: procedural quadruped)")
@@ -162,7 +172,7 @@ def generate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     limits = InputLimits()
     try:
-        image = read_image(args.image, max_pixels=limits.max_pixels)
+        image = read_image(args.image, max_pixels=limits.max_pixels, max_side=MAX_DECODE_SIDE)
         check_image_size(*image.size, limits)
         sketch = None
         if args.target_sketch:
@@ -199,7 +209,8 @@ def generate(args: argparse.Namespace) -> int:
         with quiet_native_logs(args.quiet):
             result = pipe(image, prompt=args.prompt, motion_strength=args.motion_strength, sketch=sketch,
                           num_frames=args.num_frames, num_inference_steps=args.steps, seed=args.seed,
-                          s2=S2_FLAGS[args.s2], s1_step_fraction=args.s1_step_fraction, progress=progress)  # fmt: skip
+                          s2=S2_FLAGS[args.s2], s1_step_fraction=args.s1_step_fraction, s3=args.s3,
+                          progress=progress)  # fmt: skip
     except ValueError as e:  # InputError, SketchError: the message is for the user
         bar.close()
         return _fail(str(e), EXIT_BAD_INPUT)
@@ -212,8 +223,10 @@ def generate(args: argparse.Namespace) -> int:
     t = result.timings
     print(f"wrote {out} ({result.final.num_frames} frames {result.final.width}x{result.final.height}); "
           f"S1 {t['s1']:.1f}s, S2 {t['s2']:.1f}s, S3 {t['s3']:.1f}s, total {t['total']:.1f}s")  # fmt: skip
+    print(f"  S3 mode: {result.s3_mode} — {result.settings.get('s3_reason', '')}")
     for role, backend in result.backends.items():
-        print(f"  {role}: {backend}")
+        if role != "s3":
+            print(f"  {role}: {backend}")
     return 0
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from revision.animate.config import AnimateConfig
 from revision.inputs import InputLimits
 from revision.video_model.config import EfficientMode, SVDSettings
+from revision.video_model.guided import GuidanceConfig
 
 __all__ = ["MINI_CONFIG", "TINY_CONFIG", "InputLimits", "ReVisionConfig"]
 
@@ -20,6 +22,13 @@ class ReVisionConfig:
     # model's lossy re-creation of it); video-mode keypoint tracking then carries the person through
     # the coarse frames (docs/training.md: person tracks on 44 vs 11 of 50 held-out mini clips)
     perceive_input_frame: bool = True
+    # S3 mode when a call gives none: "auto" (chosen from the weights) | "conditioned" | "guided" | "animation"
+    s3: str = "auto"
+    # S3 "animation" / "guided" (revision/s3.py): the photo animation of the prompt's motion
+    animate: AnimateConfig = field(default_factory=AnimateConfig)  # output long side ≤ 1024, aspect kept, no crop
+    photo_frames: int = 16  # frames of an "animation" run when the call gives none ("guided" uses S3's count)
+    photo_fps: float = 8.0  # frame rate of an "animation" run
+    guidance: GuidanceConfig = field(default_factory=GuidanceConfig)  # "guided": dual-clock steps, mask dilation
 
 
 # The ReVision-mini model's native setting: 64x64 pixels, 8 frames (see docs/training.md).

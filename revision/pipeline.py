@@ -20,9 +20,11 @@ import torch
 
 from revision.config import TINY_CONFIG, ReVisionConfig
 from revision.inputs import InputError, check_image_size
-from revision.s2 import S2_CHOICES, EmptyMotionStage, MotionStage, ProgressFn
+from revision.s2 import S2_CHOICES, EmptyMotionStage, MotionResult, MotionStage, ProgressFn
+from revision.s3 import S3_CHOICES, choose_s3
 from revision.types import Clip, ConditionMaps, MotionSequence
 from revision.video_model.config import SVDSettings
+from revision.video_model.conv_in import condition_channels_are_zero
 from revision.video_model.pipeline import MotionConditionedSVDPipeline
 
 # on_stage(stage, value): "s1" → coarse Clip, "s2" → MotionResult, "s3" → final Clip, as each finishes
@@ -30,6 +32,8 @@ StageCallback = Callable[[str, Any], None]
 
 # Share of the progress bar each stage gets (S1 is cheap, S3 is the full-quality pass).
 _PROGRESS_SPAN = {"s1": (0.0, 0.25), "s2": (0.25, 0.4), "s3": (0.4, 1.0)}
+# S3 "animation": no video model runs; S2 (fitting the photo's bodies) and the animation share the bar.
+_PHOTO_PROGRESS_SPAN = {"s2": (0.0, 0.6), "s3": (0.6, 1.0)}
 
 
 __all__ = ["InputError", "ReVisionOutput", "ReVisionPipeline", "tiny_revision_pipeline"]
@@ -58,6 +62,8 @@ class ReVisionOutput:
     # everything needed to reproduce the run (run.json): "call" (this call's arguments), "s1"/"s3" (sampling
     # settings actually used), "config" (ReVisionConfig), "s2" (the S2 stage's settings), "load" (weights, device)
     settings: dict[str, Any] = field(default_factory=dict)
+    animation: Any = None  # revision.animate.PhotoAnimation of S3 "animation"/"guided" (frames, flow, moved mask)
+    s3_mode: str = "conditioned"  # the S3 mode that ran (revision.s3.S3_MODES)
 
 
 def crop_box(w: int, h: int, width: int, height: int) -> tuple[int, int, int, int]:
@@ -114,6 +120,8 @@ class ReVisionPipeline:
         self.backends = dict(backends or {})
         self.load_settings = dict(load_settings or {})  # how the components were loaded (recorded in run.json)
         self.video.set_progress_bar_config(disable=True)
+        # stock weights (motion-condition channels all zero) → S3 "auto" runs "guided" (revision/s3.py)
+        self.condition_channels_zero = condition_channels_are_zero(video.unet)
 
     @classmethod
     def from_pretrained(
@@ -159,6 +167,7 @@ class ReVisionPipeline:
         steps: int | None,
         s2: str = "full",
         s1_step_fraction: float | None = None,
+        s3: str = "auto",
     ) -> None:
         if not isinstance(image, PIL.Image.Image | np.ndarray):
             raise InputError(f"image must be a PIL image or an (H, W, 3) uint8 array, got {type(image).__name__}")
@@ -166,6 +175,8 @@ class ReVisionPipeline:
         check_image_size(w, h, self.config.limits)
         if s2 not in S2_CHOICES:
             raise InputError(f"s2 must be one of {', '.join(repr(c) for c in S2_CHOICES)}, got {s2!r}")
+        if s3 not in S3_CHOICES:
+            raise InputError(f"s3 must be one of {', '.join(repr(c) for c in S3_CHOICES)}, got {s3!r}")
         if s1_step_fraction is not None and not 0.0 < s1_step_fraction <= 1.0:
             raise InputError(f"s1_step_fraction must be in (0, 1], got {s1_step_fraction}")
         if not 0.0 <= motion_strength <= 1.0:
@@ -198,81 +209,161 @@ class ReVisionPipeline:
         seed: int = 0,
         s2: str = "full",
         s1_step_fraction: float | None = None,
+        s3: str | None = None,
         progress: ProgressFn | None = None,
         on_stage: StageCallback | None = None,
     ) -> ReVisionOutput:
         """Generate a clip. ``sketch``: an (H, W, 3|4) image of palette strokes drawn over ``image``
-        (any size; cropped like the image) or ready :class:`ConditionMaps`. ``s2``: one of
-        :data:`revision.s2.S2_CHOICES` — ``"full"`` (the loaded stage), ``"without PPPM"`` (lifted motion
-        resampled linearly), ``"off"`` (no 3D motion). ``s1_step_fraction``: S1's share of S3's denoising
-        steps (None: the config's). ``progress(fraction, message)`` reports every stage and denoising step;
-        ``on_stage(name, value)`` hands over each stage's result as soon as it exists (for UIs that show
-        intermediates)."""
-        # 0. Check inputs and settle the S3 and S1 settings
+        (any size) or ready :class:`ConditionMaps`. ``s2``: one of :data:`revision.s2.S2_CHOICES` —
+        ``"full"`` (the loaded stage), ``"without PPPM"`` (no PPPM refinement), ``"off"`` (no 3D motion).
+        ``s1_step_fraction``: S1's share of S3's denoising steps (None: the config's). ``s3``: one of
+        :data:`revision.s3.S3_CHOICES` (None: ``config.s3``; ``"auto"`` picks from the weights,
+        :func:`revision.s3.choose_s3`):
+
+        - ``conditioned``: S1 coarse clip → S2 perceives it → S3 conditioned on the part masks (model size);
+        - ``guided``: S1 coarse clip; S2 on the photo (its bodies, the prompt's motion) → the photo animation
+          steers S3 (dual-clock denoising, ``config.guidance``) at the model size;
+        - ``animation``: S2 on the photo → the photo animation is the final clip, at the photo's resolution
+          (long side ≤ ``config.animate.max_side``); the coarse clip is a quarter-size preview of it.
+
+        ``progress(fraction, message)`` reports every stage and denoising step; ``on_stage(name, value)``
+        hands over each stage's result as soon as it exists (for UIs that show intermediates)."""
+        # 0. Check inputs, settle the sampling settings and the S3 mode
         motion_strength = self.config.motion_strength if motion_strength is None else float(motion_strength)
         s1_step_fraction = None if s1_step_fraction is None else float(s1_step_fraction)
-        self.check_inputs(image, motion_strength, num_frames, num_inference_steps, s2, s1_step_fraction)
+        s3 = self.config.s3 if s3 is None else s3
+        self.check_inputs(image, motion_strength, num_frames, num_inference_steps, s2, s1_step_fraction, s3)
+        choice = choose_s3(s3, self.load_settings.get("video_model_source"), self.condition_channels_zero)
+        mode = choice.mode
         call = {"prompt": prompt, "motion_strength": motion_strength, "num_frames": num_frames,
                 "num_inference_steps": num_inference_steps, "seed": seed, "s2": s2,
-                "s1_step_fraction": s1_step_fraction, "sketch": sketch is not None}  # fmt: skip
-        s1, s3 = self._settings(num_frames, num_inference_steps, s1_step_fraction)
-        stage = _OFF if s2 == "off" else self.motion_stage  # (an `s3` mode argument is settled here the same way)
+                "s1_step_fraction": s1_step_fraction, "s3": s3, "sketch": sketch is not None}  # fmt: skip
+        s1, s3s = self._settings(num_frames, num_inference_steps, s1_step_fraction)
+        stage = _OFF if s2 == "off" else self.motion_stage
         notes: list[str] = []
         pil = image if isinstance(image, PIL.Image.Image) else PIL.Image.fromarray(np.asarray(image, np.uint8))
+        pil = pil.convert("RGB")
+        photo = self._photo(pil) if mode != "conditioned" else None  # (H, W, 3) at the output size, no crop
         if isinstance(sketch, np.ndarray):
             from revision.sketch import parse_sketch
 
-            sketch = parse_sketch(fit_sketch(sketch, pil.size, s3.width, s3.height))
+            # the photo path keeps the whole photo; the model path crops the sketch like the image
+            sketch = parse_sketch(fit_sketch(sketch, pil.size, s3s.width, s3s.height) if photo is None
+                                  else _resize_sketch(sketch, pil.size))  # fmt: skip
             notes.extend(sketch.warnings)
-        pil, note = fit_image(pil.convert("RGB"), s3.width, s3.height)
-        if note:
+        model_image, note = fit_image(pil, s3s.width, s3s.height)
+        if note and mode != "animation":
             notes.append(note)
         report = progress or (lambda frac, msg: None)
         hand_over = on_stage or (lambda stage, value: None)
+        span = _PHOTO_PROGRESS_SPAN if mode == "animation" else _PROGRESS_SPAN
         timings: dict[str, float] = {}
         t_start = time.perf_counter()
 
-        # 1. S1: coarse clip from the efficient mode, conditioned on the sketch (or nothing)
-        report(0.0, "S1: coarse video")
-        t0 = time.perf_counter()
-        sketch_s1 = self._sketch_condition(sketch, s1)
-        coarse_cond = sketch_s1 or ConditionMaps.empty(s1.num_frames, s1.height, s1.width)
-        s1_image = pil.resize((s1.width, s1.height), PIL.Image.Resampling.LANCZOS)
-        coarse = self._generate(s1_image, coarse_cond, s1, seed, report, "s1")
-        timings["s1"] = time.perf_counter() - t0
-        hand_over("s1", coarse)
+        # 1. S1: coarse clip from the efficient mode, conditioned on the sketch (or nothing); in
+        #    "animation" the video model does not run (its preview is made from the animation in step 3)
+        coarse = coarse_cond = None
+        s1_image = model_image.resize((s1.width, s1.height), PIL.Image.Resampling.LANCZOS)
+        if mode != "animation":
+            report(0.0, "S1: coarse video")
+            t0 = time.perf_counter()
+            coarse_cond = self._sketch_condition(sketch, s1) or ConditionMaps.empty(s1.num_frames, s1.height, s1.width)
+            coarse = self._generate(s1_image, coarse_cond, s1, seed, report, "s1", span)
+            timings["s1"] = time.perf_counter() - t0
+            hand_over("s1", coarse)
 
-        # 2. S2: 3D motion from the coarse clip → part masks + confidence at S3 size
-        lo, hi = _PROGRESS_SPAN["s2"]
+        # 2. S2: 3D motion → part masks + confidence; from the coarse clip ("conditioned") or from the photo
+        #    itself: its bodies at frame 0 and the prompt's motion ("guided", "animation")
+        lo, hi = span["s2"]
         report(lo, "S2: 3D motion")
         t0 = time.perf_counter()
-        sketch_s3 = self._sketch_condition(sketch, s3)
-        perceived = with_input_frame(coarse, s1_image) if self.config.perceive_input_frame else coarse
-        motion = stage(
-            perceived, prompt=prompt, motion_strength=motion_strength, sketch=sketch_s3,
-            num_frames=s3.num_frames, height=s3.height, width=s3.width, use_pppm=s2 != "without PPPM",
-            progress=lambda f, m: report(lo + (hi - lo) * f, f"S2: {m}"),
-        )  # fmt: skip
+        s2_progress = lambda f, m: report(lo + (hi - lo) * f, f"S2: {m}")  # noqa: E731
+        if photo is None:
+            perceived = with_input_frame(coarse, s1_image) if self.config.perceive_input_frame else coarse
+            motion = stage(
+                perceived, prompt=prompt, motion_strength=motion_strength, sketch=self._sketch_condition(sketch, s3s),
+                num_frames=s3s.num_frames, height=s3s.height, width=s3s.width, use_pppm=s2 != "without PPPM",
+                progress=s2_progress,
+            )  # fmt: skip
+        else:
+            n = s3s.num_frames if mode == "guided" else (num_frames or self.config.photo_frames)
+            fps = s3s.fps if mode == "guided" else self.config.photo_fps
+            h, w = photo.shape[:2]
+            sketch_photo = None if sketch is None else _maps_at(sketch, n, h, w)
+            motion = stage.photo_motion(photo, prompt=prompt, motion_strength=motion_strength, sketch=sketch_photo,
+                                        num_frames=n, fps=fps, use_pppm=s2 != "without PPPM",
+                                        progress=s2_progress)  # fmt: skip
         timings["s2"] = time.perf_counter() - t0
         timings.update({f"s2.{k}": v for k, v in motion.timings.items()})
         notes.extend(motion.notes)
         hand_over("s2", motion)
 
-        # 3. S3: final clip conditioned on the full mask sequence, same seed
-        report(hi, "S3: final video")
+        # 3. S3: the final clip — the photo animation itself, or the video model steered by it / conditioned
+        report(hi, f"S3: {mode}")
         t0 = time.perf_counter()
-        final = self._generate(pil, motion.condition, s3, seed, report, "s3")
-        timings["s3"] = time.perf_counter() - t0
+        animation = None
+        condition = motion.condition
+        if photo is not None:
+            animation = self._animate(photo, motion, n, fps)
+            timings["s3.animate"] = time.perf_counter() - t0
+        if mode == "animation":
+            final = animation.frames
+            t1 = time.perf_counter()
+            coarse = preview_clip(final)
+            coarse_cond = ConditionMaps.empty(coarse.num_frames, coarse.height, coarse.width)
+            timings["s1"] = time.perf_counter() - t1
+            notes.append("S1 shows a quarter-size preview of the photo animation: the video model did not run")
+            hand_over("s1", coarse)
+        elif mode == "guided":
+            box = crop_box(pil.width, pil.height, s3s.width, s3s.height)
+            condition = _crop_condition(motion.condition, box, pil.size, s3s.num_frames, s3s.height, s3s.width)
+            reference, mask = _crop_animation(animation, box, pil.size, s3s.height, s3s.width)
+            final = self._generate(model_image, condition, s3s, seed, report, "s3", span,
+                                   reference=reference, reference_mask=mask)  # fmt: skip
+        else:
+            final = self._generate(model_image, condition, s3s, seed, report, "s3", span)
+        timings["s3"] = time.perf_counter() - t0 - (timings["s1"] if mode == "animation" else 0.0)
         hand_over("s3", final)
         timings["total"] = time.perf_counter() - t_start
         report(1.0, "done")
+        backends = {**self.backends, **motion.backends, "s3": f"{mode} ({choice.reason})"}
+        if mode == "animation":
+            backends["s1"] = "preview of the photo animation (¼ size, every other frame); no video model ran"
+        settings = {"call": call, "s3_mode": mode, "s3_reason": choice.reason, "s1": asdict(s1), "s3": asdict(s3s),
+                    "config": asdict(self.config), "s2": motion.settings, "load": self.load_settings}  # fmt: skip
+        if mode == "animation":
+            settings.pop("s1")
+            settings["s3"] = {"num_frames": final.num_frames, "height": final.height, "width": final.width,
+                              "fps": final.fps}  # fmt: skip
         return ReVisionOutput(
-            final=final, coarse=coarse, condition=motion.condition, coarse_condition=coarse_cond,
+            final=final, coarse=coarse, condition=condition, coarse_condition=coarse_cond,
             raw_motion=motion.raw_motion, refined_motion=motion.refined_motion, timings=timings,
-            backends={**self.backends, **motion.backends}, notes=notes,
-            settings={"call": call, "s1": asdict(s1), "s3": asdict(s3), "config": asdict(self.config),
-                      "s2": motion.settings, "load": self.load_settings},
+            backends=backends, notes=notes, settings=settings, animation=animation, s3_mode=mode,
         )  # fmt: skip
+
+    def _photo(self, pil: PIL.Image.Image) -> np.ndarray:
+        """The photo at the animation's output size (long side ≤ ``config.animate.max_side``, aspect kept)."""
+        from revision.animate import output_size
+
+        cfg = self.config.animate
+        h, w = output_size(pil.height, pil.width, cfg.max_side, cfg.size_multiple)
+        if (w, h) != pil.size:
+            pil = pil.resize((w, h), PIL.Image.Resampling.LANCZOS)
+        return np.asarray(pil, np.uint8)
+
+    def _animate(self, photo: np.ndarray, motion: MotionResult, num_frames: int, fps: float):
+        """The photo animation of ``motion`` (a still clip of the photo when S2 found nothing to move)."""
+        from revision.animate import animate_photo
+        from revision.types import Camera
+
+        seq = motion.refined_motion
+        if seq is None:  # nothing found: the photo stands still
+            h, w = photo.shape[:2]
+            seq = MotionSequence([], Camera.from_image_size(w, h), num_frames, fps)
+        stage = self.motion_stage
+        return animate_photo(photo, seq, person_masks=motion.person_masks, config=self.config.animate,
+                             smplx_model=getattr(stage, "smplx_model", None),
+                             smal_model=getattr(stage, "smal_model", None))  # fmt: skip
 
     def _settings(
         self, num_frames: int | None, steps: int | None, s1_step_fraction: float | None
@@ -289,9 +380,13 @@ class ReVisionPipeline:
         return efficient.apply(s3), s3
 
     def _generate(
-        self, image: PIL.Image.Image, cond: ConditionMaps, s: SVDSettings, seed: int, report: ProgressFn, stage: str
+        self, image: PIL.Image.Image, cond: ConditionMaps, s: SVDSettings, seed: int, report: ProgressFn, stage: str,
+        span: dict[str, tuple[float, float]] = _PROGRESS_SPAN, reference: np.ndarray | None = None,
+        reference_mask: np.ndarray | None = None,
     ) -> Clip:
-        lo, hi = _PROGRESS_SPAN[stage]
+        lo, hi = span[stage]
+        guided = {} if reference is None else {"reference": reference, "reference_mask": reference_mask,
+                                               "guidance": self.config.guidance}  # fmt: skip
         device = self.video._execution_device
         out = self.video(
             image,
@@ -302,6 +397,7 @@ class ReVisionPipeline:
             decode_chunk_size=s.decode_chunk_size, generator=torch.Generator(device).manual_seed(seed),
             output_type="np",
             step_callback=lambda i, n: report(lo + (hi - lo) * i / n, f"{stage.upper()}: step {i}/{n}"),
+            **guided,
         )  # fmt: skip
         return _frames_to_clip(np.asarray(out.frames), s.fps)
 
@@ -316,6 +412,51 @@ def _resample_condition(cond: ConditionMaps, num_frames: int, height: int, width
     )
 
 
+def preview_clip(clip: Clip) -> Clip:
+    """A quarter-size preview (half each side, every other frame, half the fps) of ``clip``."""
+    frames = clip.frames[::2]
+    h, w = max(2, clip.height // 2 // 2 * 2), max(2, clip.width // 2 // 2 * 2)
+    small = np.stack([np.asarray(PIL.Image.fromarray(f).resize((w, h), PIL.Image.Resampling.BOX)) for f in frames])
+    return Clip(small, fps=clip.fps / 2)
+
+
+def _resize_sketch(sketch: np.ndarray, image_size: tuple[int, int]) -> np.ndarray:
+    """A sketch drawn over the image, stretched to the image's size (nearest: stroke colours stay exact)."""
+    im = PIL.Image.fromarray(np.asarray(sketch, np.uint8))
+    return np.asarray(im if im.size == image_size else im.resize(image_size, PIL.Image.Resampling.NEAREST))
+
+
+def _maps_at(sketch: Any, num_frames: int, height: int, width: int) -> ConditionMaps:
+    """A parsed sketch or ready maps → maps of ``num_frames`` × ``height`` × ``width``."""
+    if isinstance(sketch, ConditionMaps):
+        return _resample_condition(sketch, num_frames, height, width)
+    return sketch.to_condition(num_frames, height, width)
+
+
+def _crop_condition(cond: ConditionMaps, box: tuple[int, int, int, int], image_size: tuple[int, int],
+                    num_frames: int, height: int, width: int) -> ConditionMaps:  # fmt: skip
+    """Maps drawn over the whole photo → the model's centre crop (``box`` in input pixels) at its size."""
+    H, W = cond.part_ids.shape[1:]
+    sx, sy = W / image_size[0], H / image_size[1]
+    x0, y0, x1, y1 = round(box[0] * sx), round(box[1] * sy), round(box[2] * sx), round(box[3] * sy)
+    cropped = ConditionMaps(cond.part_ids[:, y0:y1, x0:x1], cond.confidence[:, y0:y1, x0:x1])
+    return _resample_condition(cropped, num_frames, height, width)
+
+
+def _crop_animation(animation: Any, box: tuple[int, int, int, int], image_size: tuple[int, int], height: int,
+                    width: int) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The photo animation cropped like the model's input → (F, H, W, 3) uint8 reference, (F, H, W) moved mask."""
+    import cv2
+
+    frames, moved = animation.frames.frames, animation.moved
+    H, W = frames.shape[1:3]
+    sx, sy = W / image_size[0], H / image_size[1]
+    x0, y0, x1, y1 = round(box[0] * sx), round(box[1] * sy), round(box[2] * sx), round(box[3] * sy)
+    ref = np.stack([cv2.resize(f[y0:y1, x0:x1], (width, height), interpolation=cv2.INTER_AREA) for f in frames])
+    mask = np.stack([cv2.resize(m[y0:y1, x0:x1], (width, height), interpolation=cv2.INTER_AREA) for m in moved])
+    return ref, mask
+
+
 def tiny_revision_pipeline(seed: int = 0, motion_stage: MotionStage | None = None) -> ReVisionPipeline:
     """A randomly initialised tiny pipeline (64x64, 4 frames, 2 steps) for tests and plumbing checks."""
     from revision.video_model.tiny import TINY, small_motion_svd_pipeline
@@ -323,4 +464,5 @@ def tiny_revision_pipeline(seed: int = 0, motion_stage: MotionStage | None = Non
     return ReVisionPipeline(
         small_motion_svd_pipeline(TINY, seed=seed), motion_stage, TINY_CONFIG,
         backends={"video_model": "tiny random SVD (test model; output is noise)"},
+        load_settings={"weights": "tiny-random", "video_model_source": "random"},
     )  # fmt: skip

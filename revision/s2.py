@@ -38,6 +38,8 @@ S2_CHOICES = ("full", "without PPPM", "off")
 
 # Share of S2's progress for each sub-stage.
 _SPAN = {"extract": (0.0, 0.7), "pppm": (0.7, 0.9), "render": (0.9, 1.0)}
+# ... on the photo path (a single frame to perceive; fitting dominates)
+_PHOTO_SPAN = {"extract": (0.0, 0.75), "pppm": (0.75, 0.9), "render": (0.9, 1.0)}
 
 
 @dataclass
@@ -49,6 +51,8 @@ class MotionResult:
     notes: list[str] = field(default_factory=list)  # degradations the user must be told about
     timings: dict[str, float] = field(default_factory=dict)  # seconds per sub-stage
     settings: dict[str, Any] = field(default_factory=dict)  # the stage's configuration for this call (run.json)
+    # photo path (:meth:`FullMotionStage.photo_motion`): track id → (H, W) bool region of that track in the photo
+    person_masks: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 class MotionStage(Protocol):
@@ -74,6 +78,26 @@ class MotionStage(Protocol):
         """
         ...
 
+    def photo_motion(
+        self,
+        photo: np.ndarray,
+        *,
+        prompt: str,
+        motion_strength: float,
+        sketch: ConditionMaps | None,
+        num_frames: int,
+        fps: float,
+        use_pppm: bool = True,
+        progress: ProgressFn | None = None,
+    ) -> MotionResult:
+        """The photo itself (H, W, 3) → its bodies at frame 0 and the prompt's motion from them, at the
+        photo's resolution (the S3 ``animation`` / ``guided`` path, where no coarse clip carries motion).
+
+        The result's ``condition`` is at the photo's size (``sketch`` too), ``refined_motion`` has
+        ``num_frames`` frames at ``fps`` in the photo's camera, ``person_masks`` holds each track's region.
+        """
+        ...
+
 
 class EmptyMotionStage:
     """No 3D motion at all: S3 then sees the sketch (if any) or an empty condition."""
@@ -85,6 +109,12 @@ class EmptyMotionStage:
         cond = sketch if sketch is not None else ConditionMaps.empty(num_frames, height, width)
         return MotionResult(condition=cond, backends={"s2": self.name}, notes=["S2 off: no 3D motion used"],
                             settings={"stage": self.name})  # fmt: skip
+
+    def photo_motion(self, photo, *, prompt, motion_strength, sketch, num_frames, fps, use_pppm=True,
+                     progress=None) -> MotionResult:  # fmt: skip
+        H, W = photo.shape[:2]
+        return self(Clip(photo[None], fps=fps), prompt=prompt, motion_strength=motion_strength, sketch=sketch,
+                    num_frames=num_frames, height=H, width=W)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -263,3 +293,77 @@ class FullMotionStage:
         timings["render"] = time.perf_counter() - t
         say(1.0, "done")
         return MotionResult(cond, raw, scaled, backends, notes, timings, settings)
+
+    def photo_motion(
+        self,
+        photo: np.ndarray,
+        *,
+        prompt: str,
+        motion_strength: float,
+        sketch: ConditionMaps | None,
+        num_frames: int,
+        fps: float,
+        use_pppm: bool = True,
+        progress: ProgressFn | None = None,
+    ) -> MotionResult:
+        """The photo's bodies at frame 0 → the prompt's motion from them (see :meth:`MotionStage.photo_motion`).
+
+        1. perceive → track → lift on the photo at its own resolution (every person, its mask, an SMPL-X
+           fit with the silhouette term; animals through SMAL, objects as 21 points),
+        2. the prompt's motion from those bodies (:func:`revision.pppm.propose.propose_motion`: action
+           matching, procedural action from the photo's pose, PPPM refinement when ``use_pppm`` and a PPPM
+           is loaded, physics), frame 0 = the photo's fit,
+        3. projection to part masks at the photo's size (+ the sketch where the projection leaves background).
+        """
+        from revision.lifting import SMPLXSkeleton, extract_motion
+        from revision.pppm.propose import propose_motion
+        from revision.render import render_condition
+
+        say = progress or (lambda f, m: None)
+
+        def sub(stage: str) -> ProgressFn:
+            lo, hi = _PHOTO_SPAN[stage]
+            return lambda f, m: say(lo + (hi - lo) * f, m)
+
+        H, W = photo.shape[:2]
+        settings = {**self.settings(use_pppm), "source": "photo (bodies from the photo, motion from the prompt)"}
+        # 1. perceive → track → lift on the photo itself
+        t = time.perf_counter()
+        skeleton = SMPLXSkeleton(self.smplx_model) if self.smplx_model is not None else None
+        ex = extract_motion(Clip(photo[None], fps=fps), detectors=self.detectors, progress=sub("extract"),
+                            config=self.extract_config, skeleton=skeleton, smal=self.smal_model,
+                            perceive_lock=self._perceive_lock)  # fmt: skip
+        timings = {**ex.timings, "extract": time.perf_counter() - t}
+        backends = {f"s2.{k}": v for k, v in ex.backends.items()}
+        notes = list(ex.notes)
+        raw = ex.motion
+        kept = {tr.track_id for tr in raw.tracks}
+        masks = {d.track_id: d.mask for d in ex.detections.frames[0] if d.track_id in kept and d.mask is not None}
+        if not raw.tracks:
+            notes.append("S2 found no person, animal or object in the photo: nothing moves")
+            cond = sketch if sketch is not None else ConditionMaps.empty(num_frames, H, W)
+            return MotionResult(cond, raw, None, backends, notes, timings, settings)
+
+        # 2. the prompt's motion from the photo's bodies (PPPM refines the proposal)
+        say(_PHOTO_SPAN["pppm"][0], "motion from the prompt")
+        t = time.perf_counter()
+        pppm = self.pppm if use_pppm else None
+        refined, proposal_notes = propose_motion(raw, prompt, motion_strength, num_frames, fps=fps, pppm=pppm,
+                                                 text_encoder=self.text_encoder)  # fmt: skip
+        notes.extend(proposal_notes)
+        backends["s2.motion"] = "prompt proposal (procedural actions from the photo's pose)"
+        backends["s2.pppm"] = (f"PPPM ({self.pppm.config.text_encoder} text) refines the proposal" if pppm is not None
+                               else "off (the proposal is not refined)" if not use_pppm
+                               else "none loaded (the proposal is not refined)")  # fmt: skip
+        timings["pppm"] = time.perf_counter() - t
+
+        # 3. projection to part masks at the photo's size
+        say(_PHOTO_SPAN["render"][0], "projecting part masks")
+        t = time.perf_counter()
+        cond = render_condition(refined, H, W, confidence=1.0, smplx_model=self.smplx_model,
+                                smal_model=self.smal_model)  # fmt: skip
+        if self.config.keep_sketch:
+            cond = merge_sketch(cond, sketch)
+        timings["render"] = time.perf_counter() - t
+        say(1.0, "done")
+        return MotionResult(cond, raw, refined, backends, notes, timings, settings, masks)

@@ -25,6 +25,8 @@ STRENGTH_SCALE = 4.0  # per-second parameter change that counts as full strength
 def track_speed(track: Track, fps: float) -> float:
     """Confidence-weighted mean per-second parameter change of one track (rad + m, or m for objects)."""
     p = track.params
+    if track.num_frames < 2:  # a single frame (a photo) has no motion
+        return 0.0
     if track.kind == "object":
         pts = np.asarray(p["points"], np.float64)  # (F, 21, 3)
         step = np.linalg.norm(np.diff(pts, axis=0), axis=-1).mean(-1)

@@ -28,8 +28,10 @@ def video():
 
 
 def _pipe(video, stage=None, **config_changes) -> ReVisionPipeline:
+    """The tiny video model with ``stage``; S3 "conditioned" (the video-model path) unless ``s3`` is given."""
     from revision.config import TINY_CONFIG
 
+    config_changes.setdefault("s3", "conditioned")
     return ReVisionPipeline(video, stage, replace(TINY_CONFIG, **config_changes),
                             backends={"video_model": "tiny random SVD (test model; output is noise)"})  # fmt: skip
 
@@ -231,7 +233,8 @@ def test_run_json_records_the_whole_configuration_and_reproduces_the_run(video, 
     run = load_run(tmp_path / "run")
     s = run["settings"]
     assert s["call"] == {"prompt": "a person waves", "motion_strength": 0.3, "num_frames": 3, "num_inference_steps": 1,
-                         "seed": 7, "s2": "without PPPM", "s1_step_fraction": 1.0, "sketch": False}  # fmt: skip
+                         "seed": 7, "s2": "without PPPM", "s1_step_fraction": 1.0, "s3": "conditioned",
+                         "sketch": False}  # fmt: skip
     assert s["config"]["svd"]["height"] == pipe.config.svd.height and "efficient" in s["config"]
     assert s["config"]["limits"]["min_side"] == 32 and "perceive_input_frame" in s["config"]
     assert s["s3"]["num_frames"] == 3 and s["s1"]["num_inference_steps"] == 1
