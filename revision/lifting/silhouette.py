@@ -39,6 +39,10 @@ class SilhouetteTargets:
     grid_target: torch.Tensor  # (M, G) mask at those pixels (0/1)
     grid_weight: torch.Tensor  # (M, G) 1 for real grid points, 0 for padding
     grid_step: torch.Tensor  # (M,) px between grid points
+    refresh: int = 0  # cover term: nearest-sample indices recomputed every this many calls (0: 1 when the
+    # (frames × pixels × samples) distance matrix is < 2M entries, e.g. a photo, else 5: clips)
+    _calls: int = 0
+    _nn: torch.Tensor | None = None
 
     @property
     def num_frames(self) -> int:
@@ -109,6 +113,7 @@ class SilhouetteTargets:
         z = pts[..., 2:3].clamp(min=1e-3)
         uv = pts[..., :2] / z * K[:2] + K[2:]  # (M, V, 2) px
         f = K[0]
+        self._calls += 1
         out = uv.new_zeros(())
         if w_out > 0:
             inside = ((uv[..., 0] >= 0) & (uv[..., 0] <= W - 1) & (uv[..., 1] >= 0) & (uv[..., 1] <= H - 1)).float()
@@ -117,13 +122,30 @@ class SilhouetteTargets:
                                                 align_corners=True)[:, 0, :, 0]  # (M, V) px  # fmt: skip
             out = out + w_out * ((d / f).pow(2) * inside).sum() / inside.sum().clamp(min=1)
         if w_cover > 0:
-            nearest = torch.cdist(self.pixels, uv).min(-1).values  # (M, N) px
+            every = self.refresh or (1 if self.pixels.shape[0] * self.pixels.shape[1] * uv.shape[1] < 2_000_000 else 5)
+            if self._nn is None or self._calls % every == 0:  # nearest samples move slowly
+                self._nn = _nearest(self.pixels, uv)
+            nearest = (self.pixels - _gather(uv, self._nn)).norm(dim=-1)  # (M, N) px
             out = out + w_cover * ((nearest / f).pow(2) * self.pixel_weight).sum() / self.pixel_weight.sum()
         if w_iou > 0 and radius > 0:
             r = f * radius / z[..., 0]  # (M, V) px
-            sd = (torch.cdist(self.grid, uv) - r[:, None]).min(-1).values  # (M, G) px
+            with torch.no_grad():
+                j = (torch.cdist(self.grid, uv) - r[:, None]).argmin(-1)  # (M, G)
+            sd = (self.grid - _gather(uv, j)).norm(dim=-1) - torch.gather(r, 1, j)  # (M, G) px
             occ = torch.sigmoid(-sd / (0.5 * self.grid_step[:, None])) * self.grid_weight
             inter = (occ * self.grid_target).sum(-1)
             union = (occ + self.grid_target - occ * self.grid_target).sum(-1).clamp(min=1e-6)
             out = out + w_iou * (1 - inter / union).mean()
         return out
+
+
+def _nearest(points: torch.Tensor, uv: torch.Tensor) -> torch.Tensor:
+    """(M, N, 2), (M, V, 2) → (M, N) index of the nearest uv (no gradient: the min's backward through a
+    full (M, N, V) distance matrix would cost more than the whole rest of the fit)."""
+    with torch.no_grad():
+        return torch.cdist(points, uv).argmin(-1)
+
+
+def _gather(uv: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+    """(M, V, 2), (M, N) → (M, N, 2)."""
+    return torch.gather(uv, 1, idx[..., None].expand(-1, -1, 2))

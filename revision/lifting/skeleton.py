@@ -212,11 +212,11 @@ class SMPLXSkeleton(torch.nn.Module):
             betas = betas[None].expand(B, -1)
         R, P, J = self.transforms(global_orient, body_pose, betas, transl)
         v = self.surf_template + torch.einsum("vdb,nb->nvd", self.surf_shapedirs, betas)  # (B, Vs, 3)
-        Jo = J[:, self.order]  # (B, S, 3) rest joints in slot order
-        # v' = Σ_j w_j (R_j (v − J_j) + P_j)
-        local = v[:, :, None] - Jo[:, None]  # (B, Vs, S, 3)
-        moved = torch.einsum("bsij,bvsj->bvsi", R, local) + P[:, None]
-        return (self.surf_weights[None, :, :, None] * moved).sum(2)
+        t = P - (R @ J[:, self.order, :, None])[..., 0]  # (B, S, 3): v' = R_j v + (P_j − R_j J_j)
+        S = R.shape[1]
+        A = torch.cat([R.reshape(B, S, 9), t], -1)  # (B, S, 12) per-joint affine transforms
+        T = torch.einsum("vs,bsk->bvk", self.surf_weights, A)  # (B, Vs, 12) blended (as LBS)
+        return (T[..., :9].reshape(B, -1, 3, 3) @ v[..., None])[..., 0] + T[..., 9:]
 
 
 def _area_even_vertices(model, v_template: torch.Tensor, n: int) -> torch.Tensor:
