@@ -6,7 +6,16 @@ fps. Pipelines are passed in (tests use :mod:`eval.benchmark.tiny`); ``load_*`` 
 - ``svd``: SVD-XT-1.1 (``StableVideoDiffusionPipeline``), 25 frames 576×1024, 25 steps, fps 7 (fp16 on GPU).
 - ``hunyuan-i2v``: HunyuanVideo-I2V (``HunyuanVideoImageToVideoPipeline``), transformer in bf16, model CPU
   offload and VAE tiling on GPU; 720×1280, 129 frames, 50 steps, 24 fps.
-- ``revision``: our :class:`revision.pipeline.ReVisionPipeline` (imported lazily).
+- ``revision``, ``revision-guided``, ``revision-animation``: our :class:`revision.pipeline.ReVisionPipeline`
+  (imported lazily) with S3 fixed to ``conditioned`` (the paper: the video model conditioned on S2's part
+  masks), ``guided`` (the video model steered by the photo animation, dual-clock denoising) or ``animation``
+  (the photo animation itself) — :data:`REVISION_S3`.
+
+What each system sees and writes (the runner's export then brings them to one size, see ``runner.py``):
+the video models (``svd``, ``hunyuan-i2v``, ``revision``, ``revision-guided``) get the photo centre-cropped
+to their own aspect and resized to their size (:func:`fit_input`, the same crop ReVision applies), and write
+frames at that size; ``revision-animation`` keeps the whole photo and writes frames at the photo's aspect
+(long side ≤ ``config.animate.max_side``, never upscaled).
 """
 
 from __future__ import annotations
@@ -23,7 +32,9 @@ from eval.weights import missing_weights, resolve_hf
 if TYPE_CHECKING:
     from revision.video_model.config import SVDSettings
 
-MODEL_KINDS = ("revision", "svd", "hunyuan-i2v")
+# benchmark system → the S3 mode its ReVisionPipeline runs (revision.s3.S3_MODES)
+REVISION_S3 = {"revision": "conditioned", "revision-guided": "guided", "revision-animation": "animation"}
+MODEL_KINDS = (*REVISION_S3, "svd", "hunyuan-i2v")
 
 
 @dataclass
@@ -31,6 +42,7 @@ class Generation:
     frames: np.ndarray  # (F, H, W, 3) uint8
     fps: float
     stage_timings: dict[str, float] = field(default_factory=dict)  # the model's own per-stage seconds, if any
+    info: dict[str, Any] = field(default_factory=dict)  # what ran (e.g. ReVision's S3 mode and why); in the sidecar
 
 
 class VideoModel(Protocol):
@@ -48,9 +60,21 @@ def _to_uint8(frames: Any) -> np.ndarray:
     return (np.clip(arr, 0, 1) * 255).round().astype(np.uint8)
 
 
+FRAMING_CROP = "centre crop to the model's aspect, resized to its size"
+FRAMING_WHOLE = "the whole photo (aspect kept; long side capped, never upscaled)"
+
+
 def _generator(pipe: Any, seed: int) -> torch.Generator:
     device = getattr(pipe, "_execution_device", torch.device("cpu"))
     return torch.Generator(device if device.type != "meta" else "cpu").manual_seed(seed)
+
+
+def fit_input(image: PIL.Image.Image, width: int, height: int) -> PIL.Image.Image:
+    """The photo centre-cropped to ``width`` x ``height``'s aspect and resized: the framing ReVision's model
+    modes use (:func:`revision.pipeline.fit_image`), so every video model sees the same part of the photo."""
+    from revision.pipeline import fit_image
+
+    return fit_image(image.convert("RGB"), width, height)[0]
 
 
 def svd_xt_settings(**overrides: Any) -> SVDSettings:
@@ -71,15 +95,16 @@ class SVDModel:
 
     def generate(self, image: PIL.Image.Image, prompt: str, seed: int) -> Generation:
         s = self.s
-        out = self.pipe(image.convert("RGB").resize((s.width, s.height), PIL.Image.Resampling.LANCZOS),
-                        height=s.height, width=s.width, num_frames=s.num_frames, num_inference_steps=s.num_inference_steps,
+        out = self.pipe(fit_input(image, s.width, s.height), height=s.height, width=s.width,
+                        num_frames=s.num_frames, num_inference_steps=s.num_inference_steps,
                         fps=s.fps, motion_bucket_id=s.motion_bucket_id, noise_aug_strength=s.noise_aug_strength,
                         decode_chunk_size=s.decode_chunk_size, min_guidance_scale=s.min_guidance_scale,
                         max_guidance_scale=s.max_guidance_scale, generator=_generator(self.pipe, seed), output_type="np")  # fmt: skip
         return Generation(_to_uint8(out.frames), float(s.fps))
 
     def describe(self) -> dict[str, Any]:
-        return {"implementation": self.implementation, **asdict(self.s), "text_conditioned": False}
+        return {"implementation": self.implementation, **asdict(self.s), "text_conditioned": False,
+                "input_framing": FRAMING_CROP}  # fmt: skip
 
 
 def _place(pipe: Any, device: str) -> None:
@@ -128,7 +153,7 @@ class HunyuanI2VModel:
     def generate(self, image: PIL.Image.Image, prompt: str, seed: int) -> Generation:
         s = self.s
         kwargs = {"prompt_template": s.prompt_template} if s.prompt_template else {}
-        out = self.pipe(image=image.convert("RGB").resize((s.width, s.height), PIL.Image.Resampling.LANCZOS),
+        out = self.pipe(image=fit_input(image, s.width, s.height),
                         prompt=prompt or "", height=s.height, width=s.width, num_frames=s.num_frames,
                         num_inference_steps=s.num_inference_steps, guidance_scale=s.guidance_scale,
                         true_cfg_scale=s.true_cfg_scale, max_sequence_length=s.max_sequence_length,
@@ -138,7 +163,7 @@ class HunyuanI2VModel:
     def describe(self) -> dict[str, Any]:
         d = asdict(self.s)
         d.pop("prompt_template")
-        return {"implementation": self.implementation, **d, "text_conditioned": True}
+        return {"implementation": self.implementation, **d, "text_conditioned": True, "input_framing": FRAMING_CROP}
 
 
 def load_hunyuan_i2v(path_or_id: str | None = None, device: str = "cuda") -> HunyuanI2VModel:
@@ -159,37 +184,51 @@ def load_hunyuan_i2v(path_or_id: str | None = None, device: str = "cuda") -> Hun
 @dataclass
 class ReVisionSettings:
     motion_strength: float = 0.5
-    num_frames: int | None = None  # None: the pipeline's config
+    s3: str = "conditioned"  # S3 mode (revision.s3.S3_CHOICES); the benchmark systems fix it, see REVISION_S3
+    num_frames: int | None = None  # None: the pipeline's config (S3's frames; "animation": config.photo_frames)
     num_inference_steps: int | None = None
 
 
 class ReVisionModel:
-    name = "revision"
+    """:class:`revision.pipeline.ReVisionPipeline` as a benchmark system; ``name`` is the system's name."""
 
-    def __init__(self, pipe: Any, settings: ReVisionSettings = ReVisionSettings(), implementation: str = "ReVision"):
-        self.pipe, self.s, self.implementation = pipe, settings, implementation
+    def __init__(self, pipe: Any, settings: ReVisionSettings = ReVisionSettings(), implementation: str = "ReVision",
+                 name: str = "revision"):  # fmt: skip
+        self.pipe, self.s, self.implementation, self.name = pipe, settings, implementation, name
 
     def generate(self, image: PIL.Image.Image, prompt: str, seed: int) -> Generation:
         out = self.pipe(image.convert("RGB"), prompt=prompt or "", motion_strength=self.s.motion_strength,
-                        num_frames=self.s.num_frames, num_inference_steps=self.s.num_inference_steps, seed=seed)  # fmt: skip
-        return Generation(np.asarray(out.final.frames), float(out.final.fps), dict(out.timings))
+                        num_frames=self.s.num_frames, num_inference_steps=self.s.num_inference_steps, seed=seed,
+                        s3=self.s.s3)  # fmt: skip
+        info = {"s3_mode": out.s3_mode, "s3_reason": out.settings.get("s3_reason", ""), "notes": list(out.notes)}
+        return Generation(np.asarray(out.final.frames), float(out.final.fps), dict(out.timings), info)
 
     def describe(self) -> dict[str, Any]:
         cfg = getattr(self.pipe, "config", None)
-        svd = getattr(cfg, "svd", None)
-        extra = {k: getattr(svd, k) for k in ("height", "width", "num_frames", "num_inference_steps", "fps")
-                 if svd is not None and hasattr(svd, k)}  # fmt: skip
+        extra: dict[str, Any] = {}
+        if self.s.s3 == "animation" and cfg is not None:
+            a = cfg.animate
+            extra = {"output_size": f"the photo's aspect, long side <= {a.max_side} px (never upscaled), sides a "
+                                    f"multiple of {a.size_multiple}", "max_side": a.max_side,
+                     "num_frames": cfg.photo_frames, "fps": cfg.photo_fps, "input_framing": FRAMING_WHOLE}  # fmt: skip
+        elif cfg is not None:
+            svd = cfg.svd
+            extra = {k: getattr(svd, k) for k in ("height", "width", "num_frames", "num_inference_steps", "fps")}
+            extra["input_framing"] = FRAMING_CROP
         return {"implementation": self.implementation, **extra,
                 **{k: v for k, v in asdict(self.s).items() if v is not None},
                 "backends": dict(getattr(self.pipe, "backends", {})), "text_conditioned": True}  # fmt: skip
 
 
-def load_revision(path: str | None = None, device: str = "cuda") -> ReVisionModel:
-    """Our pipeline via ``ReVisionPipeline.from_pretrained`` (weights resolved by :mod:`revision.weights`)."""
+def load_revision(path: str | None = None, device: str = "cuda", kind: str = "revision") -> ReVisionModel:
+    """Our pipeline via ``ReVisionPipeline.from_pretrained`` (weights resolved by :mod:`revision.weights`;
+    None: the default chain, ending at the embedded ReVision-mini) with S3 fixed to ``REVISION_S3[kind]``."""
     from revision.pipeline import ReVisionPipeline
 
     pipe = ReVisionPipeline.from_pretrained(path, device=device)
-    return ReVisionModel(pipe, implementation="ReVision (revision.pipeline.ReVisionPipeline)")
+    s3 = REVISION_S3[kind]
+    return ReVisionModel(pipe, ReVisionSettings(s3=s3), name=kind,
+                         implementation=f"ReVision (revision.pipeline.ReVisionPipeline, s3={s3!r})")  # fmt: skip
 
 
 def tiny_model(kind: str, seed: int = 0) -> VideoModel:
@@ -205,10 +244,12 @@ def tiny_model(kind: str, seed: int = 0) -> VideoModel:
                             prompt_template=tiny.TINY_HUNYUAN_PROMPT_TEMPLATE)  # fmt: skip
         return HunyuanI2VModel(tiny.tiny_hunyuan_i2v_pipeline(seed), s,
                                implementation="tiny random HunyuanVideo-I2V (test model; output is noise)")  # fmt: skip
-    if kind == "revision":
+    if kind in REVISION_S3:
         from revision.pipeline import tiny_revision_pipeline
 
-        return ReVisionModel(tiny_revision_pipeline(seed), implementation="tiny random ReVision (test model; output is noise)")
+        s3 = REVISION_S3[kind]
+        return ReVisionModel(tiny_revision_pipeline(seed), ReVisionSettings(s3=s3), name=kind,
+                             implementation=f"tiny random ReVision, s3={s3!r} (test model; output is noise)")  # fmt: skip
     raise ValueError(f"unknown model kind {kind!r}; choose from {MODEL_KINDS}")
 
 
@@ -216,7 +257,9 @@ def load_model(kind: str, weights: str | None, device: str) -> VideoModel:
     """``weights``: ``tiny-random`` for a tiny random pipeline, else a local path/HF id (None: default id)."""
     if weights == "tiny-random":
         return tiny_model(kind)
-    loaders = {"svd": load_svd, "hunyuan-i2v": load_hunyuan_i2v, "revision": load_revision}
+    if kind in REVISION_S3:
+        return load_revision(weights, device=device, kind=kind)
+    loaders = {"svd": load_svd, "hunyuan-i2v": load_hunyuan_i2v}
     if kind not in loaders:
         raise ValueError(f"unknown model kind {kind!r}; choose from {MODEL_KINDS}")
     return loaders[kind](weights, device=device)

@@ -8,6 +8,13 @@ then writes ``manifest.json`` (the user study's input), ``timings.csv`` and ``pr
 
 Layout of ``out/``: ``inputs/<id>.png``, ``videos/<system>/<id>.mp4`` (+ ``.json`` sidecar),
 ``systems/<system>.json`` (the model's settings), ``manifest.json``, ``timings.csv``, ``provenance.json``.
+
+Sizes: the systems write different native sizes (the video models their own size, ``revision-animation`` the
+photo's aspect; see :mod:`eval.benchmark.models`). The export brings them together (:func:`export_frames`):
+``fit="cover"`` (default) centre-crops every video to ``export_size`` — one size and one framing for all, the
+crop the video models already applied to the photo when the export aspect is theirs; ``fit="contain"`` keeps
+each video's own aspect, scaled to fit inside ``export_size``; ``export_size=None`` keeps the native size.
+The sidecars and the manifest record every video's native and exported size.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ from dataclasses import asdict, dataclass, field
 from itertools import groupby
 from pathlib import Path
 
+import numpy as np
+import PIL.Image
 from tqdm import tqdm
 
 from eval.benchmark.inputs import InputItem, load_inputs
@@ -32,6 +41,30 @@ from revision.io import read_image
 
 ModelFactory = Callable[[str, str], VideoModel]  # (kind, device) -> model
 MAX_INPUT_PIXELS = 100_000_000  # input images above this are refused (a corrupt or hostile file, not a photo)
+EXPORT_FITS = ("cover", "contain")
+
+
+def contain_size(height: int, width: int, box_h: int, box_w: int) -> tuple[int, int]:
+    """(H, W) of a ``height`` x ``width`` video scaled to fit inside ``box_h`` x ``box_w``, aspect kept, sides
+    even (video codecs want even sides) and at least 2."""
+    s = min(box_h / height, box_w / width)
+    return (max(2, min(box_h // 2 * 2, round(height * s / 2) * 2)),
+            max(2, min(box_w // 2 * 2, round(width * s / 2) * 2)))  # fmt: skip
+
+
+def export_frames(frames: np.ndarray, size: tuple[int, int] | None, fit: str = "cover") -> np.ndarray:
+    """(F, H, W, 3) uint8 → the exported frames: ``size=None`` native; ``cover``: cover + centre crop to ``size``;
+    ``contain``: the video's own aspect, scaled to fit inside ``size`` (Lanczos)."""
+    if fit not in EXPORT_FITS:
+        raise ValueError(f"export fit must be one of {', '.join(EXPORT_FITS)}, got {fit!r}")
+    if size is None:
+        return frames
+    if fit == "cover":
+        return resize_frames(frames, *size)
+    h, w = contain_size(*frames.shape[1:3], *size)
+    if (h, w) == frames.shape[1:3]:
+        return frames
+    return np.stack([np.asarray(PIL.Image.fromarray(f).resize((w, h), PIL.Image.Resampling.LANCZOS)) for f in frames])
 
 
 @dataclass
@@ -42,7 +75,8 @@ class BenchmarkConfig:
     out: Path
     weights: dict[str, str | None] = field(default_factory=dict)  # kind -> path/HF id/"tiny-random" (None: default)
     seed: int = 0  # base seed; each image gets its own, the same for every model
-    export_size: tuple[int, int] | None = (576, 1024)  # (H, W) every video is resized to; None keeps native size
+    export_size: tuple[int, int] | None = (576, 1024)  # (H, W) box every video is exported to; None: native size
+    export_fit: str = "cover"  # cover: centre crop to export_size (one size, one framing); contain: own aspect kept
     video_format: str = "mp4"  # mp4 | gif
     limit: int | None = None  # only the first N images
     warmup: int = 0  # untimed generations per model and process before timing (CUDA kernels, caches)
@@ -80,7 +114,7 @@ def run_job(model: VideoModel, item: InputItem, cfg: BenchmarkConfig, device: st
     _sync(device)
     seconds = time.perf_counter() - t0
     native = list(gen.frames.shape[1:3])
-    frames = resize_frames(gen.frames, *cfg.export_size) if cfg.export_size else gen.frames
+    frames = export_frames(gen.frames, cfg.export_size, cfg.export_fit)
     video, side = job_paths(cfg.out, model.name, item.input_id, cfg.video_format)
     video.parent.mkdir(parents=True, exist_ok=True)
     tmp = video.with_name(f".{video.stem}.tmp{os.getpid()}{video.suffix}")
@@ -90,7 +124,8 @@ def run_job(model: VideoModel, item: InputItem, cfg: BenchmarkConfig, device: st
         "input_id": item.input_id, "system": model.name, "video": str(video.relative_to(cfg.out)),
         "prompt": item.prompt, "seed": item.seed, "seconds": seconds, "stage_timings": gen.stage_timings,
         "fps": gen.fps, "num_frames": int(frames.shape[0]), "native_size": native,
-        "export_size": list(frames.shape[1:3]), "device": device, "process_index": process_index,
+        "export_size": list(frames.shape[1:3]), "export_fit": cfg.export_fit if cfg.export_size else "native",
+        "device": device, "process_index": process_index, "info": gen.info,
     }  # fmt: skip
     _atomic_write_text(side, json.dumps(record, indent=1))
     return record
@@ -105,29 +140,35 @@ def _copy_inputs(items: Sequence[InputItem], out: Path) -> None:
 
 
 def write_manifest(cfg: BenchmarkConfig, items: Sequence[InputItem]) -> Path:
-    """Collect every sidecar into ``manifest.json`` (user_study's schema + seed/timings), ``timings.csv``
-    and ``provenance.json``. Inputs a system has no video for are listed without it."""
+    """Collect every sidecar into ``manifest.json`` (user_study's schema + seed/timings/sizes), ``timings.csv``
+    and ``provenance.json``. Inputs a system has no video for are listed without it. ``sizes`` /
+    ``native_sizes``: per system, the exported / generated [H, W] of that input's video."""
     out = cfg.out
     rows, manifest_items = [], []
     for it in items:
         entry = {"input_id": it.input_id, "image": f"inputs/{it.input_id}.png", "prompt": it.prompt,
-                 "seed": it.seed, "videos": {}, "timings": {}}  # fmt: skip
+                 "seed": it.seed, "videos": {}, "timings": {}, "sizes": {}, "native_sizes": {}}  # fmt: skip
         for system in cfg.models:
             _, side = job_paths(out, system, it.input_id, cfg.video_format)
             if is_done(out, system, it.input_id, cfg.video_format):
                 rec = json.loads(side.read_text())
                 entry["videos"][system] = rec["video"]
                 entry["timings"][system] = rec["seconds"]
+                entry["sizes"][system] = rec["export_size"]
+                entry["native_sizes"][system] = rec["native_size"]
                 rows.append(rec)
         manifest_items.append(entry)
-    manifest = {"version": 1, "systems": list(cfg.models), "items": manifest_items}
+    export = {"size": list(cfg.export_size) if cfg.export_size else None,
+              "fit": cfg.export_fit if cfg.export_size else "native"}  # fmt: skip
+    manifest = {"version": 1, "systems": list(cfg.models), "export": export, "items": manifest_items}
     _atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1))
     with open(out / "timings.csv", "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["system", "input_id", "seconds", "num_frames", "fps", "native_h", "native_w", "device"])
+        w.writerow(["system", "input_id", "seconds", "num_frames", "fps", "native_h", "native_w", "device",
+                    "export_h", "export_w"])  # fmt: skip
         for r in rows:
             w.writerow([r["system"], r["input_id"], f"{r['seconds']:.4f}", r["num_frames"], r["fps"],
-                        *r["native_size"], r["device"]])  # fmt: skip
+                        *r["native_size"], r["device"], *r["export_size"]])  # fmt: skip
     systems = {}
     for s in cfg.models:
         p = out / "systems" / f"{s}.json"
@@ -148,6 +189,8 @@ def run_benchmark(cfg: BenchmarkConfig, factory: ModelFactory | None = None, sta
         raise ValueError(f"unknown model(s) {unknown}; choose from {', '.join(MODEL_KINDS)}")
     if cfg.video_format not in ("mp4", "gif"):
         raise ValueError(f"video_format must be mp4 or gif, got {cfg.video_format!r}")
+    if cfg.export_fit not in EXPORT_FITS:
+        raise ValueError(f"export fit must be one of {', '.join(EXPORT_FITS)}, got {cfg.export_fit!r}")
     if state is None:
         import torch
 
