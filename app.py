@@ -1,4 +1,7 @@
-"""ReVision demo (Hugging Face Space entry point): ``python app.py [--weights W] [--share] [--port 7860]``."""
+"""ReVision demo (Hugging Face Space entry point): ``python app.py [--weights W] [--share] [--port 7860]``.
+
+On a Space (docs/demo.md): host/port from ``$GRADIO_SERVER_NAME/PORT``, weights from ``$REVISION_VIDEO_WEIGHTS``
+(an HF id is downloaded unless ``HF_HUB_OFFLINE=1``), Generate under ``spaces.GPU`` when ``spaces`` imports."""
 
 from __future__ import annotations
 
@@ -14,14 +17,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="ReVision Gradio demo: image (+ sketch, prompt, motion strength) → video.")
     p.add_argument("--weights", help="video model: folder, HF id, or 'tiny-random' (a random test model; output is "
                    "noise). Default: $REVISION_VIDEO_WEIGHTS, else the embedded ReVision-mini")  # fmt: skip
-    p.add_argument("--server-name", default="127.0.0.1", help="interface to bind (0.0.0.0 to serve the network)")
-    p.add_argument("--port", type=int, default=7860, help="port to serve on")
+    p.add_argument("--server-name", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+                   help="interface to bind (0.0.0.0 to serve the network); default $GRADIO_SERVER_NAME or 127.0.0.1")
+    p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)), help="port to serve on")
     p.add_argument("--share", action="store_true", help="also open a public gradio.live link (needs internet)")
     p.add_argument("--concurrency", type=int, default=1, help="generations that run at once (others queue)")
     p.add_argument("--queue-size", type=int, default=32, help="requests that may wait in the queue")
     p.add_argument("--s2", choices=["full", "without-pppm", "off"], default="full",
                    help="the page's default S2 choice (each run may pick another); off also skips loading S2")  # fmt: skip
-    p.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
+    p.add_argument("--device", default=os.environ.get("REVISION_DEVICE", "cpu"), help="torch device, e.g. cuda "
+                   "(default $REVISION_DEVICE or cpu)")  # fmt: skip
     p.add_argument("--keep-runs", type=int, default=20, help="run folders kept in the temporary folder")
     args = p.parse_args(argv)
     if args.concurrency < 1:
@@ -52,14 +57,21 @@ def load_pipeline(args: argparse.Namespace):
     return pipe, None, notices
 
 
+def build(args: argparse.Namespace):
+    """The page around the loaded pipeline; the Generate handler under ``spaces.GPU`` when ``spaces`` imports."""
+    from demo import build_demo
+    from demo.space import gpu_decorator
+
+    pipe, error, notices = load_pipeline(args)
+    return build_demo(pipe, load_error=error, notices=notices, concurrency_limit=args.concurrency,
+                      keep_runs=args.keep_runs, s2_default=args.s2.replace("-pppm", " PPPM"),
+                      gpu=gpu_decorator())  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # exit cleanly on SIGTERM: atexit removes the run folders
-    from demo import build_demo
-
-    pipe, error, notices = load_pipeline(args)
-    demo = build_demo(pipe, load_error=error, notices=notices, concurrency_limit=args.concurrency,
-                      keep_runs=args.keep_runs, s2_default=args.s2.replace("-pppm", " PPPM"))  # fmt: skip
+    demo = build(args)
     demo.queue(max_size=args.queue_size, default_concurrency_limit=args.concurrency)
     demo.launch(server_name=args.server_name, server_port=args.port, share=args.share, show_error=True,
                 max_file_size="200mb")  # fmt: skip

@@ -119,18 +119,31 @@ def _nearest_resize(frames: np.ndarray, num_frames: int, height: int, width: int
     return frames[fi][:, yi][:, :, xi]
 
 
+def _smooth_resize(frames: np.ndarray, num_frames: int, height: int, width: int) -> np.ndarray:
+    """(F, H, W, 3) uint8 → (num_frames, height, width, 3): nearest in time, bilinear in space."""
+    fi = np.linspace(0, frames.shape[0] - 1, num_frames).round().astype(int)
+    if frames.shape[1:3] == (height, width):
+        return frames[fi]
+    return np.stack([np.asarray(PIL.Image.fromarray(f).resize((width, height), PIL.Image.Resampling.BILINEAR))
+                     for f in frames[fi]])  # fmt: skip
+
+
 def side_by_side(coarse: Clip, condition: ConditionMaps, final: Clip) -> Clip:
-    """S1 coarse | S3 part-mask condition | S3 final, time-aligned at the final clip's size and frame count."""
+    """S1 coarse | S3 part-mask condition | S3 final, time-aligned at the final clip's size and frame count.
+
+    Each panel is at the final clip's full size (a quarter-size S1 preview is scaled up bilinearly, part ids
+    by nearest neighbour so colours stay exact); the clip's width is even (video encoders need it)."""
     from revision.palette import colorize
 
     F, H, W = final.num_frames, final.height, final.width
     panels = [
-        _nearest_resize(coarse.frames, F, H, W),
+        _smooth_resize(coarse.frames, F, H, W),
         _nearest_resize(colorize(condition.part_ids).astype(np.uint8), F, H, W),
         final.frames,
     ]
-    gap = np.full((F, H, max(2, W // 32), 3), 255, np.uint8)
-    return Clip(np.concatenate([panels[0], gap, panels[1], gap, panels[2]], axis=2), fps=final.fps)
+    g = max(2, W // 32 // 2 * 2)
+    gap, gap2 = (np.full((F, H, n, 3), 255, np.uint8) for n in (g, g + W % 2))  # 3W + both gaps is even
+    return Clip(np.concatenate([panels[0], gap, panels[1], gap2, panels[2]], axis=2), fps=final.fps)
 
 
 def motion_to_npz(motion: MotionSequence, path: str | os.PathLike) -> Path:

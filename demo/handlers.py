@@ -36,12 +36,13 @@ from demo.plots import motion_figure
 from demo.streaming import Cancelled, stream_call
 from revision.inputs import InputError
 from revision.s2 import S2_CHOICES
+from revision.s3 import S3_CHOICES
 from revision.sketch import SketchError
 from revision.weights import WeightsNotFoundError
 
 log = logging.getLogger(__name__)
 
-__all__ = ["S2_CHOICES", "DemoContext", "generate"]
+__all__ = ["S2_CHOICES", "S3_CHOICES", "DemoContext", "generate"]
 RUN_PREFIX = "run-"
 USER_ERRORS = (UserInputError, InputError, SketchError, WeightsNotFoundError)  # shown as gr.Error, not logged
 
@@ -93,14 +94,17 @@ def generate(
     s1_step_fraction: float,
     fps: float,
     s2_backend: str,
+    s3_mode: str = "auto",
     session: dict[str, int] | None = None,
     progress=gr.Progress(),
 ) -> Iterator[tuple]:
     """The Generate button and the ``/generate`` API: one run of the pipeline, shown stage by stage.
 
     Yields the output tuple (see :func:`_present`) several times: cleared outputs + notices at the start,
-    the coarse S1 clip when S1 ends, the condition video and 3D view when S2 ends, and everything
-    (final, comparison, timings, downloads) at the end — the last yield is what ``/generate`` returns.
+    each stage's outputs as the pipeline hands them over (S1's coarse clip, S2's condition video and 3D
+    view, in the order they come: S3 "animation" runs S2 first and then makes S1's preview), and everything
+    (final, comparison, timings, downloads, labels naming the S3 mode that ran and why) at the end — the
+    last yield is what ``/generate`` returns. ``s3_mode``: one of ``revision.s3.S3_CHOICES``.
     The pipeline runs in a worker thread (:func:`demo.streaming.stream_call`); this generator reports
     its progress through ``gr.Progress`` on the request's thread.
     """
@@ -122,25 +126,28 @@ def generate(
     events = stream_call(
         ctx.pipeline, image, prompt=prompt or "", motion_strength=float(motion_strength), sketch=sketch,
         num_frames=int(num_frames) if num_frames else None,
-        num_inference_steps=int(steps) if steps else None, seed=int(seed or 0), s2=s2_backend,
+        num_inference_steps=int(steps) if steps else None, seed=int(seed or 0), s2=s2_backend, s3=s3_mode or "auto",
         s1_step_fraction=float(s1_step_fraction) if s1_step_fraction else None,
         should_stop=lambda: session["cancelled"] >= run_id,
     )  # fmt: skip
     out = None
+    seen: list[str] = []  # stages handed over so far: an S1 clip that comes after S2 is a preview
     with _as_gr_error(), closing(events):
         for event in events:
             if event.kind == "progress":
                 progress(event.args[0], desc=event.args[1])
             elif event.kind == "stage":
-                update = _stage_update(run_dir, *event.args, fps=clip_fps, notes=notes)
+                update = _stage_update(run_dir, *event.args, fps=clip_fps, notes=notes, after=tuple(seen))
+                seen.append(event.args[0])
                 if update is not None:
                     yield update
             elif event.kind == "error":
                 raise event.args[0]
             else:
                 out = event.args[0]
-    if fps:
-        out.final, out.coarse = replace(out.final, fps=fps), replace(out.coarse, fps=fps)
+    if fps:  # the coarse clip keeps its pace relative to the final one (S1's preview has every other frame)
+        ratio = out.coarse.fps / out.final.fps if out.final.fps else 1.0
+        out.final, out.coarse = replace(out.final, fps=fps), replace(out.coarse, fps=fps * ratio)
     out.notes = notes + list(out.notes)
     progress(1.0, desc="writing videos")
     yield _present(_write_run(out, image, sketch, run_dir))
@@ -159,6 +166,32 @@ def _as_gr_error():
 
 
 N_OUTPUTS = 10  # final, coarse, condition, comparison, plot, frame, info, files, notes, motion state
+FINAL_LABEL = "Final video (S3)"
+COARSE_LABEL = "Coarse video (S1)"
+
+
+def final_label(settings: dict, backends: dict) -> str:
+    """The final video's label: the S3 mode that ran and why (from ``run.json``'s settings, else its backends)."""
+    mode, reason = settings.get("s3_mode"), settings.get("s3_reason")
+    if mode:
+        return f"Final video (S3: {mode} — {reason})" if reason else f"Final video (S3: {mode})"
+    return f"Final video (S3: {backends['s3']})" if backends.get("s3") else FINAL_LABEL
+
+
+def coarse_label(backends: dict) -> str:
+    """The coarse clip's label: what S1 shows (``backends["s1"]`` says when it is a preview, not the video model)."""
+    return f"Coarse video (S1: {backends['s1']})" if backends.get("s1") else COARSE_LABEL
+
+
+def stage_labels(info: dict | None) -> tuple[dict, dict]:
+    """The final and coarse videos' labels for a finished run's JSON panel (``run_summary``): the S3 mode that ran
+    and why, and what S1 shows. A separate, private step after Generate (``.then``), so the ``/generate`` API
+    keeps returning plain file paths; with no run (``None``) the default labels."""
+    info = info or {}
+    settings, backends = info.get("settings") or {}, info.get("backends") or {}
+    if not info:
+        return gr.update(label=FINAL_LABEL), gr.update(label=COARSE_LABEL)
+    return gr.update(label=final_label(settings, backends)), gr.update(label=coarse_label(backends))
 
 
 def _cleared(notes: list[str]) -> tuple:
@@ -167,19 +200,23 @@ def _cleared(notes: list[str]) -> tuple:
     return (None, None, None, None, None, frame, None, None, notes_markdown(notes), None)
 
 
-def _stage_update(run_dir: Path, name: str, value: Any, *, fps: float, notes: list[str]) -> tuple | None:
+def _stage_update(
+    run_dir: Path, name: str, value: Any, *, fps: float, notes: list[str], after: tuple[str, ...] = ()
+) -> tuple | None:
     """A finished stage → an output tuple with that stage's outputs and ``gr.skip()`` everywhere else.
 
-    ``"s1"``: the coarse clip (written to ``run_dir/coarse.mp4``); ``"s2"``: the part-mask condition
-    video and the 3D view of extracted vs refined motion (a ``MotionResult``); ``"s3"`` shows nothing
-    yet — the final clip comes with the comparison, timings and downloads once the run is written.
+    ``"s1"``: the coarse clip (written to ``run_dir/coarse.mp4``; at its own pace when it comes after S2,
+    i.e. S1's preview of the photo animation); ``"s2"``: the part-mask condition video (at the size S2 drew it: the
+    photo's in "animation") and the 3D view of extracted vs refined motion (a ``MotionResult``); ``"s3"``
+    shows nothing yet — the final clip comes with the comparison, timings and downloads once the run is
+    written. ``after``: the stages handed over before this one.
     """
     from revision.io import write_video
     from revision.palette import colorize
 
     update: list[Any] = [gr.skip()] * N_OUTPUTS
     if name == "s1":
-        update[1] = str(write_video(run_dir / "coarse.mp4", value, fps=fps))
+        update[1] = str(write_video(run_dir / "coarse.mp4", value, fps=value.fps if "s2" in after else fps))
     elif name == "s2":
         update[2] = str(write_video(run_dir / "condition.mp4", colorize(value.condition.part_ids), fps=fps))
         raw, refined = value.raw_motion, value.refined_motion

@@ -10,6 +10,7 @@ import atexit
 import html
 import shutil
 import tempfile
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -35,9 +36,10 @@ final, coarse, condition, comparison, plot, frame, info, files, notes = client.p
     0,  # S1 step fraction (0 = default)
     0,  # output fps (0 = default)
     "full",  # S2 backend: full | without PPPM | off
+    "auto",  # S3 mode: auto | animation | guided | conditioned
     api_name="/generate",
 )
-print(final, info["timings_s"])  # final: local path of the downloaded mp4
+print(final, info["timings_s"], info["settings"]["s3_mode"])  # final: local path of the downloaded mp4
 ```
 Bad input raises `gradio_client.exceptions.AppError` whose message says what to fix; see docs/demo.md."""
 
@@ -120,12 +122,16 @@ def build_demo(
     concurrency_limit: int = 1,
     keep_runs: int = 20,
     s2_default: str = "full",
+    s3_default: str = "auto",
+    gpu: Callable[[Callable], Callable] | None = None,
 ) -> gr.Blocks:
     """The demo around ``pipeline`` (a ``ReVisionPipeline`` or a fake with its call signature).
 
     With ``pipeline=None`` the page still serves and every Generate shows ``load_error``.
     Generated runs go to fresh folders under ``runs_dir`` (default: a temporary folder of this process,
     removed when the process exits); only the newest ``keep_runs`` run folders are kept.
+    ``gpu``: a decorator for the handlers that run the models (the Generate handler), e.g. ZeroGPU's
+    ``spaces.GPU(duration=...)`` on a Hugging Face Space (:func:`demo.space.gpu_decorator`); None: none.
     """
     base = Path(tempfile.gettempdir()) / "revision-demo"
     base.mkdir(parents=True, exist_ok=True)
@@ -171,6 +177,10 @@ def build_demo(
                                                 "S3's steps (0 = model default)")  # fmt: skip
                         fps = gr.Number(0, label="Output fps (0 = model default)", minimum=0, maximum=60)
                         s2 = gr.Radio(list(handlers.S2_CHOICES), value=s2_default, label="S2 backend")
+                        s3 = gr.Radio(list(handlers.S3_CHOICES), value=s3_default, label="S3 mode", elem_id="s3",
+                                      info="auto picks from the weights: animation (the 3D motion moves the photo's "
+                                      "own pixels; embedded/tiny models) · guided (stock video weights steered "
+                                      "by that animation) · conditioned (fine-tuned weights on the part masks)")  # fmt: skip
                     with gr.Row():
                         run_btn = gr.Button("Generate", variant="primary", elem_id="generate")
                         cancel_btn = gr.Button("Cancel", variant="stop", elem_id="cancel")
@@ -193,29 +203,40 @@ def build_demo(
 
         image.change(handlers.image_to_sketchpad, inputs=image, outputs=sketch, api_visibility="private",
                      queue=False)  # fmt: skip
-        gen_inputs = [image, prompt, strength, sketch, seed, num_frames, steps, s1_fraction, fps, s2, session]
+        gen_inputs = [image, prompt, strength, sketch, seed, num_frames, steps, s1_fraction, fps, s2, s3, session]
         # A generator: each stage's outputs appear as it finishes; the progress bar sits on the final video's
         # slot only, so finished stages stay visible while the rest runs.
-        gen = run_btn.click(partial(handlers.generate, ctx), inputs=gen_inputs, outputs=[*outputs, motion_state],
+        generate = partial(handlers.generate, ctx)
+        if gpu is not None:
+            generate = gpu(generate)
+        gen = run_btn.click(generate, inputs=gen_inputs, outputs=[*outputs, motion_state],
                             api_name="generate", concurrency_limit=concurrency_limit,
                             show_progress_on=outputs[0])  # fmt: skip
+        # the labels name the S3 mode that ran and why, and say when S1 is a preview (private: the API keeps
+        # returning plain paths); they are reset when a run starts
+        run_btn.click(lambda: handlers.stage_labels(None), outputs=outputs[:2], queue=False, api_visibility="private")
+        gen.then(handlers.stage_labels, inputs=outputs[6], outputs=outputs[:2], queue=False, api_visibility="private")
         cancel_btn.click(handlers.cancel, inputs=session, outputs=outputs[8], cancels=[gen], queue=False,
                          api_name="cancel")  # fmt: skip
         for panel in (outputs, run_outputs):
             panel[5].release(handlers.show_frame, inputs=[motion_state, panel[5]], outputs=panel[4],
                              api_visibility="private")  # fmt: skip
-        open_btn.click(partial(handlers.open_run, ctx), inputs=run_files, outputs=[run_input, *run_outputs, motion_state],
-                       api_name="open_run")  # fmt: skip
+        opened = open_btn.click(partial(handlers.open_run, ctx), inputs=run_files,
+                                outputs=[run_input, *run_outputs, motion_state], api_name="open_run")  # fmt: skip
+        opened.then(handlers.stage_labels, inputs=run_outputs[6], outputs=run_outputs[:2], queue=False,
+                    api_visibility="private")  # fmt: skip
     return demo
 
 
 def _output_panel(prefix: str) -> list:
     """final, coarse, condition, comparison, 3D plot, frame slider, info JSON, files, notes (in this order)."""
     notes = gr.Markdown(elem_id=f"{prefix}-notes")
-    final = gr.Video(label="Final video (S3)", elem_id=f"{prefix}-final", height=256, autoplay=True, loop=True)
+    # the final clip at its own size (the photo's in S3 "animation", up to the column's width); a label
+    # naming the S3 mode that ran and why is set with each run
+    final = gr.Video(label=handlers.FINAL_LABEL, elem_id=f"{prefix}-final", autoplay=True, loop=True)
     with gr.Row():
-        coarse = gr.Video(label="Coarse video (S1)", elem_id=f"{prefix}-coarse", height=200, loop=True)
-        condition = gr.Video(label="Part-mask condition (S2 → S3)", elem_id=f"{prefix}-condition", height=200,
+        coarse = gr.Video(label=handlers.COARSE_LABEL, elem_id=f"{prefix}-coarse", height=240, loop=True)
+        condition = gr.Video(label="Part-mask condition (S2 → S3)", elem_id=f"{prefix}-condition", height=240,
                              loop=True)  # fmt: skip
     comparison = gr.Video(label="Side by side: S1 | condition | S3", elem_id=f"{prefix}-comparison", loop=True)
     plot = gr.Plot(label="3D motion: extracted vs refined", elem_id=f"{prefix}-plot")

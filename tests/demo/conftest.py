@@ -4,7 +4,9 @@ It validates its arguments with the real ``ReVisionPipeline.check_inputs`` (so t
 library's), then returns made-up stages.
 
 Like the real pipeline it reports progress before each stage and hands each stage's result to
-``on_stage`` ("s1" coarse Clip, "s2" MotionResult, "s3" final Clip) as soon as it exists; ``gates``
+``on_stage`` ("s1" coarse Clip, "s2" MotionResult, "s3" final Clip) as soon as it exists. With
+``s3="animation"`` it behaves like the real photo path: S2 first, then S1's quarter-size preview, a final
+clip at the input image's size (16 frames, 8 fps) and the labels' ``s3_mode``/``s3_reason``; ``gates``
 (stage name → ``threading.Event``) lets a test hold the run after a stage (and the next stage's first
 progress report) until it has seen that stage.
 """
@@ -33,14 +35,18 @@ class FakePipeline:
         self.finished: list[int] = []  # seeds of the calls that ran to the end (shared by copies)
 
     def __call__(self, image, prompt="", motion_strength=None, sketch=None, num_frames=None,
-                 num_inference_steps=None, seed=0, s2="full", s1_step_fraction=None, progress=None,
+                 num_inference_steps=None, seed=0, s2="full", s1_step_fraction=None, s3=None, progress=None,
                  on_stage=None):  # fmt: skip
         assert isinstance(image, PIL.Image.Image)
         strength = self.config.motion_strength if motion_strength is None else motion_strength
-        ReVisionPipeline.check_inputs(self, image, strength, num_frames, num_inference_steps, s2, s1_step_fraction)
+        s3 = s3 or "auto"
+        ReVisionPipeline.check_inputs(self, image, strength, num_frames, num_inference_steps, s2, s1_step_fraction,
+                                      s3)  # fmt: skip
         self.calls.append({"image_size": image.size, "prompt": prompt, "motion_strength": motion_strength,
                            "sketch": sketch, "num_frames": num_frames, "steps": num_inference_steps, "seed": seed,
-                           "s2": s2, "s1_step_fraction": s1_step_fraction})  # fmt: skip
+                           "s2": s2, "s1_step_fraction": s1_step_fraction, "s3": s3})  # fmt: skip
+        if s3 == "animation":
+            return self._animation(image, num_frames, seed, s2, progress, on_stage)
         F = num_frames or 4
         report = progress or (lambda f, m: None)
 
@@ -79,6 +85,35 @@ class FakePipeline:
             final=final, coarse=coarse, condition=cond, coarse_condition=cond, raw_motion=raw,
             refined_motion=refined, timings={"s1": 0.1, "s2": 0.2, "s3": 0.3, "total": 0.6},
             backends=dict(self.backends), notes=["fake note"], settings={"call": {"seed": seed, "s2": s2}},
+        )  # fmt: skip
+
+    def _animation(self, image, num_frames, seed, s2, progress, on_stage) -> ReVisionOutput:
+        """The photo path: S2 → S1 preview → S3 at the image's size (even sides, as the animator's)."""
+        from revision.pipeline import preview_clip
+
+        F, (w, h) = num_frames or 16, image.size
+        w, h = w // 2 * 2, h // 2 * 2
+        report, hand_over = progress or (lambda f, m: None), on_stage or (lambda stage, value: None)
+        report(0.0, "S2")
+        ids = np.zeros((F, h, w), np.int16)
+        ids[:, h // 4 : h // 2, w // 4 : w // 2] = 2
+        cond = ConditionMaps(ids, (ids > 0).astype(np.float32))
+        hand_over("s2", MotionResult(cond, None, None, backends={"s2": "fake"}, notes=["fake s2 note"]))
+        ramp = np.linspace(0, 255, F).astype(np.uint8)[:, None, None, None]
+        final = Clip(np.broadcast_to(ramp, (F, h, w, 3)).copy(), fps=8)
+        coarse = preview_clip(final)
+        hand_over("s1", coarse)
+        report(0.6, "S3: animation")
+        hand_over("s3", final)
+        report(1.0, "done")
+        self.finished.append(seed)
+        reason = "auto: the video model is a fake, which cannot render a real photo"
+        return ReVisionOutput(
+            final=final, coarse=coarse, condition=cond, coarse_condition=ConditionMaps.empty(coarse.num_frames,
+            coarse.height, coarse.width), timings={"s1": 0.01, "s2": 0.2, "s3": 0.1, "total": 0.31},
+            backends={**self.backends, "s1": "preview of the photo animation", "s3": f"animation ({reason})"},
+            notes=["fake note"], settings={"call": {"seed": seed, "s2": s2, "s3": "animation"},
+            "s3_mode": "animation", "s3_reason": reason}, s3_mode="animation",
         )  # fmt: skip
 
 

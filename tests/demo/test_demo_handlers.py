@@ -38,11 +38,11 @@ def _stroke(size=(80, 60), part=0) -> np.ndarray:
 def _stream(ctx, image, sketch=None, session=None, progress=None, **kw):
     """The generate handler's generator (one output tuple per yield)."""
     args = {"prompt": "a person waves", "motion_strength": 0.7, "seed": 3, "num_frames": 0, "steps": 0,
-            "s1_step_fraction": 0.0, "fps": 0, "s2_backend": "full"} | kw  # fmt: skip
+            "s1_step_fraction": 0.0, "fps": 0, "s2_backend": "full", "s3_mode": "auto"} | kw  # fmt: skip
     extra = {"progress": progress} if progress else {}
     return handlers.generate(ctx, image, args["prompt"], args["motion_strength"], sketch, args["seed"],
                              args["num_frames"], args["steps"], args["s1_step_fraction"], args["fps"],
-                             args["s2_backend"], session or handlers.new_session(), **extra)  # fmt: skip
+                             args["s2_backend"], args["s3_mode"], session or handlers.new_session(), **extra)  # fmt: skip
 
 
 def _gen(ctx, image, sketch=None, **kw):
@@ -207,7 +207,7 @@ def test_cancel_stops_the_run_at_its_next_progress_step(ctx, fake_pipeline, tmp_
     fake_pipeline.__class__ = type("CancellingFake", (type(fake_pipeline),), {"__call__": lambda self, *a, **kw:
                                                                               call_and_cancel(*a, **kw)})  # fmt: skip
     with pytest.raises(gr.Error, match="Generation cancelled"):
-        list(handlers.generate(ctx, _png(tmp_path / "a.png"), "", 0.5, None, 0, 0, 0, 0, 0, "full", session))
+        list(handlers.generate(ctx, _png(tmp_path / "a.png"), "", 0.5, None, 0, 0, 0, 0, 0, "full", "auto", session))
     assert session == {"run": 1, "cancelled": 1}
 
 
@@ -289,9 +289,13 @@ def test_build_demo_wires_the_api_palette_and_legend(fake_pipeline, tmp_path):
     assert editor.brush.colors == [p.hex for p in PARTS] and editor.brush.color_mode == "fixed"
     legend = next(b for b in demo.blocks.values() if isinstance(b, gr.HTML)).value
     assert all(p.hex in legend and p.name.replace("_", " ") in legend for p in PARTS)
-    assert sorted(p.name for p in (tmp_path / "ex").iterdir())[:2] == ["astronaut.png", "chelsea_cat.png"]
+    names = {p.name for p in (tmp_path / "ex").iterdir()}  # real photos of people, the cat, a synthetic frame
+    assert {"astronaut.png", "messi5.jpg", "basketball1.png", "chelsea_cat.png", "synthetic_3.png"} <= names
     gen = next(d for d in cfg["dependencies"] if d.get("api_name") == "generate")
-    assert len(gen["inputs"]) == 11 and len(gen["outputs"]) == 10
+    assert len(gen["inputs"]) == 12 and len(gen["outputs"]) == 10  # ... s2, s3, session
+    s3 = demo.blocks[gen["inputs"][10]]
+    assert isinstance(s3, gr.Radio) and s3.value == "auto"
+    assert [c[0] for c in s3.choices] == ["auto", "conditioned", "guided", "animation"]
 
 
 def test_the_3d_view_draws_arrays_from_revision(fake_pipeline):
