@@ -188,3 +188,54 @@ def test_manifest_feeds_the_user_study(run, tmp_path, capsys):
     assert {(96, 64), (96, 128), (96, 96)} <= served  # each video at its own aspect
     assert len(store.vote_rows()) == 7 * 4  # 4 questions per item
     store.dispose()
+
+
+@pytest.mark.browser
+def test_study_page_shows_each_video_at_its_own_aspect(run, tmp_path):
+    """Headless Chromium on the served study: the two videos of a pair (the photo animation at the photo's
+    aspect against a square model video) are laid out at their own aspect, neither stretched nor cropped."""
+    import shutil
+    import threading
+    import time
+
+    import uvicorn
+
+    from user_study.app import AppConfig, create_app
+    from user_study.loadtest import free_port
+    from user_study.store import Store
+    from user_study.study import study_from_dict
+
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (test-only dependency)")
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not shutil.which(chromium):
+        pytest.skip("Chromium not found (apt-get install chromium)")
+    cfg, _ = run
+    study = study_from_dict({"name": "aspect", "manifest": "manifest.json", "reference": "revision-animation",
+                             "repeats_per_batch": 0}, cfg.out)  # fmt: skip
+    store = Store(f"sqlite:///{tmp_path / 'b.db'}", study)
+    store.init()
+    app = create_app(study, store, AppConfig(admin_token="t", turk_submit_hosts=("http://127.0.0.1:9",)))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--headless", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(f"http://127.0.0.1:{server.config.port}/?workerId=W1&assignmentId=A1&hitId=H1"
+                      "&turkSubmitTo=http://127.0.0.1:9")  # fmt: skip
+            page.wait_for_function("['video-left', 'video-right'].every(id => "
+                                   "document.getElementById(id).readyState >= 1)", timeout=60_000)  # fmt: skip
+            shown = page.evaluate("['video-left', 'video-right'].map(id => { const v = document.getElementById(id);"
+                                  " return [v.videoHeight, v.videoWidth, v.clientHeight, v.clientWidth]; })")  # fmt: skip
+            browser.close()
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    (h0, w0, _, _), (h1, w1, _, _) = shown
+    assert h0 * w1 != h1 * w0  # the two sides differ in aspect (animation vs the square model video)
+    for vh, vw, ch, cw in shown:
+        assert cw > 100 and abs(ch / cw - vh / vw) < 0.02  # laid out at the video's own aspect
