@@ -22,8 +22,8 @@ For each held-out clip of the procedural world (seeds from 1,000,000 on; the min
   mean IoU of the six person part groups present in the ground truth, the generated frames read by
   the segmenter, the ground truth from its own part ids.
 
-A control, ``vae_masked_psnr``, is the ground truth passed through the mini's VAE (the best the
-decoder can show). Per-clip rows are appended to ``--out`` (JSON lines, resumable); the summary
+Controls: ``vae_masked_psnr``, the ground truth passed through the mini's VAE (the best the
+decoder can show); ``gt_part_iou``, the ground-truth frames read by the segmenter (its own ceiling). Per-clip rows are appended to ``--out`` (JSON lines, resumable); the summary
 (means over clips with a non-empty mask) is printed as JSON.
 """
 
@@ -84,6 +84,7 @@ def summarise(rows: list[dict], systems: list[str]) -> dict:
     for key in ("masked_psnr", "psnr", "fg_iou", "part_iou"):
         out[key] = {s: mean(f"{s}_{key}") for s in systems}
     out["vae_masked_psnr"] = mean("vae_masked_psnr")
+    out["gt_part_iou"] = mean("gt_part_iou")
     out["mask_fraction"] = mean("mask_fraction")
     s = [r for r in rows if r["mask_fraction"] > 0 and "guided_masked_psnr" in r and "plain_masked_psnr" in r]
     out["guided_closer_in_mask"] = f"{sum(r['guided_masked_psnr'] > r['plain_masked_psnr'] for r in s)}/{len(s)}"
@@ -152,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             from benchmarks import part_seg
 
             gt_groups = part_seg.group_ids(clip.condition.part_ids)[1:]
+            row["gt_part_iou"] = part_iou(part_seg.segment(segmenter, clip.frames)[1:], gt_groups)  # ceiling
         cond = torch.from_numpy(clip.condition.to_array()).unsqueeze(0)
         for name in systems:
             kw: dict = {}
