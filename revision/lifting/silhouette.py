@@ -106,10 +106,10 @@ class SilhouetteTargets:
 
     def loss(self, surface: torch.Tensor, K: torch.Tensor, w_out: float, w_cover: float, w_iou: float = 0.0,
              radius: float = 0.0) -> torch.Tensor:
-        """surface (F, V, 3) camera-space samples, K (fx, fy, cx, cy) → () weighted silhouette loss;
-        ``radius``: metres of skin per sample (the soft-IoU discs)."""
+        """surface (M, V, 3) camera-space samples of the masked frames (``self.frames``, in order),
+        K (fx, fy, cx, cy) → () weighted silhouette loss; ``radius``: metres of skin per sample."""
         H, W = self.size
-        pts = surface[self.frames]
+        pts = surface
         z = pts[..., 2:3].clamp(min=1e-3)
         uv = pts[..., :2] / z * K[:2] + K[2:]  # (M, V, 2) px
         f = K[0]

@@ -207,8 +207,9 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
         opt.zero_grad()
         loss = _full_loss(skeleton, go, bp, betas, tr, uv, w, target3, K, cfg, markers_rel) + prior_terms()
         if sil is not None:
-            loss = loss + sil.loss(skeleton.surface(go, bp, betas, tr), K, cfg.w_sil_out, cfg.w_sil_cover,
-                                   cfg.w_sil_iou, skeleton.surf_radius)  # fmt: skip
+            fr = sil.frames  # the surface only of the frames that have a mask
+            loss = loss + sil.loss(skeleton.surface(go[fr], bp[fr], betas, tr[fr]), K, cfg.w_sil_out,
+                                   cfg.w_sil_cover, cfg.w_sil_iou, skeleton.surf_radius)  # fmt: skip
         loss.backward()
         opt.step()
 
