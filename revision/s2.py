@@ -312,10 +312,12 @@ class FullMotionStage:
            fit with the silhouette term; animals through SMAL, objects as 21 points),
         2. the prompt's motion from those bodies (:func:`revision.pppm.propose.propose_motion`: action
            matching, procedural action from the photo's pose, PPPM refinement when ``use_pppm`` and a PPPM
-           is loaded, physics), frame 0 = the photo's fit,
+           is loaded, physics), frame 0 = the photo's fit; with a ``sketch`` (its last frame's parts) the
+           sketched parts end where they were drawn (:func:`revision.lifting.sketch_pose.propose_with_sketch`),
         3. projection to part masks at the photo's size (+ the sketch where the projection leaves background).
         """
         from revision.lifting import SMPLXSkeleton, extract_motion
+        from revision.lifting.sketch_pose import propose_with_sketch, sketch_from_condition
         from revision.pppm.propose import propose_motion
         from revision.render import render_condition
 
@@ -345,11 +347,19 @@ class FullMotionStage:
             return MotionResult(cond, raw, None, backends, notes, timings, settings)
 
         # 2. the prompt's motion from the photo's bodies (PPPM refines the proposal)
+        #    and the sketch's target pose on the last frame (sketched parts end where they were drawn)
         say(_PHOTO_SPAN["pppm"][0], "motion from the prompt")
         t = time.perf_counter()
         pppm = self.pppm if use_pppm else None
-        refined, proposal_notes = propose_motion(raw, prompt, motion_strength, num_frames, fps=fps, pppm=pppm,
-                                                 text_encoder=self.text_encoder)  # fmt: skip
+        drawn = sketch_from_condition(sketch)
+        if drawn is not None:
+            refined, proposal_notes = propose_with_sketch(raw, prompt, motion_strength, num_frames, drawn, fps=fps,
+                                                          pppm=pppm, text_encoder=self.text_encoder, skeleton=skeleton,
+                                                          smplx_model=self.smplx_model)  # fmt: skip
+            backends["s2.sketch"] = "target pose solved from the sketch (last frame)"
+        else:
+            refined, proposal_notes = propose_motion(raw, prompt, motion_strength, num_frames, fps=fps, pppm=pppm,
+                                                     text_encoder=self.text_encoder)  # fmt: skip
         notes.extend(proposal_notes)
         backends["s2.motion"] = "prompt proposal (procedural actions from the photo's pose)"
         backends["s2.pppm"] = (f"PPPM ({self.pppm.config.text_encoder} text) refines the proposal" if pppm is not None
