@@ -27,9 +27,12 @@ in numbered steps:
 
    each rotation is the minimal one taking the bone to its new direction, converted to the SMPL-X local
    axis-angle of that joint (parents before children, so children follow);
-3. **fall back** per chain: when the prompt moves the body so far that a drawn limb is out of reach from
-   the solve body (residual > ``unreachable`` person heights), the chain is solved on the photo's fit
-   instead and its local rotations are used (the drawn pose, relative to the body), with a note.
+3. **out of reach**: when the prompt moves the body so far that drawn limbs are out of reach of the solve
+   body, its root first *slides* along camera x (``out_of_reach="slide"``, not when the torso is drawn)
+   until they are in reach (a walk still walks, and ends where the drawing needs it); a chain still out of
+   reach (residual > ``unreachable`` person heights; ``out_of_reach="relative"``: every such chain) is
+   solved on the photo's fit instead and its local rotations are used (the drawn pose, relative to the
+   body). Both are said in the notes.
 
 ``joint_mask`` pins only the joints the sketch rotated; with a ``reference`` the target also pins its
 last-frame root (``global_orient``, ``transl`` + the torso shift), so the pinned chains land where they
@@ -96,6 +99,10 @@ class SketchPoseConfig:
     move_limit: float = 0.75  # head / torso strokes: at most this many person heights from the person's part
     round_ratio: float = 1.5  # polygons whose axes' lengths differ by less than this have no reliable axis
     unreachable: float = 0.08  # a chain's residual (× person height) above which the photo's fit is used
+    # with a reference, drawn limbs out of reach of the prompt's end pose: "slide" the end position along
+    # camera x until they are in reach (then any still out of reach: as "relative"), or keep each such
+    # chain's drawn pose "relative" to the body wherever the prompt takes it
+    out_of_reach: str = "slide"
 
 
 # ------------------------------------------------------------------------------------------- polygons
@@ -343,17 +350,51 @@ def _shift_torso(body: _Body, cam: _Cam, shape: PolygonShape) -> None:
     body._fk()
 
 
+def _chain_miss(body: _Body, cam: _Cam, parts: dict[int, PolygonShape], cfg: SketchPoseConfig) -> list[np.ndarray]:
+    """Per sketched chain solved on a copy of ``body``: its worst 2D miss (target − reached, pixels)."""
+    out = []
+    for chain in CHAINS:
+        if {chain.upper, chain.lower, chain.end} & set(parts):
+            trial = body.copy()
+            _, checks = _solve_chain(trial, cam, chain, parts, cfg)
+            miss = [t - cam.project(get(trial)) for t, get in checks]
+            out.append(max(miss, key=np.linalg.norm) if miss else np.zeros(2))
+    return out
+
+
+def _slide_into_reach(p: _Person, cam: _Cam, cfg: SketchPoseConfig, iters: int = 6) -> float:
+    """Slide the solve body's root along camera x until the sketched limbs are in reach → metres slid."""
+    start = p.solve.transl.copy()
+    for _ in range(iters):
+        miss = _chain_miss(p.solve, cam, p.parts, cfg)
+        if not miss or max(np.linalg.norm(m) for m in miss) <= 0.25 * cfg.unreachable * p.height_px:
+            break
+        du = float(np.mean([m[0] for m in miss]))
+        z = cam.depth(p.solve.P[PELVIS])
+        p.solve.transl += cam.R.T @ np.array([du * z / cam.c.fx, 0.0, 0.0])
+        p.solve._fk()
+    return float(np.linalg.norm(p.solve.transl - start))
+
+
 def _solve_person(p: _Person, cam: _Cam, cfg: SketchPoseConfig, has_reference: bool) -> list[str]:
     notes: list[str] = []
+    who = f"person {p.tid}"
     bodies = [p.solve, p.photo] if has_reference else [p.solve]
-    for b in bodies:  # 1. torso: the root follows the drawn centroid; 2. head: the neck turns
+    for b in bodies:  # 1. torso: the root follows the drawn centroid
         if TORSO_PART in p.parts:
             _shift_torso(b, cam, p.parts[TORSO_PART])
+    # 2. the prompt's end position slides sideways until the drawn limbs are in reach (no torso drawn)
+    if has_reference and cfg.out_of_reach == "slide" and TORSO_PART not in p.parts:
+        slid = _slide_into_reach(p, cam, cfg)
+        if slid > 1e-3:
+            notes.append(f"sketch: {who} ends {slid:.2f} m sideways from where the prompt takes it, so the drawn "
+                         "limbs are in reach")  # fmt: skip
+    for b in bodies:  # 3. head: the neck turns
         if HEAD_PART in p.parts:
             _place(b, cam, NECK, b.centre(HEAD_PART), p.parts[HEAD_PART].centroid, b.forward())
     if HEAD_PART in p.parts:
         p.pinned |= {NECK, HEAD}
-    for chain in CHAINS:  # 3. limbs, on the solve body; out of reach → the drawn pose relative to the body
+    for chain in CHAINS:  # 4. limbs, on the solve body; out of reach → the drawn pose relative to the body
         if not {chain.upper, chain.lower, chain.end} & set(p.parts):
             continue
         trial = p.solve.copy()
@@ -362,13 +403,12 @@ def _solve_person(p: _Person, cam: _Cam, cfg: SketchPoseConfig, has_reference: b
         if has_reference and res > cfg.unreachable * p.height_px:
             alt = p.photo.copy()
             _solve_chain(alt, cam, chain, p.parts, cfg)
-            res_alt = _residual(alt, cam, checks)
-            if res_alt < res:
+            if _residual(alt, cam, checks) < res:
                 for j in pinned:
                     trial.bp[j - 1] = alt.bp[j - 1]
                 trial._fk()
-                notes.append(f"sketch: the prompt moves person {p.tid} away from the drawn {chain.name.replace('_', ' ')}"
-                             f" ({res / p.height_px:.2f} person heights out of reach): its drawn pose is kept "
+                notes.append(f"sketch: the prompt takes {who} away from the drawn {chain.name.replace('_', ' ')} "
+                             f"({res / p.height_px:.2f} person heights out of reach): its drawn pose is kept "
                              "relative to the body")  # fmt: skip
         p.solve.bp, p.pinned = trial.bp, p.pinned | pinned
         p.solve._fk()
@@ -473,6 +513,8 @@ def sketch_target(sketch, motion0: MotionSequence, *, reference: MotionSequence 
     from revision.lifting.skeleton import SMPLXSkeleton
 
     cfg = config or SketchPoseConfig()
+    if cfg.out_of_reach not in ("slide", "relative"):
+        raise ValueError(f"out_of_reach must be 'slide' or 'relative', got {cfg.out_of_reach!r}")
     model = smplx_model if smplx_model is not None else default_smplx()
     skel = skeleton if skeleton is not None else SMPLXSkeleton(model, surface_samples=0)
     cam = _Cam(motion0.camera)

@@ -12,6 +12,7 @@ from scipy.spatial.transform import Rotation
 
 from revision.body.posed import track_meshes
 from revision.lifting.sketch_pose import (
+    SketchPoseConfig,
     polygon_shape,
     propose_with_sketch,
     sketch_from_condition,
@@ -156,25 +157,37 @@ def test_a_hand_alone_is_reached_by_bending_the_arm():
     assert target[0]["joint_mask"][[L_SH - 1, L_EL - 1, L_WR - 1]].all()
 
 
-def test_walk_still_moves_the_root_and_legs_while_the_sketched_arms_hold_their_drawn_pose():
-    canvas, _ = _forearm_sketch(RAISED_2D)
+def test_walk_still_walks_and_ends_where_the_drawn_forearms_are_in_reach():
+    canvas, ends = _forearm_sketch(RAISED_2D)
     m0 = _scene(_person())
     seq, notes = propose_with_sketch(m0, "a man walks to the left", 0.6, 21, parse_sketch(canvas), text_encoder=ENC,
                                      config=KEYWORDS)  # fmt: skip
     plain, _ = propose_motion(m0, "a man walks to the left", 0.6, 21, text_encoder=ENC, config=KEYWORDS)
     p, q = seq.tracks[0].params, plain.tracks[0].params
-    np.testing.assert_allclose(p["transl"][-1], q["transl"][-1], atol=1e-4)  # the root goes where the walk takes it
-    assert p["transl"][-1, 0] - p["transl"][0, 0] < -0.3  # metres, image left
+    assert max(_wrist_errors(p, ends).values()) < 0.02
+    assert p["transl"][10, 0] - p["transl"][0, 0] < -0.5  # metres, image left: the walk still moves the root
     knee = p["body_pose"].reshape(-1, 21, 3)[:, L_KNEE - 1]
     np.testing.assert_allclose(knee, q["body_pose"].reshape(-1, 21, 3)[:, L_KNEE - 1], atol=1e-5)  # legs: the walk's
     assert np.ptp(knee, axis=0).max() > 0.2
-    # the walk turns the body and carries it away: the forearms keep their drawn pose relative to the body
-    assert any("moves person 0 away from the drawn left arm" in n for n in notes), notes
+    assert any("m sideways from where the prompt takes it" in n for n in notes), notes
+
+
+def test_relative_mode_keeps_the_walk_end_and_the_drawn_pose_relative_to_the_body():
+    canvas, _ = _forearm_sketch(RAISED_2D)
+    m0 = _scene(_person())
+    seq, notes = propose_with_sketch(m0, "a man walks to the left", 0.6, 21, parse_sketch(canvas), text_encoder=ENC,
+                                     config=KEYWORDS, sketch_config=SketchPoseConfig(out_of_reach="relative"))  # fmt: skip
+    plain, _ = propose_motion(m0, "a man walks to the left", 0.6, 21, text_encoder=ENC, config=KEYWORDS)
+    p, q = seq.tracks[0].params, plain.tracks[0].params
+    np.testing.assert_allclose(p["transl"][-1], q["transl"][-1], atol=1e-4)  # the root goes where the walk takes it
+    assert any("takes person 0 away from the drawn left arm" in n for n in notes), notes
     fit, _ = sketch_target(parse_sketch(canvas), m0)  # the pose solved on the photo's body
     bp = p["body_pose"].reshape(-1, 21, 3)[-1]
     for j in (L_SH, L_EL, R_SH, R_EL):
-        err = (Rotation.from_rotvec(bp[j - 1]).inv() * Rotation.from_rotvec(fit[0]["body_pose"].reshape(21, 3)[j - 1]))
+        err = Rotation.from_rotvec(bp[j - 1]).inv() * Rotation.from_rotvec(fit[0]["body_pose"].reshape(21, 3)[j - 1])
         assert err.magnitude() < 1e-3
+    with pytest.raises(ValueError, match="out_of_reach"):
+        sketch_target(parse_sketch(canvas), m0, config=SketchPoseConfig(out_of_reach="ignore"))
 
 
 def test_strokes_no_person_can_own_are_reported_and_not_applied():
