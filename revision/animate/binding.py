@@ -15,7 +15,9 @@ the surface they hang from. Re-posing is then exact LBS at the anchor plus a rot
 Hidden surfaces: the posed body mesh is also drawn as a *back-fill* layer a few centimetres behind the
 pixel layer, so what an arm covered at frame 0 is not a hole when the arm moves. Its vertices carry the
 frame-0 pixel they project to when visible, else that of the nearest visible vertex of the same body
-part (texture borrowed from the same part, as Photo Wake-Up fills the unseen side of a body).
+part (texture borrowed from the same part, as Photo Wake-Up fills the unseen side of a body). Where the
+fitted body projects at frame 0 onto what the masks call background (the fit is wider than the person),
+its triangles are left out of the back-fill: the photo shows no person there.
 
 **Objects** (21-point tracks) are grid layers moved by the per-frame least-squares affine map of their
 projected points, at the depth of their centre.
@@ -233,12 +235,16 @@ def bind(
             inside = (
                 good & (uv0[:, 0] > -0.5) & (uv0[:, 0] < W - 0.5) & (uv0[:, 1] > -0.5) & (uv0[:, 1] < H - 0.5)
             )
-            visible = (
+            front = (
                 inside
                 & (tr_map[ui[:, 1], ui[:, 0]] == k)
                 & (z0 <= depth0[ui[:, 1], ui[:, 0]] + cfg.visible_tol)
             )
-            visible &= own[ui[:, 1], ui[:, 0]]
+            visible = front & own[ui[:, 1], ui[:, 0]]
+            # the fit's surface over what the photo shows as background (a fit wider than the person's
+            # mask; front or back, it projects there at frame 0): not this body, so the back-fill does not
+            # paint it (a borrowed-texture halo around the person, even at frame 0)
+            excess = inside & (owner[ui[:, 1], ui[:, 0]] < 0)
             src = np.where(visible[:, None], uv0, 0).astype(np.float32)
             hidden = ~visible
             for p in np.unique(vparts):
@@ -254,7 +260,7 @@ def bind(
                 _, j = tree.query(V0[sel_h])
                 src[sel_h] = uv0[sel_v][j]
             if visible.any():
-                layer.mesh_faces = np.asarray(faces, np.int64)
+                layer.mesh_faces = np.asarray(faces, np.int64)[~excess[faces].any(1)]
                 layer.mesh_src = src
                 layer.mesh_face_parts = face_parts(layer.mesh_faces, vparts)
         layers.append(layer)

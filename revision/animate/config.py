@@ -8,6 +8,8 @@ import numpy as np
 
 from revision.types import Clip
 
+INPAINT_METHODS = ("telea+pushpull", "telea", "ns", "pushpull")
+
 
 @dataclass(frozen=True)
 class AnimateConfig:
@@ -23,7 +25,9 @@ class AnimateConfig:
         None  # the hole (person masks) is grown by this before inpainting; None = auto
     )
     matte: str = "inside"  # "inside": the feather lies inside the mask; "centred": it straddles the mask edge
-    inpaint: str = "telea"  # background plate fill: "telea" | "ns" (cv2.inpaint) | "pushpull" (fast, smooth)
+    # background plate fill: "telea+pushpull" (Telea along the hole's edge, push-pull deeper in: no streaks
+    # across big holes) | "telea" | "ns" (cv2.inpaint) | "pushpull" (fast, smooth)
+    inpaint: str = "telea+pushpull"
     inpaint_max_side: int = 512  # the hole is inpainted at this working size, then pasted at full size
     stretch_max: float = 2.5  # a 2D-mesh triangle whose edge grows beyond this factor is dropped (a tear)
     backfill_depth_bias: float = 0.03  # metres: the body-mesh back-fill layer sits this far behind the pixels
@@ -41,8 +45,10 @@ class AnimateConfig:
             raise ValueError(f"grid_step must be >= 2, got {self.grid_step}")
         if self.matte not in ("inside", "centred"):
             raise ValueError(f"matte must be 'inside' or 'centred', got {self.matte!r}")
-        if self.inpaint not in ("telea", "ns", "pushpull"):
-            raise ValueError(f"inpaint must be 'telea', 'ns' or 'pushpull', got {self.inpaint!r}")
+        if self.inpaint not in INPAINT_METHODS:
+            raise ValueError(
+                f"inpaint must be one of {', '.join(map(repr, INPAINT_METHODS))}, got {self.inpaint!r}"
+            )
 
 
 @dataclass

@@ -250,3 +250,21 @@ def test_the_nearer_person_stays_in_front_of_the_farther_one():
     assert overlap.sum() > 30
     px = anim.frames.frames[F - 1][overlap].astype(int)
     assert (px[:, 0] > px[:, 2] + 60).mean() > 0.9  # red (front) shown, not blue (back)
+
+
+def test_a_fit_wider_than_the_person_mask_paints_nothing_outside_it():
+    """Where the fitted body sticks out of the person's mask, the photo shows no person: the back-fill must
+    not paint the body there (frame 0 is the photo exactly; later, nothing appears beyond the mask that the
+    moving arm does not reach)."""
+    import cv2
+
+    track = raising_arm()
+    photo = textured_photo()
+    footprint = parts_of(track, 0) > 0
+    mask = cv2.erode(footprint.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0  # the fit is 3 px too wide
+    anim = animate_photo(photo, MotionSequence([track], CAM, 4), person_masks={0: mask})
+    assert np.array_equal(anim.frames.frames[0], photo)
+    arm = np.isin(parts_of(track, 3), (3, 5, 7))  # the raised arm at the last frame
+    reach = cv2.dilate((mask | arm).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    far = ~reach
+    assert anim.alpha[3][far].max() < 0.5  # no layer pixel beyond the mask and the moved arm

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from revision.animate.plate import background_plate, push_pull_fill
+from revision.animate.plate import background_plate, band_for, push_pull_fill
 
 
-@pytest.mark.parametrize("method", ["telea", "ns", "pushpull"])
+@pytest.mark.parametrize("method", ["telea+pushpull", "telea", "ns", "pushpull"])
 def test_plate_fills_the_hole_and_keeps_the_rest(method):
     rng = np.random.default_rng(0)
     photo = np.zeros((120, 200, 3), np.uint8)
@@ -31,3 +31,42 @@ def test_push_pull_is_exact_outside_and_constant_on_a_constant_image():
     hole[5:30, 10:40] = True
     out = push_pull_fill(np.where(hole[..., None], 0, img), hole)
     assert np.allclose(out, 77.0, atol=1e-3)
+
+
+def _striped(H: int = 256, W: int = 256) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    img = np.full((H, W, 3), 200, np.uint8)
+    for x in range(0, W, 16):
+        img[:, x : x + 8] = (180, 30, 40)  # a flag's stripes above
+    img[H // 2 :] = (120, 120, 130)
+    return (img + rng.integers(0, 6, img.shape)).astype(np.uint8)
+
+
+def test_big_hole_is_filled_without_streaks():
+    """Telea alone draws the stripes on the hole's edge deep into a person-sized hole; the default blend
+    keeps Telea along the edge and is smooth inside."""
+    img = _striped()
+    hole = np.zeros(img.shape[:2], bool)
+    hole[40:220, 60:200] = True
+    telea = background_plate(img, hole, method="telea")
+    blend = background_plate(img, hole)  # the default: telea+pushpull
+    assert np.array_equal(blend[~hole], img[~hole])
+
+    def streaks(p):  # mean horizontal + vertical gradient in the hole's centre
+        c = p[90:170, 90:170].astype(np.float64)
+        return np.abs(np.diff(c, axis=1)).mean() + np.abs(np.diff(c, axis=0)).mean()
+
+    assert streaks(telea) > 2.0  # the streaks this fixes
+    assert streaks(blend) < 0.25 * streaks(telea)
+    band = int(band_for(*img.shape[:2]))
+    edge = np.zeros_like(hole)
+    edge[40 : 40 + band // 2, 60:200] = True  # along the hole's top edge: Telea's continuation is kept
+    assert np.abs(blend[edge].astype(int) - telea[edge].astype(int)).max() <= 1
+
+
+def test_thin_hole_is_telea_exactly():
+    """A hole no wider than twice the band (a small person, a thin margin) gets Telea's fill unchanged."""
+    img = _striped()
+    hole = np.zeros(img.shape[:2], bool)
+    hole[100:150, 120:130] = True
+    assert np.array_equal(background_plate(img, hole), background_plate(img, hole, method="telea"))
