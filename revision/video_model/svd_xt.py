@@ -86,7 +86,11 @@ def svd_xt_components(
         image_encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(**IMAGE_ENCODER))
     for m in (unet, vae, image_encoder):
         _materialise(m, dtype, device, gen)
-        m.to(device=device, dtype=dtype).eval()  # buffers
+        for module in m.modules():  # buffers (e.g. CLIP's position ids) to the device, floating ones to dtype
+            for name, b in list(module._buffers.items()):
+                if b is not None:
+                    module._buffers[name] = b.to(device=device, dtype=dtype if b.is_floating_point() else b.dtype)
+        m.eval()
     if widened:
         expand_conv_in(unet, CONDITION_CHANNELS)
     feature_extractor = CLIPImageProcessorPil(
