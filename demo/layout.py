@@ -147,7 +147,9 @@ def build_demo(
 
     with gr.Blocks(title="ReVision: image → video with explicit 3D motion") as demo:
         gr.Markdown("# ReVision\nImage (+ target-pose sketch, prompt, motion strength) → video in three stages: "
-                    "**S1** coarse video · **S2** 3D motion (+ PPPM refinement) · **S3** final video.")  # fmt: skip
+                    "**S1** coarse video · **S2** 3D motion of the people in the photo (+ PPPM refinement) · "
+                    "**S3** final video: the photo animated by that motion, or a video model guided / "
+                    "conditioned by it (*Advanced → S3 mode*; the final video's label says which ran).")  # fmt: skip
         banner = _banner(pipeline, load_error, list(notices or []))
         gr.Markdown(banner, elem_id="banner", visible=bool(banner))
         session = gr.State(handlers.new_session)
@@ -204,17 +206,17 @@ def build_demo(
         image.change(handlers.image_to_sketchpad, inputs=image, outputs=sketch, api_visibility="private",
                      queue=False)  # fmt: skip
         gen_inputs = [image, prompt, strength, sketch, seed, num_frames, steps, s1_fraction, fps, s2, s3, session]
+        # The labels name the S3 mode that ran and why, and say when S1 is a preview: reset when a run starts,
+        # set after it (private steps chained around Generate, so ``/generate`` keeps returning plain paths).
+        reset = run_btn.click(partial(handlers.stage_labels, None), outputs=outputs[:2], queue=False,
+                              api_visibility="private")  # fmt: skip
         # A generator: each stage's outputs appear as it finishes; the progress bar sits on the final video's
         # slot only, so finished stages stay visible while the rest runs.
         generate = partial(handlers.generate, ctx)
         if gpu is not None:
             generate = gpu(generate)
-        gen = run_btn.click(generate, inputs=gen_inputs, outputs=[*outputs, motion_state],
-                            api_name="generate", concurrency_limit=concurrency_limit,
-                            show_progress_on=outputs[0])  # fmt: skip
-        # the labels name the S3 mode that ran and why, and say when S1 is a preview (private: the API keeps
-        # returning plain paths); they are reset when a run starts
-        run_btn.click(lambda: handlers.stage_labels(None), outputs=outputs[:2], queue=False, api_visibility="private")
+        gen = reset.then(generate, inputs=gen_inputs, outputs=[*outputs, motion_state], api_name="generate",
+                         concurrency_limit=concurrency_limit, show_progress_on=outputs[0])  # fmt: skip
         gen.then(handlers.stage_labels, inputs=outputs[6], outputs=outputs[:2], queue=False, api_visibility="private")
         cancel_btn.click(handlers.cancel, inputs=session, outputs=outputs[8], cancels=[gen], queue=False,
                          api_name="cancel")  # fmt: skip

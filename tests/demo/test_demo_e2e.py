@@ -342,6 +342,96 @@ def test_browser_stage_timings(app_args, tmp_path):
         browser.close()
 
 
+MESSI = REPO / "demo" / "photos" / "messi5.jpg"  # 548x342, a footballer next to a ball (demo/photos/SOURCES.md)
+
+
+def _real_photo_run(page, url: str, photo: Path, prompt: str, tmp: Path, runs: int = 1) -> list[dict]:
+    """Upload ``photo``, type ``prompt``, press Generate with every other input at its default, ``runs`` times.
+
+    → per run: ms after the click at which each output video appeared, the final video's size as the page's
+    ``<video>`` reports it (videoWidth/Height) and as the served file holds it, the two videos' labels and
+    the JSON panel's S3 mode."""
+    from playwright.sync_api import expect
+
+    from revision.io import read_video
+
+    page.goto(url)
+    page.wait_for_selector("#generate", timeout=60_000)
+    page.locator("#first-frame input[type=file]").set_input_files(str(photo))
+    expect(page.locator("#sketch canvas").first).to_be_visible(timeout=30_000)
+    page.locator("#prompt textarea").fill(prompt)
+    out = []
+    for run in range(runs):
+        page.evaluate(WATCH_VIDEOS)
+        page.locator("#generate").click()
+        page.wait_for_function("() => 'gen-final' in window.__seen", timeout=GEN_TIMEOUT_S * 4000)
+        seen = page.evaluate("window.__seen")
+        page.wait_for_function("() => { const v = document.querySelector('#gen-final video'); "
+                               "return v && v.readyState >= 1 && v.videoWidth > 0; }", timeout=30_000)  # fmt: skip
+        shown = page.evaluate("() => { const v = document.querySelector('#gen-final video'); "
+                              "return [v.videoWidth, v.videoHeight]; }")  # fmt: skip
+        served = tmp / f"final-{run}.mp4"
+        urllib.request.urlretrieve(urllib.parse.urljoin(url, page.locator("#gen-final video").get_attribute("src")),
+                                   served)  # fmt: skip
+        clip = read_video(served)
+        expect(page.locator("#gen-final")).to_contain_text("S3: animation", timeout=30_000)  # label after the run
+        info = page.locator("#gen-info").inner_text()
+        out.append({"seen_ms": seen, "shown": tuple(shown), "file": (clip.width, clip.height, clip.num_frames),
+                    "final_label": page.locator("#gen-final label, #gen-final [data-testid='block-label']").first
+                    .inner_text(), "coarse_label": page.locator("#gen-coarse [data-testid='block-label']").first
+                    .inner_text(), "info": " ".join(info.split())})  # fmt: skip
+    return out
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
+def test_browser_real_photo_comes_back_at_its_own_size(server, tmp_path):
+    """A real photo (messi5, 548x342) with every input at its default: S3 "auto" runs "animation" with the tiny
+    random model, and the final video the page plays (and serves) is 548x342, not a 64-px model crop."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        (run,) = _real_photo_run(page, server["url"], MESSI, "he kicks the ball", tmp_path)
+        browser.close()
+    assert run["shown"] == (548, 342) and run["file"] == (548, 342, 16), run
+    assert "S3: animation — auto: the video model is a tiny random test model" in run["final_label"], run
+    assert "preview of the photo animation" in run["coarse_label"], run
+    print(f"[demo] messi5, tiny-random, S2 off: click → final {run['seen_ms']['gen-final'] / 1000:.1f} s, "
+          f"final video {run['shown'][0]}x{run['shown'][1]}")
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
+def test_browser_real_photo_default_app(tmp_path):
+    """``python app.py`` as a new user starts it (embedded ReVision-mini, S2 full): messi5 + "he kicks the ball",
+    two runs; the final video at the photo's size, the timings in docs/demo.md, and the screenshot docs/demo.md
+    shows (copied to $DEMO_SCREENSHOT_DIR when set)."""
+    from playwright.sync_api import sync_playwright
+
+    with launch_app(tmp_path) as srv, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        runs = _real_photo_run(page, srv["url"], MESSI, "he kicks the ball", tmp_path, runs=2)
+        page.locator("#gen-final").scroll_into_view_if_needed()
+        page.screenshot(path=str(tmp_path / "demo_real_photo.png"), full_page=True)
+        rss = rss_mib(srv["proc"].pid)
+        browser.close()
+    for i, run in enumerate(runs, 1):
+        assert run["shown"] == (548, 342) and run["file"] == (548, 342, 16), run
+        assert "S3: animation — auto: the video model is the embedded ReVision-mini" in run["final_label"], run
+        seen = run["seen_ms"]
+        print(f"[demo] embedded, messi5, run {i}: click → condition {seen.get('gen-condition', float('nan')) / 1000:.1f} s, "
+              f"→ coarse (preview) {seen.get('gen-coarse', float('nan')) / 1000:.1f} s, → final {seen['gen-final'] / 1000:.1f} s")
+        print(f"[demo] info: {run['info'][:700]}")
+    print(f"[demo] server RSS after the runs {rss:.0f} MiB; screenshot {tmp_path / 'demo_real_photo.png'}")
+    shot_dir = os.environ.get("DEMO_SCREENSHOT_DIR")
+    if shot_dir:
+        shutil.copy(tmp_path / "demo_real_photo.png", Path(shot_dir) / "demo_real_photo.png")
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 def test_server_removes_its_run_folders_on_exit(server):
