@@ -23,7 +23,7 @@ in numbered steps:
      sphere the bone lies in the plane through the ray, as close as it can get);
    - *hand / foot* (end effectors): the wrist / ankle turns so the part's centre lands on the centroid;
      sketched without their lower limb, a two-bone IK (bend in the plane of the limb, elbows forward,
-     knees backward) brings it there;
+     knees backward; the end a quarter of the limb's reach in front of its base) brings it there;
 
    each rotation is the minimal one taking the bone to its new direction, converted to the SMPL-X local
    axis-angle of that joint (parents before children, so children follow);
@@ -283,11 +283,12 @@ def _place(body: _Body, cam: _Cam, j: int, point: np.ndarray, target: np.ndarray
 
 def _two_bone(body: _Body, cam: _Cam, j0: int, j1: int, end_fn, target: np.ndarray, bend: np.ndarray) -> None:
     """Bend ``j1`` and swing ``j0`` so the end point (``end_fn(body)``, moving with ``j1``) projects onto
-    ``target``; the end goes to the ray's point nearest ``j0`` (the plane of the limb's base)."""
+    ``target``; the end goes to the ray's point nearest a point a quarter of the limb's reach in front of
+    ``j0`` (a hand drawn over the body is in front of it, not inside)."""
     S, E, X = body.P[j0], body.P[j1], end_fn(body)
     L1, L2 = np.linalg.norm(E - S), np.linalg.norm(X - E)
     o, d = cam.origin, cam.ray(target)
-    T = o + max(float(d @ (S - o)), 1e-6) * d
+    T = o + max(float(d @ (S + 0.25 * (L1 + L2) * body.forward() - o)), 1e-6) * d
     D = float(np.clip(np.linalg.norm(T - S), abs(L1 - L2) + 1e-4, L1 + L2 - 1e-4))
     a, b = S - E, X - E
     theta = np.arccos(np.clip(a @ b / (L1 * L2), -1, 1))
@@ -319,7 +320,10 @@ def _solve_chain(body: _Body, cam: _Cam, chain: Chain, parts: dict[int, PolygonS
         checks.append((far, lambda b: b.P[j1]))
     if lo is not None:
         near, far = lo.ends(cam.project(body.P[j1]) if up is not None else base, cfg.round_ratio)
-        if up is None:
+        if up is None:  # the near end is the middle joint's target: flip a folded limb's axis if only that
+            reach = cam.pixels(float(np.linalg.norm(body.P[j1] - body.P[j0])), body.P[j0])  # reaches it
+            if np.linalg.norm(near - base) > 1.1 * reach >= np.linalg.norm(far - base):
+                near, far = far, near
             _place(body, cam, j0, body.P[j1], near, fwd)
             pinned.add(j0)
         _place(body, cam, j1, body.P[j2], far, chain.bend * fwd)

@@ -139,6 +139,17 @@ def test_upper_and_lower_arm_strokes_place_elbow_and_wrist():
     np.testing.assert_array_equal(uv[R_WR], _joints2d(m0.tracks[0].params)[R_WR])  # the right arm is untouched
 
 
+def test_a_folded_arm_drawn_with_its_upper_arm_is_reached():
+    folded = _joints2d(_person(edits={"left_shoulder": (0, 0, -0.3), "left_elbow": (0, 0, 2.5)}))  # hand to shoulder
+    canvas = np.zeros((SIZE, SIZE, 4), np.uint8)
+    _draw(canvas, "left_upper_arm", folded[L_SH], folded[L_EL])
+    _draw(canvas, "left_lower_arm", folded[L_EL], folded[L_WR])
+    m0 = _scene(_person())
+    target, _ = sketch_target(parse_sketch(canvas), m0)
+    uv = _joints2d({**m0.tracks[0].params, "body_pose": target[0]["body_pose"][None]})
+    assert np.linalg.norm(uv[L_EL] - folded[L_EL]) / DIAG < 0.01 and np.linalg.norm(uv[L_WR] - folded[L_WR]) / DIAG < 0.01
+
+
 def test_a_hand_alone_is_reached_by_bending_the_arm():
     raised = _person(edits=RAISED)
     tm = track_meshes(Track(0, "smplx", raised, np.ones(1, np.float32)))
