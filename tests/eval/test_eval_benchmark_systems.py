@@ -227,14 +227,18 @@ def test_study_page_shows_each_video_at_its_own_aspect(run, tmp_path):
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(f"http://127.0.0.1:{server.config.port}/?workerId=W1&assignmentId=A1&hitId=H1"
                       "&turkSubmitTo=http://127.0.0.1:9")  # fmt: skip
-            page.wait_for_function("['video-left', 'video-right'].every(id => "
-                                   "document.getElementById(id).readyState >= 1)", timeout=60_000)  # fmt: skip
-            shown = page.evaluate("['video-left', 'video-right'].map(id => { const v = document.getElementById(id);"
-                                  " return [v.videoHeight, v.videoWidth, v.clientHeight, v.clientWidth]; })")  # fmt: skip
+            # poll from Python: wait_for_function's polling evals a string, which the page's CSP forbids
+            probe = ("() => ['video-left', 'video-right'].map(id => { const v = document.getElementById(id); "
+                     "return [v.readyState, v.videoHeight, v.videoWidth, v.clientHeight, v.clientWidth]; })")  # fmt: skip
+            until = time.time() + 60
+            while (state := page.evaluate(probe)) and min(v[0] for v in state) < 1 and time.time() < until:
+                time.sleep(0.2)
+            shown = [v[1:] for v in state]
             browser.close()
     finally:
         server.should_exit = True
         thread.join(10)
+    assert all(v[0] >= 1 for v in state), f"video metadata not loaded: {state}"
     (h0, w0, _, _), (h1, w1, _, _) = shown
     assert h0 * w1 != h1 * w0  # the two sides differ in aspect (animation vs the square model video)
     for vh, vw, ch, cw in shown:
