@@ -268,13 +268,12 @@ def frontier_plot(table: dict, path: str) -> None:
         import plotly.graph_objects as go
     except ImportError as e:
         raise SystemExit("the frontier plot needs plotly and kaleido: pip install plotly kaleido") from e
-    names = [n for n in table if not n.startswith("_")]
-    fig = go.Figure(go.Scatter(
-        x=[table[n]["M"] for n in names], y=[table[n]["EM"] for n in names], mode="markers+text", text=names,
-        textposition="top center",
-        error_y={"type": "data", "symmetric": False, "array": [table[n]["EM_ci"][1] - table[n]["EM"] for n in names],
-                 "arrayminus": [table[n]["EM"] - table[n]["EM_ci"][0] for n in names]},
-    ))  # fmt: skip
+    fig = go.Figure()
+    for n in (n for n in table if not n.startswith("_")):  # one trace per comparator: a legend, no overlapping labels
+        r = table[n]
+        fig.add_trace(go.Scatter(x=[r["M"]], y=[r["EM"]], mode="markers", name=n, marker={"size": 11},
+                                 error_y={"type": "data", "symmetric": False, "array": [r["EM_ci"][1] - r["EM"]],
+                                          "arrayminus": [r["EM"] - r["EM_ci"][0]]}))  # fmt: skip
     fig.update_layout(title="ReVision-mini: motion vs excess malformation (held-out clips)", width=900, height=600,
                       xaxis_title="clip motion M (articulation / torso length)",
                       yaxis_title="excess malformation EM (95 % CI)", template="plotly_white")  # fmt: skip
