@@ -124,11 +124,29 @@ def run_job(model: VideoModel, item: InputItem, cfg: BenchmarkConfig, device: st
         "input_id": item.input_id, "system": model.name, "video": str(video.relative_to(cfg.out)),
         "prompt": item.prompt, "seed": item.seed, "seconds": seconds, "stage_timings": gen.stage_timings,
         "fps": gen.fps, "num_frames": int(frames.shape[0]), "native_size": native,
-        "export_size": list(frames.shape[1:3]), "export_fit": cfg.export_fit if cfg.export_size else "native",
+        "export_size": list(frames.shape[1:3]), **_export_settings(cfg),
         "device": device, "process_index": process_index, "info": gen.info,
     }  # fmt: skip
     _atomic_write_text(side, json.dumps(record, indent=1))
     return record
+
+
+def _export_settings(cfg: BenchmarkConfig) -> dict:
+    """How a run exports (recorded in each sidecar; a resumed run must export the same way)."""
+    return {"export_fit": cfg.export_fit if cfg.export_size else "native",
+            "export_box": list(cfg.export_size) if cfg.export_size else None}  # fmt: skip
+
+
+def check_export_consistent(cfg: BenchmarkConfig, jobs: Sequence[tuple[str, InputItem]]) -> None:
+    """Refuse to resume into a folder whose finished videos were exported another way (sizes would mix)."""
+    want = _export_settings(cfg)
+    for system, it in jobs:
+        _, side = job_paths(cfg.out, system, it.input_id, cfg.video_format)
+        rec = json.loads(side.read_text())
+        got = {k: rec[k] for k in want if k in rec}
+        if got and got != {k: want[k] for k in got}:
+            raise ValueError(f"{side}: exported with {got}, this run asks for {want}; use another --out "
+                             "or the same --export-size/--export-fit")  # fmt: skip
 
 
 def _copy_inputs(items: Sequence[InputItem], out: Path) -> None:
@@ -204,7 +222,9 @@ def run_benchmark(cfg: BenchmarkConfig, factory: ModelFactory | None = None, sta
     if state.is_main_process:
         _copy_inputs(items, cfg.out)
     state.wait_for_everyone()
-    pending = [(m, it) for m in cfg.models for it in items if not is_done(cfg.out, m, it.input_id, cfg.video_format)]
+    done = {(m, it.input_id): is_done(cfg.out, m, it.input_id, cfg.video_format) for m in cfg.models for it in items}
+    pending = [(m, it) for m in cfg.models for it in items if not done[m, it.input_id]]
+    check_export_consistent(cfg, [(m, it) for m in cfg.models for it in items if done[m, it.input_id]])
     state.wait_for_everyone()  # every process has listed the same pending jobs before anyone writes
     with state.split_between_processes(pending) as mine:
         bar = tqdm(total=len(mine), desc=f"benchmark [rank {state.process_index}]", disable=not progress)

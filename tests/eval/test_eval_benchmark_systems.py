@@ -3,6 +3,7 @@ model: registered, generating at their documented sizes (the animation at the ph
 without distortion, and the manifest → user study hand-over (validate, init, serve, vote) with them."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import PIL.Image
@@ -127,6 +128,22 @@ def test_runner_records_native_and_exported_sizes(run):
     assert rows[0].endswith("export_h,export_w") and len(rows) == 1 + 2 * len(SYSTEMS)
     prov = json.loads((cfg.out / "provenance.json").read_text())
     assert prov["systems"]["revision-animation"]["s3"] == "animation"
+
+
+def test_resume_refuses_another_export(run, models):
+    cfg, manifest_path = run
+    before = manifest_path.read_text()
+    calls = []
+
+    def factory(kind, device):
+        calls.append(kind)
+        return models[kind]
+
+    for other in (replace(cfg, export_fit="cover"), replace(cfg, export_size=(64, 64)), replace(cfg, export_size=None)):
+        with pytest.raises(ValueError, match="exported with"):
+            run_benchmark(other, factory=factory, progress=False)
+    assert run_benchmark(cfg, factory=factory, progress=False) == manifest_path  # same settings: nothing to do
+    assert calls == [] and manifest_path.read_text() == before
 
 
 def _video_hw(data: bytes, tmp) -> tuple[int, int]:
