@@ -1,7 +1,6 @@
 """ReVision demo (Hugging Face Space entry point): ``python app.py [--weights W] [--share] [--port 7860]``.
-
-On a Space (docs/demo.md): host/port from ``$GRADIO_SERVER_NAME/PORT``, weights from ``$REVISION_VIDEO_WEIGHTS``
-(an HF id is downloaded unless ``HF_HUB_OFFLINE=1``), Generate under ``spaces.GPU`` when ``spaces`` imports."""
+On a Space (docs/demo.md) host/port come from ``$GRADIO_SERVER_NAME/PORT``, weights from ``$REVISION_VIDEO_WEIGHTS``
+(an HF id is downloaded unless ``HF_HUB_OFFLINE=1``); Generate runs under ``spaces.GPU`` when ``spaces`` imports."""
 
 from __future__ import annotations
 
@@ -11,6 +10,7 @@ import signal
 import sys
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline-first: no telemetry calls
+S3_CHOICES = ("auto", "animation", "guided", "conditioned")  # revision.s3.S3_CHOICES (not imported: --help stays fast)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -19,20 +19,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    "noise). Default: $REVISION_VIDEO_WEIGHTS, else the embedded ReVision-mini")  # fmt: skip
     p.add_argument("--server-name", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
                    help="interface to bind (0.0.0.0 to serve the network); default $GRADIO_SERVER_NAME or 127.0.0.1")
-    p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)), help="port to serve on")
+    p.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)), help="port")
     p.add_argument("--share", action="store_true", help="also open a public gradio.live link (needs internet)")
     p.add_argument("--concurrency", type=int, default=1, help="generations that run at once (others queue)")
     p.add_argument("--queue-size", type=int, default=32, help="requests that may wait in the queue")
     p.add_argument("--s2", choices=["full", "without-pppm", "off"], default="full",
                    help="the page's default S2 choice (each run may pick another); off also skips loading S2")  # fmt: skip
-    p.add_argument("--device", default=os.environ.get("REVISION_DEVICE", "cpu"), help="torch device, e.g. cuda "
-                   "(default $REVISION_DEVICE or cpu)")  # fmt: skip
+    p.add_argument("--s3", choices=S3_CHOICES, default="auto", help="the page's default S3 mode (each run may pick another)")
+    p.add_argument("--device", default=os.environ.get("REVISION_DEVICE", "cpu"), help="torch device ($REVISION_DEVICE)")
     p.add_argument("--keep-runs", type=int, default=20, help="run folders kept in the temporary folder")
     args = p.parse_args(argv)
-    if args.concurrency < 1:
-        p.error("--concurrency must be at least 1")
-    if args.keep_runs < 1:
-        p.error("--keep-runs must be at least 1")
+    for flag in ("concurrency", "keep_runs"):
+        if getattr(args, flag) < 1:
+            p.error(f"--{flag.replace('_', '-')} must be at least 1")
     return args
 
 
@@ -59,13 +58,12 @@ def load_pipeline(args: argparse.Namespace):
 
 def build(args: argparse.Namespace):
     """The page around the loaded pipeline; the Generate handler under ``spaces.GPU`` when ``spaces`` imports."""
-    from demo import build_demo
-    from demo.space import gpu_decorator
+    from demo import build_demo, space
 
     pipe, error, notices = load_pipeline(args)
     return build_demo(pipe, load_error=error, notices=notices, concurrency_limit=args.concurrency,
-                      keep_runs=args.keep_runs, s2_default=args.s2.replace("-pppm", " PPPM"),
-                      gpu=gpu_decorator())  # fmt: skip
+                      keep_runs=args.keep_runs, s2_default=args.s2.replace("-pppm", " PPPM"), s3_default=args.s3,
+                      gpu=space.gpu_decorator())  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

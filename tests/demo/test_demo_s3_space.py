@@ -157,3 +157,16 @@ def test_readme_front_matter_is_a_space_config():
     meta = yaml.safe_load(text.split("---\n", 2)[1])
     assert meta["sdk"] == "gradio" and meta["app_file"] == "app.py" and meta["sdk_version"] == gr.__version__
     assert meta["title"] and meta["emoji"] and meta["suggested_hardware"]
+
+
+def test_app_s3_flag_sets_the_pages_default_mode(monkeypatch, tmp_path, fake_pipeline):
+    import app
+
+    monkeypatch.setitem(sys.modules, "spaces", None)
+    monkeypatch.setattr(app, "load_pipeline", lambda args: (fake_pipeline, None, []))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    demo = app.build(app.parse_args(["--s3", "guided"]))
+    radio = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "s3")
+    assert radio.value == "guided"
+    with pytest.raises(SystemExit):
+        app.parse_args(["--s3", "bogus"])
