@@ -120,6 +120,11 @@ class EmptyMotionStage:
 @dataclass(frozen=True)
 class S2Config:
     keep_sketch: bool = True  # keep sketch polygons (conf 0.5) where the projection leaves background
+    # photo path: PPPM also refines the prompt's proposal. Off by default: the proposal is already clean
+    # procedural motion, and the shipped PPPM smooths small periodic motions away (wave left / both hands, nod):
+    # held-out prompt recognition 89.6 % refined vs 99.0 % unrefined (benchmarks/motion_text_bench, docs/pppm.md).
+    # PPPM keeps refining perceived motion (the coarse-clip path).
+    refine_proposal: bool = False
 
 
 def resample_motion(motion: MotionSequence, num_frames: int) -> MotionSequence:
@@ -311,8 +316,8 @@ class FullMotionStage:
         1. perceive → track → lift on the photo at its own resolution (every person, its mask, an SMPL-X
            fit with the silhouette term; animals through SMAL, objects as 21 points),
         2. the prompt's motion from those bodies (:func:`revision.pppm.propose.propose_motion`: action
-           matching, procedural action from the photo's pose, PPPM refinement when ``use_pppm`` and a PPPM
-           is loaded, physics), frame 0 = the photo's fit; with a ``sketch`` (its last frame's parts) the
+           matching, procedural action from the photo's pose, physics; PPPM refines it only when
+           ``config.refine_proposal`` and ``use_pppm``), frame 0 = the photo's fit; with a ``sketch`` (its last frame's parts) the
            sketched parts end where they were drawn (:func:`revision.lifting.sketch_pose.propose_with_sketch`),
         3. projection to part masks at the photo's size (+ the sketch where the projection leaves background).
         """
@@ -346,11 +351,11 @@ class FullMotionStage:
             cond = sketch if sketch is not None else ConditionMaps.empty(num_frames, H, W)
             return MotionResult(cond, raw, None, backends, notes, timings, settings)
 
-        # 2. the prompt's motion from the photo's bodies (PPPM refines the proposal)
+        # 2. the prompt's motion from the photo's bodies (PPPM refines it when config.refine_proposal)
         #    and the sketch's target pose on the last frame (sketched parts end where they were drawn)
         say(_PHOTO_SPAN["pppm"][0], "motion from the prompt")
         t = time.perf_counter()
-        pppm = self.pppm if use_pppm else None
+        pppm = self.pppm if use_pppm and self.config.refine_proposal else None
         drawn = sketch_from_condition(sketch)
         if drawn is not None:
             refined, proposal_notes = propose_with_sketch(raw, prompt, motion_strength, num_frames, drawn, fps=fps,
@@ -364,7 +369,9 @@ class FullMotionStage:
         backends["s2.motion"] = "prompt proposal (procedural actions from the photo's pose)"
         backends["s2.pppm"] = (f"PPPM ({self.pppm.config.text_encoder} text) refines the proposal" if pppm is not None
                                else "off (the proposal is not refined)" if not use_pppm
-                               else "none loaded (the proposal is not refined)")  # fmt: skip
+                               else "none loaded (the proposal is not refined)" if self.pppm is None
+                               else "not used on the prompt proposal (S2Config.refine_proposal: the shipped PPPM "
+                                    "smooths small periodic motions away)")  # fmt: skip
         timings["pppm"] = time.perf_counter() - t
 
         # 3. projection to part masks at the photo's size
