@@ -41,7 +41,7 @@ class SmallSVDConfig:
 
 
 TINY = SmallSVDConfig()
-# ReVision-mini: 64x64 pixels → 16x16x4 latents (VAE 4x), a 3-level UNet of ~2.6 M parameters — sized so
+# ReVision-mini: 64x64 pixels → 16x16x4 latents (VAE 4x), a 3-level UNet of 1.84 M parameters (counted from the shipped weights) — sized so
 # that it trains on a shared 2-core CPU (docs/training.md) and samples 8 frames in a few seconds.
 # Its VAE is the per-frame AutoencoderKL with 8 GroupNorm groups: SVD's temporal VAE class fixes 32 groups,
 # which at 32 channels is one channel per group (instance norm right before the output conv: every frame
