@@ -47,7 +47,7 @@ Issue 20's lines (``--no-motion-lines`` skips them), all by MediaPipe Pose on th
 - "jumps" (messi5): the shoulders' midpoint rises ≥ 0.3 sw above its frame-0 height in some frame.
 - "walks to the left" (messi5): the torso centre (shoulders and hips) ends ≥ 0.3 sw left of its start
   (image left).
-- "waves" (grace_hopper): the limb travel (largest wrist/elbow displacement from frame 0) at strength 0.9 is
+- "waves" (messi5, whose arms are in the picture): the limb travel (largest wrist/elbow displacement from frame 0) at strength 0.9 is
   ≥ ×1.5 that at 0.2.
 """
 
@@ -382,8 +382,8 @@ MOTION_LINES = (
     ("raises both arms", "cameraman", "the man raises both arms", 0.7),
     ("jumps", "messi5", "he jumps", 0.7),
     ("walks to the left", "messi5", "he walks to the left", 0.7),
-    ("wave 0.2", "grace_hopper", "she waves with her right hand", 0.2),
-    ("wave 0.9", "grace_hopper", "she waves with her right hand", 0.9),
+    ("wave 0.2", "messi5", "he waves with his right hand", 0.2),  # arms visible at frame 0 (not a portrait)
+    ("wave 0.9", "messi5", "he waves with his right hand", 0.9),
 )
 
 
@@ -403,6 +403,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=None, help="keep the videos here (default: a temp dir)")
     ap.add_argument(
         "--reuse", action="store_true", help="re-score the videos already in --work (no CLI runs)"
+    )
+    ap.add_argument(
+        "--lines", default=None, help="only issue 20's lines whose name contains this (e.g. wave)"
     )
     a = ap.parse_args(argv)
 
@@ -457,12 +460,12 @@ def main(argv: list[str] | None = None) -> int:
               f"≥ {MIN_PERSON_FRAC:.0%} of frames; limb ≥ {MIN_LIMB_SW} sw; accel ≤ {MAX_ACCEL_SW} sw/frame²; "
               f"holes = 0; people = expected (cat: 0 human bodies); IoU ≥ {MIN_IOU}")  # fmt: skip
     if not a.no_motion_lines:
-        fails += motion_lines(work, a.reuse)
+        fails += motion_lines(work, a.reuse, a.lines)
     print(f"\n{'ALL PASS' if fails == 0 else f'{fails} FAIL(s)'}")
     return 0 if fails == 0 else 1
 
 
-def motion_lines(work: Path, reuse: bool = False) -> int:
+def motion_lines(work: Path, reuse: bool = False, only: str | None = None) -> int:
     """Issue 20's prompt lines through the CLI; prints one PASS/FAIL line each, returns the failures."""
     from benchmarks.photo_set import photo
 
@@ -470,6 +473,8 @@ def motion_lines(work: Path, reuse: bool = False) -> int:
     travel: dict[str, float] = {}
     fails = 0
     for line, name, prompt, strength in MOTION_LINES:
+        if only and only not in line:
+            continue
         p = photo(name)
         r = run_cli(p.load(), prompt, strength, work / f"{name}_{line.replace(' ', '_')}", reuse=reuse)
         if r.returncode != 0:
@@ -495,10 +500,11 @@ def motion_lines(work: Path, reuse: bool = False) -> int:
             f'  {line:18s} {name:13s} "{prompt}" @ {strength}: {why}  {"PASS" if ok else "FAIL"}', flush=True
         )
     if "wave 0.2" in travel and "wave 0.9" in travel:
-        ratio = travel["wave 0.9"] / travel["wave 0.2"] if travel["wave 0.2"] > 0 else float("inf")
-        ok = bool(ratio >= MIN_WAVE_RATIO)
+        lo, hi = travel["wave 0.2"], travel["wave 0.9"]
+        ratio = hi / lo if lo > 0 else (float("inf") if hi > 0 else float("nan"))
+        ok = bool(np.isfinite(hi) and hi > 0 and ratio >= MIN_WAVE_RATIO)  # no arm motion at all is no pass
         fails += not ok
-        print(f"  {'wave 0.9 / 0.2':18s} {'grace_hopper':13s} arm travel ratio ×{_fmt(ratio)} (≥ ×{MIN_WAVE_RATIO})  "
+        print(f"  {'wave 0.9 / 0.2':18s} {'messi5':13s} arm travel ratio ×{_fmt(ratio)} (≥ ×{MIN_WAVE_RATIO})  "
               f"{'PASS' if ok else 'FAIL'}")  # fmt: skip
     return fails
 
