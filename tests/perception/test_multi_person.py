@@ -101,17 +101,16 @@ def _assert_same(a, b):
         assert (m == m0).all()
 
 
-def test_lock_two_threads_get_the_serial_results():
-    """One detector shared by two threads (photos): the lock serialises its graphs; results = serial."""
+def _threads_match_serial(det, detect) -> None:
+    """Two threads calling ``detect`` at once on two photos get what serial calls get."""
     imgs = [photo("basketball1").load(), photo("astronaut").load()]
-    det = MultiPersonPose()
-    serial = [_summary(det.detect_photo(im)) for im in imgs]
+    serial = [_summary(detect(im)) for im in imgs]
     out: dict[int, list] = {}
     barrier = threading.Barrier(2)
 
     def worker(i):
         barrier.wait()
-        out[i] = _summary(det.detect_photo(imgs[i]))
+        out[i] = _summary(detect(imgs[i]))
 
     ts = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
     for t in ts:
@@ -121,29 +120,19 @@ def test_lock_two_threads_get_the_serial_results():
     det.close()
     for i in range(2):
         _assert_same(out[i], serial[i])
+
+
+def test_lock_two_threads_get_the_serial_results():
+    """One detector shared by two threads (photos): the lock serialises its graphs; results = serial."""
+    det = MultiPersonPose()
+    _threads_match_serial(det, det.detect_photo)
 
 
 def test_single_person_wrapper_lock():
     from revision.perception.mediapipe_backend import MediaPipePose, MediaPipePoseConfig
 
-    imgs = [photo("basketball1").load(), photo("astronaut").load()]
     det = MediaPipePose(MediaPipePoseConfig(video_mode=False))
-    serial = [_summary(det.detect(im)) for im in imgs]
-    out: dict[int, list] = {}
-    barrier = threading.Barrier(2)
-
-    def worker(i):
-        barrier.wait()
-        out[i] = _summary(det.detect(imgs[i]))
-
-    ts = [threading.Thread(target=worker, args=(i,)) for i in range(2)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join()
-    det.close()
-    for i in range(2):
-        _assert_same(out[i], serial[i])
+    _threads_match_serial(det, det.detect)
 
 
 def test_animal_cue_cat_yes_people_no():
