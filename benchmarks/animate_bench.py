@@ -200,21 +200,30 @@ def carried_parts(parts0: np.ndarray, anim, f: int) -> np.ndarray:
     return np.where(plate, 0, out)
 
 
-def ground_truth(num_clips: int, size: int, frames: int) -> dict[str, float]:
-    import cv2
+def _person_clips(num_clips: int, cfg, desc: str):
+    """Held-out world clips with a person at frame 0 → (shard, frames, part ids, person mask) each; clips
+    with only objects, or the person off-screen at frame 0, are skipped (no person to animate)."""
     from tqdm import tqdm
 
+    from revision.synthetic.world import make_clip
+
+    for i in tqdm(range(num_clips), desc=desc, file=sys.stderr):
+        shard = make_clip(HELD_OUT_SEED + i, cfg)
+        pid = shard.condition.part_ids
+        person = (pid > 0) & (pid <= 15)
+        if person[0].any():
+            yield shard, shard.frames, pid, person
+
+
+def ground_truth(num_clips: int, size: int, frames: int) -> dict[str, float]:
+    import cv2
+
     from revision.animate import animate_photo
-    from revision.synthetic.world import WorldConfig, make_clip
+    from revision.synthetic.world import WorldConfig
 
     cfg = WorldConfig(size=size, num_frames=frames)
     rows = []
-    for i in tqdm(range(num_clips), desc="held-out clips", file=sys.stderr):
-        shard = make_clip(HELD_OUT_SEED + i, cfg)
-        gt, pid = shard.frames, shard.condition.part_ids
-        person = (pid > 0) & (pid <= 15)
-        if not person[0].any():
-            continue  # object-only clip or the person off-screen at frame 0: no person to animate
+    for shard, gt, pid, person in _person_clips(num_clips, cfg, "held-out clips"):
         anim = animate_photo(gt[0], shard.motion, person_masks=_person_masks(shard))
         region = cv2.dilate(person.any(0).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
         out = anim.frames.frames
@@ -261,12 +270,11 @@ def mini_table(num_clips: int) -> dict[str, float]:
     import cv2
     import PIL.Image
     import torch
-    from tqdm import tqdm
 
     from revision.animate import animate_photo
     from revision.config import MINI_CONFIG
     from revision.pipeline import ReVisionPipeline
-    from revision.synthetic.world import WorldConfig, make_clip
+    from revision.synthetic.world import WorldConfig
 
     torch.manual_seed(0)
     pipe = ReVisionPipeline.from_pretrained(None, motion_stage=None, config=MINI_CONFIG)
@@ -274,12 +282,7 @@ def mini_table(num_clips: int) -> dict[str, float]:
     cfg = WorldConfig(size=s3.width, num_frames=s3.num_frames)
     keys = ("psnr", "ssim", "psnr_a", "ssim_a", "psnr_b", "ssim_b", "iou", "iou_a")
     rows = []
-    for i in tqdm(range(num_clips), desc="held-out clips (mini size)", file=sys.stderr):
-        shard = make_clip(HELD_OUT_SEED + i, cfg)
-        gt, pid = shard.frames, shard.condition.part_ids
-        person = (pid > 0) & (pid <= 15)
-        if not person[0].any():
-            continue
+    for shard, gt, pid, person in _person_clips(num_clips, cfg, "held-out clips (mini size)"):
         res = {k: [] for k in keys}
         anim = animate_photo(gt[0], shard.motion, person_masks=_person_masks(shard))
         gen = pipe._generate(
