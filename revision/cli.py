@@ -55,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument("--image", required=True, help="first frame (PNG/JPEG/WebP/...)")
     g.add_argument("--out", required=True, help="output video (.mp4 or .gif); written only when complete")
-    g.add_argument("--prompt", default="", help="text describing the motion (used by PPPM)")
+    g.add_argument("--prompt", default="", help="the motion in words, e.g. \"she waves with her right hand\" "
+                   "(the photo path proposes that motion; PPPM is conditioned on it)")
     g.add_argument("--motion-strength", type=_unit_float, default=None, help="0 (calm) .. 1 (dynamic); default 0.5")
     g.add_argument("--target-sketch", help="PNG of part-coloured strokes over the first frame (target pose)")
     g.add_argument("--num-frames", type=_int_range(2, 128),
