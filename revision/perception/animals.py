@@ -16,13 +16,12 @@ whose blob is large would be called an animal; tiny blobs (< ``min_area``) are i
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 from revision.perception.base import mask_to_box
-from revision.perception.mediapipe_backend import import_mediapipe
+from revision.perception.mediapipe_backend import MediaPipeSelfieSegmenter
 from revision.types import Detection
 
 
@@ -41,9 +40,7 @@ class ForegroundAnimals:
     def __init__(self, fallback=None, config: AnimalCueConfig | None = None) -> None:
         self.config = config or AnimalCueConfig()
         self.fallback = fallback
-        self._mp = import_mediapipe()
-        self._seg = None
-        self._lock = threading.Lock()
+        self._segmenter = MediaPipeSelfieSegmenter(model_selection=0)  # general model (locked inside)
         self.name = "person-segmenter blob, no person (animal)" + (f" else {fallback.name}" if fallback else "")
 
     def reset(self) -> None:
@@ -51,16 +48,7 @@ class ForegroundAnimals:
             self.fallback.reset()
 
     def close(self) -> None:
-        with self._lock:
-            if self._seg is not None:
-                self._seg.close()
-            self._seg = None
-
-    def _segment(self, frame: np.ndarray) -> np.ndarray:
-        with self._lock:
-            if self._seg is None:
-                self._seg = self._mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
-            return np.asarray(self._seg.process(np.ascontiguousarray(frame)).segmentation_mask, np.float32)
+        self._segmenter.reset()
 
     def detect(self, frame: np.ndarray, exclude: np.ndarray | None = None) -> list[Detection]:
         animal = self.find(frame, exclude)
@@ -74,7 +62,7 @@ class ForegroundAnimals:
 
         c = self.config
         H, W = frame.shape[:2]
-        prob = self._segment(frame)
+        prob = self._segmenter.segment(frame)
         fg = (prob > c.threshold).astype(np.uint8)
         n, lab, stats, _ = cv2.connectedComponentsWithStats(fg, connectivity=8)
         people = np.zeros((H, W), bool) if exclude is None else np.asarray(exclude, bool)
