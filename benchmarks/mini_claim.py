@@ -86,7 +86,10 @@ def s2_stages() -> dict:
 
     if "use_pppm" in inspect.signature(FullMotionStage.__call__).parameters:  # S2 options as call arguments
         stage = FullMotionStage.from_defaults()
-        return {"pppm_on": functools.partial(stage, use_pppm=True), "pppm_off": functools.partial(stage, use_pppm=False)}
+        return {
+            "pppm_on": functools.partial(stage, use_pppm=True),
+            "pppm_off": functools.partial(stage, use_pppm=False),
+        }
     return {"pppm_on": FullMotionStage.from_defaults(use_pppm=True),  # the earlier API
             "pppm_off": FullMotionStage.from_defaults(use_pppm=False)}  # fmt: skip
 
@@ -106,11 +109,20 @@ def run_s2(stage, coarse_frames: np.ndarray, image, caption: str, strength: floa
 
 
 LEVER_ROWS = ("S3 (S1 all frames)", "S1 (8 frames)", "S3 (S2+PPPM, limb-preserving)")  # --comparators all
+S2_ROWS = (
+    CLAIM_ROW,
+    "S3 (PPPM off)",
+    "S3 (S1 all frames)",
+    "S3 (S2+PPPM, limb-preserving)",
+)  # the rows S2 feeds
 
 
-def clip_frames(pipe, stages: dict, clip, k: int, levers: bool = True) -> tuple[dict[str, list[np.ndarray]], dict]:
+def clip_frames(pipe, stages: dict, clip, k: int, levers: bool = True,
+                reuse: dict[str, list[np.ndarray]] | None = None) -> tuple[dict[str, list[np.ndarray]], dict]:  # fmt: skip
     """Every comparator's frames for one clip: name → list of (F, H, W, 3) uint8 samples (without
-    ``levers``: not the rows of :data:`LEVER_ROWS`)."""
+    ``levers``: not the rows of :data:`LEVER_ROWS`). Rows of ``reuse`` that S2 does not feed (the video
+    model's own rows, e.g. another run's frames of the same clip and weights) are taken instead of
+    generated; ``info["seconds"]`` has each generated row's wall time."""
     from dataclasses import replace
 
     import PIL.Image
@@ -126,7 +138,17 @@ def clip_frames(pipe, stages: dict, clip, k: int, levers: bool = True) -> tuple[
     image = PIL.Image.fromarray(clip.frames[0])
     strength = float(clip.motion.motion_strength or 0.5)
     empty = empty_condition(s3.num_frames, s3.height, s3.width)
-    info: dict = {}
+    reuse = {n: v for n, v in (reuse or {}).items() if n not in S2_ROWS}
+    info: dict = {"seconds": {}, "reused": sorted(reuse)}
+    out: dict[str, list[np.ndarray]] = {}
+
+    def row(name: str, make) -> list[np.ndarray]:
+        if name not in reuse:
+            t0 = time.perf_counter()
+            reuse[name] = make()
+            info["seconds"][name] = round(time.perf_counter() - t0, 2)
+        out[name] = reuse[name]
+        return out[name]
 
     def s3_on(cond_maps, limb: bool = False) -> np.ndarray:
         if cond_maps is None:
@@ -135,24 +157,29 @@ def clip_frames(pipe, stages: dict, clip, k: int, levers: bool = True) -> tuple[
             cond_maps = downsample_condition(cond_maps, s3.height // f, s3.width // f)
         return generate(pipe.video, image, cond_maps.to_array(), s3, 0)
 
-    out: dict[str, list[np.ndarray]] = {"GT": [clip.frames], "GT via VAE": [vae_roundtrip(pipe.video.vae, clip.frames)]}
-    out["baseline"] = [generate(pipe.video, image, empty, s3, seed) for seed in range(k)]
-    out["S3 (oracle)"] = [s3_on(clip.condition)]
-    out["S3 (oracle, limb-preserving)"] = [s3_on(clip.condition, limb=True)]
-    coarse = generate(pipe.video, image, empty_condition(s1.num_frames, s1.height, s1.width), s1, 0)
-    out["S1 (4 frames)"] = [coarse]
+    row("GT", lambda: [clip.frames])
+    row("GT via VAE", lambda: [vae_roundtrip(pipe.video.vae, clip.frames)])
+    row("baseline", lambda: [generate(pipe.video, image, empty, s3, seed) for seed in range(k)])
+    row("S3 (oracle)", lambda: [s3_on(clip.condition)])
+    row("S3 (oracle, limb-preserving)", lambda: [s3_on(clip.condition, limb=True)])
+    s1_empty = empty_condition(s1.num_frames, s1.height, s1.width)
+    coarse = row("S1 (4 frames)", lambda: [generate(pipe.video, image, s1_empty, s1, 0)])[0]
     runs = [(CLAIM_ROW, coarse, "pppm_on"), ("S3 (PPPM off)", coarse, "pppm_off")]
     if levers:
-        coarse_full = generate(pipe.video, image, empty_condition(s1_full.num_frames, s1.height, s1.width), s1_full, 0)
-        out["S1 (8 frames)"] = [coarse_full]
+        s1_full_empty = empty_condition(s1_full.num_frames, s1.height, s1.width)
+        coarse_full = row("S1 (8 frames)", lambda: [generate(pipe.video, image, s1_full_empty, s1_full, 0)])[
+            0
+        ]
         runs.append(("S3 (S1 all frames)", coarse_full, "pppm_on"))
     for name, src, stage in runs:
+        t0 = time.perf_counter()
         cond, err = run_s2(stages[stage], src, image, clip.caption, strength, s3)
+        info["seconds"][f"S2 for {name}"] = round(time.perf_counter() - t0, 2)
         if err:
             info.setdefault("s2_errors", {})[name] = err
-        out[name] = [s3_on(cond)]
+        row(name, lambda cond=cond: [s3_on(cond)])
         if name == CLAIM_ROW and levers:
-            out["S3 (S2+PPPM, limb-preserving)"] = [s3_on(cond, limb=True)]
+            row("S3 (S2+PPPM, limb-preserving)", lambda cond=cond: [s3_on(cond, limb=True)])
     return out, info
 
 
@@ -166,12 +193,17 @@ def score(groups: np.ndarray, ranges: dict) -> dict:
 def score_clip(segmenter, frames: dict[str, list[np.ndarray]], ranges: dict, s1_times: np.ndarray) -> dict:
     from benchmarks import part_seg
 
-    out = {name: [score(part_seg.segment(segmenter, x), ranges) for x in samples] for name, samples in frames.items()}
+    out = {
+        name: [score(part_seg.segment(segmenter, x), ranges) for x in samples]
+        for name, samples in frames.items()
+    }
     out["GT at S1 times"] = [score(part_seg.segment(segmenter, frames["GT"][0][s1_times]), ranges)]
     return out
 
 
-def calibration(path: Path, segmenter, vae, clips: int, seed_start: int = 0) -> tuple[dict, cm.FloorCurve, dict]:
+def calibration(
+    path: Path, segmenter, vae, clips: int, seed_start: int = 0
+) -> tuple[dict, cm.FloorCurve, dict]:
     """Load or compute the malformation ranges and floor curve (training seeds with a person)."""
     if path.exists():
         d = json.loads(path.read_text())
@@ -199,7 +231,12 @@ def calibration(path: Path, segmenter, vae, clips: int, seed_start: int = 0) -> 
 def _per_sample(d: dict, floor: cm.FloorCurve, j_gt: float) -> tuple[float, float, float, float]:
     a = np.array([np.nan if x is None else x for x in d["A"]], np.float64)
     m = np.asarray(d["m"], np.float64)
-    return cm.clip_motion(a), float(m.mean()), cm.excess_malformation(m, a, floor), cm.jerk_score(d["J"], j_gt)
+    return (
+        cm.clip_motion(a),
+        float(m.mean()),
+        cm.excess_malformation(m, a, floor),
+        cm.jerk_score(d["J"], j_gt),
+    )
 
 
 def summarize(rows: list[dict], floor: cm.FloorCurve) -> tuple[dict, dict, str]:
@@ -269,7 +306,9 @@ def frontier_plot(table: dict, path: str) -> None:
     except ImportError as e:
         raise SystemExit("the frontier plot needs plotly and kaleido: pip install plotly kaleido") from e
     fig = go.Figure()
-    for n in (n for n in table if not n.startswith("_")):  # one trace per comparator: a legend, no overlapping labels
+    for n in (
+        n for n in table if not n.startswith("_")
+    ):  # one trace per comparator: a legend, no overlapping labels
         r = table[n]
         fig.add_trace(go.Scatter(x=[r["M"]], y=[r["EM"]], mode="markers", name=n, marker={"size": 11},
                                  error_y={"type": "data", "symmetric": False, "array": [r["EM_ci"][1] - r["EM"]],
@@ -338,26 +377,56 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 2)[2],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     p.add_argument("--num-clips", type=int, default=100, help="held-out clips with a person")
-    p.add_argument("--seed-start", type=int, default=1_000_000, help="first held-out seed (training: 0..3999)")
+    p.add_argument(
+        "--seed-start", type=int, default=1_000_000, help="first held-out seed (training: 0..3999)"
+    )
     p.add_argument("--weights", help="video model folder (default: the embedded ReVision-mini)")
-    p.add_argument("--out", default="/work/runs/mini_claim.jsonl", help="per-clip scores (JSON lines; resumable)")
-    p.add_argument("--segmenter", default="/work/runs/part_seg.safetensors",
-                   help="body-part segmenter (benchmarks/part_seg.py; trained there if missing)")
+    p.add_argument(
+        "--out", default="/work/runs/mini_claim.jsonl", help="per-clip scores (JSON lines; resumable)"
+    )
+    p.add_argument(
+        "--segmenter",
+        default="/work/runs/part_seg.safetensors",
+        help="body-part segmenter (benchmarks/part_seg.py; trained there if missing)",
+    )
     p.add_argument("--calibration", help="malformation calibration JSON (default: next to --segmenter)")
-    p.add_argument("--calib-clips", type=int, default=200, help="training seeds 0..N-1 used for the calibration")
+    p.add_argument(
+        "--calib-clips", type=int, default=200, help="training seeds 0..N-1 used for the calibration"
+    )
     p.add_argument("--baseline-seeds", type=int, default=2, help="K: one-stage samples per clip")
-    p.add_argument("--shard", default="0/1", help="i/n: this process generates every n-th seed from the i-th "
-                   "(run n processes on one --out; each stops after its share of --num-clips)")
-    p.add_argument("--comparators", choices=("core", "all"), default="all",
-                   help="core: without the lever-1 rows and S2+PPPM with limb-preserving downsampling")
-    p.add_argument("--generate-only", action="store_true",
-                   help="generate and cache the frames, score later (no segmenter needed)")
+    p.add_argument(
+        "--shard",
+        default="0/1",
+        help="i/n: this process generates every n-th seed from the i-th "
+        "(run n processes on one --out; each stops after its share of --num-clips)",
+    )
+    p.add_argument(
+        "--comparators",
+        choices=("core", "all"),
+        default="all",
+        help="core: without the lever-1 rows and S2+PPPM with limb-preserving downsampling",
+    )
+    p.add_argument(
+        "--reuse",
+        metavar="FRAMES_DIR",
+        help="take the rows S2 does not feed from <FRAMES_DIR>/<seed>.npz "
+        "where it exists (an earlier run of the same weights: regenerate only the S2 rows)",
+    )
+    p.add_argument(
+        "--generate-only",
+        action="store_true",
+        help="generate and cache the frames, score later (no segmenter needed)",
+    )
     p.add_argument("--plot", help="write the frontier plot (motion vs EM) to this PNG")
     p.add_argument("--summary-only", action="store_true", help="only score / summarise the clips in --out")
     p.add_argument("--rescore", action="store_true", help="score every cached clip again (new calibration)")
-    p.add_argument("--condition-stats", type=int, metavar="N",
-                   help="only print how arms and head of N held-out GT conditions survive latent-size "
-                   "downsampling (nearest vs limb-preserving), then exit")
+    p.add_argument(
+        "--condition-stats",
+        type=int,
+        metavar="N",
+        help="only print how arms and head of N held-out GT conditions survive latent-size "
+        "downsampling (nearest vs limb-preserving), then exit",
+    )
     p.add_argument("--num-threads", type=int, default=None)
     args = p.parse_args(argv)
     if args.condition_stats:
@@ -366,7 +435,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     shard, nshards = (int(x) for x in args.shard.split("/"))
     if args.num_clips < 1 or args.baseline_seeds < 1 or not 0 <= shard < nshards:
-        print("error: --num-clips and --baseline-seeds must be >= 1, --shard i/n with 0 <= i < n", file=sys.stderr)
+        print(
+            "error: --num-clips and --baseline-seeds must be >= 1, --shard i/n with 0 <= i < n",
+            file=sys.stderr,
+        )
         return 2
     import torch
     from tqdm import tqdm
@@ -390,7 +462,9 @@ def main(argv: list[str] | None = None) -> int:
         wcfg = WorldConfig(size=s3.width, num_frames=s3.num_frames)
         mine = [r for s, r in done.items() if (s - args.seed_start) % nshards == shard and r.get("person")]
         target = -(-args.num_clips // nshards)
-        bar = tqdm(total=target, initial=min(len(mine), target), desc=f"held-out clips with a person ({args.shard})")
+        bar = tqdm(
+            total=target, initial=min(len(mine), target), desc=f"held-out clips with a person ({args.shard})"
+        )
         seed, count = args.seed_start + shard, len(mine)
         while count < target:
             if seed not in done:
@@ -399,7 +473,9 @@ def main(argv: list[str] | None = None) -> int:
                 row: dict = {"seed": seed, "caption": clip.caption,
                              "person": bool((clip.condition.part_ids[0] == 2).sum() >= cm.MIN_AREA)}  # fmt: skip
                 if row["person"]:
-                    frames, info = clip_frames(pipe, stages, clip, args.baseline_seeds, args.comparators == "all")
+                    old = Path(args.reuse or "-") / f"{seed}.npz"
+                    frames, info = clip_frames(pipe, stages, clip, args.baseline_seeds, args.comparators == "all",
+                                               _load_frames(old) if args.reuse and old.exists() else None)  # fmt: skip
                     np.savez_compressed(frames_dir / f"{seed}.npz",
                                         **{f"{n}|{i}": x for n, xs in frames.items() for i, x in enumerate(xs)},
                                         **{f"{n}|n": np.array(len(xs)) for n, xs in frames.items()})  # fmt: skip
@@ -423,7 +499,9 @@ def main(argv: list[str] | None = None) -> int:
     ranges, floor, cal_info = calibration(cal_path, segmenter, pipe.video.vae, args.calib_clips)
     print(f"malformation calibration ({cal_path}): {cal_info}; floor p_GT(A) by quintile "
           f"{tuple(round(r, 4) for r in floor.rates)} (edges {tuple(round(e, 3) for e in floor.edges)})")  # fmt: skip
-    s1_times = np.linspace(0, s3.num_frames - 1, MINI_CONFIG.efficient.apply(s3).num_frames).round().astype(int)
+    s1_times = (
+        np.linspace(0, s3.num_frames - 1, MINI_CONFIG.efficient.apply(s3).num_frames).round().astype(int)
+    )
     done = _read_rows(out)  # other shards may have added clips
     todo = [r for r in done.values() if r.get("person") and (args.rescore or "scores" not in r)]
     if args.rescore:  # the old scores were made under another calibration: start the file again
@@ -431,7 +509,9 @@ def main(argv: list[str] | None = None) -> int:
     for r in tqdm(todo, desc="scoring"):
         r["scores"] = score_clip(segmenter, _load_frames(frames_dir / f"{r['seed']}.npz"), ranges, s1_times)
         with _scores_path(out).open("a") as fh:
-            fh.write(json.dumps({"seed": r["seed"], "calibration": str(cal_path), "scores": r["scores"]}) + "\n")
+            fh.write(
+                json.dumps({"seed": r["seed"], "calibration": str(cal_path), "scores": r["scores"]}) + "\n"
+            )
     rows = [r for r in done.values() if r.get("person") and "scores" in r]
     if not rows:
         print("no finished clips with a person", file=sys.stderr)
