@@ -122,7 +122,7 @@ def clip_frames(pipe, stages: dict, clip, k: int, levers: bool = True,
     """Every comparator's frames for one clip: name → list of (F, H, W, 3) uint8 samples (without
     ``levers``: not the rows of :data:`LEVER_ROWS`). Rows of ``reuse`` that S2 does not feed (the video
     model's own rows, e.g. another run's frames of the same clip and weights) are taken instead of
-    generated; ``info["seconds"]`` has each generated row's wall time."""
+    generated; ``info["row_seconds"]`` has each generated row's wall time."""
     from dataclasses import replace
 
     import PIL.Image
@@ -139,14 +139,14 @@ def clip_frames(pipe, stages: dict, clip, k: int, levers: bool = True,
     strength = float(clip.motion.motion_strength or 0.5)
     empty = empty_condition(s3.num_frames, s3.height, s3.width)
     reuse = {n: v for n, v in (reuse or {}).items() if n not in S2_ROWS}
-    info: dict = {"seconds": {}, "reused": sorted(reuse)}
+    info: dict = {"row_seconds": {}, "reused": sorted(reuse)}
     out: dict[str, list[np.ndarray]] = {}
 
     def row(name: str, make) -> list[np.ndarray]:
         if name not in reuse:
             t0 = time.perf_counter()
             reuse[name] = make()
-            info["seconds"][name] = round(time.perf_counter() - t0, 2)
+            info["row_seconds"][name] = round(time.perf_counter() - t0, 2)
         out[name] = reuse[name]
         return out[name]
 
@@ -174,7 +174,7 @@ def clip_frames(pipe, stages: dict, clip, k: int, levers: bool = True,
     for name, src, stage in runs:
         t0 = time.perf_counter()
         cond, err = run_s2(stages[stage], src, image, clip.caption, strength, s3)
-        info["seconds"][f"S2 for {name}"] = round(time.perf_counter() - t0, 2)
+        info["row_seconds"][f"S2 for {name}"] = round(time.perf_counter() - t0, 2)
         if err:
             info.setdefault("s2_errors", {})[name] = err
         row(name, lambda cond=cond: [s3_on(cond)])
