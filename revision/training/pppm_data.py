@@ -25,7 +25,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, IterableDataset
 
-from revision.pppm.perturb import PerturbConfig, perturb
+from revision.pppm.perturb import MISSING, PerturbConfig, perturb
+from revision.pppm.repair import repair as repair_track
 from revision.pppm.representation import FEATURE_DIM, KIND_ID, encode_params
 from revision.synthetic.motions import default_extrinsics, random_motion_sequence, to_camera
 
@@ -226,12 +227,21 @@ class HumanML3DDataset(_WindowedMotions):
 class PerturbCollate:
     """list[MotionSample] → padded batch dict with perturbed inputs and clean targets.
 
+    ``repair`` (a :data:`revision.pppm.repair.REPAIRS` mode): fully observed perturbed tracks go through
+    :func:`revision.pppm.repair.repair` first (with probability ``p_repair``; the others stay raw), so the
+    network is trained on what :func:`revision.pppm.refine.refine` feeds it.
+
     Keys: ``x`` / ``clean`` (B, T, F, D), ``kind`` (B, T), ``state`` (B, T, F), ``valid`` (B, T, F)
     (False = padding), ``loss_mask`` (B, T, F), ``text`` (B, text_dim), ``strength`` (B,).
     """
 
-    def __init__(self, embed: Callable[[list[str]], torch.Tensor], cfg: PerturbConfig = PerturbConfig(), seed: int = 0):
-        self.embed, self.cfg = embed, cfg
+    def __init__(self, embed: Callable[[list[str]], torch.Tensor], cfg: PerturbConfig = PerturbConfig(), seed: int = 0,
+                 repair: str = "none", p_repair: float = 1.0):  # fmt: skip
+        from revision.pppm.repair import REPAIRS
+
+        if repair not in REPAIRS:
+            raise ValueError(f"repair must be one of {REPAIRS}, got {repair!r}")
+        self.embed, self.cfg, self.repair, self.p_repair = embed, cfg, repair, p_repair
         self.generator = torch.Generator().manual_seed(seed)
 
     def __call__(self, samples: list[MotionSample]) -> dict[str, torch.Tensor]:
@@ -248,6 +258,9 @@ class PerturbCollate:
             for j in range(s.features.shape[0]):
                 n = s.features.shape[1]
                 p = perturb(s.features[j], self.cfg, self.generator)
+                if (self.repair != "none" and not bool((p.state == MISSING).any())
+                        and float(torch.rand((), generator=self.generator)) < self.p_repair):  # fmt: skip
+                    p.x = repair_track(p.x, self.repair)  # as refine() does on fully observed tracks
                 x[i, j, :n], clean[i, j, :n], state[i, j, :n] = p.x, s.features[j], p.state
                 valid[i, j, :n] = True
                 loss_mask[i, j, :n] = s.loss_mask[j]

@@ -27,6 +27,7 @@ import torch
 from revision.pppm.checkpoint import save_pppm
 from revision.pppm.evaluate import denoising_benchmark, format_results
 from revision.pppm.model import PPPM, PPPMConfig
+from revision.pppm.repair import REPAIRS
 from revision.pppm.text import CLIP, MINILM, load_text_encoder
 
 
@@ -48,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "config and weights start a new run (ignored with --resume)")
     p.add_argument("--p-shuffle", type=float, default=0.4, help="probability of a shuffled segment per track")
     p.add_argument("--p-drop", type=float, default=0.4, help="probability of a dropped+repeated segment per track")
+    p.add_argument("--repair", choices=REPAIRS, default="none",
+                   help="temporal repair of fully observed perturbed tracks before the network, as refine(repair=...) "
+                        "does at inference (also used by the held-out evaluation)")
+    p.add_argument("--p-repair", type=float, default=1.0, help="probability that --repair is applied to a track "
+                   "(the others stay raw, so the network also learns the perturbations the repair misses)")
     p.add_argument("--window", type=int, default=32, help="clip window for shards / HumanML3D")
     p.add_argument("--max-tracks", type=int, default=2, help="tracks per procedural clip (1..N)")
     p.add_argument("--lr", type=float, default=5e-4)
@@ -155,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     from revision.pppm.perturb import PerturbConfig
 
     pcfg = PerturbConfig(p_shuffle=args.p_shuffle, p_drop=args.p_drop)
-    collate = PerturbCollate(encoder.encode, pcfg, seed=args.seed + start_step)
+    collate = PerturbCollate(encoder.encode, pcfg, seed=args.seed + start_step, repair=args.repair, p_repair=args.p_repair)
     if isinstance(dataset, IterableDataset):
         dataset.seed = args.seed + start_step  # a resumed run continues on fresh clips
         loader = DataLoader(dataset, batch_size=args.batch_size, collate_fn=collate)
@@ -213,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     def evaluate(step: int) -> dict | None:
         if not eval_samples or not acc.is_main_process:
             return None
-        res = denoising_benchmark(copy.deepcopy(acc.unwrap_model(model)).cpu(), eval_samples, eval_text)
+        res = denoising_benchmark(copy.deepcopy(acc.unwrap_model(model)).cpu(), eval_samples, eval_text, repair=args.repair)
         tqdm.write(f"step {step} evaluation:\n{format_results(res)}")
         rec = {k: v.to_dict() for k, v in res.items()}
         log({"step": step, "eval": rec})
