@@ -47,7 +47,9 @@ class TrainConfig:
     batch_size: int = 1  # clips per process per step
     lr: float = 1e-5  # AdamW learning rate (linear warmup, then constant until lr_decay_start)
     warmup_steps: int = 100
-    lr_decay_start: float = 1.0  # fraction of max_steps after which the lr decays to 0 on a cosine (1.0 = never)
+    lr_decay_start: float = (
+        1.0  # fraction of max_steps after which the lr decays to 0 on a cosine (1.0 = never)
+    )
     max_steps: int = 20_000
     train: str = "conv_in+temporal"  # which UNet parameters train: one of TRAINABLE
     train_image_encoder: bool = False  # the CLIP image encoder (mini: trained from scratch)
@@ -72,6 +74,10 @@ class TrainConfig:
     vae_steps: int = 0  # mini only: steps of the VAE stage (0 = no VAE stage)
     mini_arch: dict = field(default_factory=dict)  # overrides of revision.video_model.tiny.MINI
     init_from: str | None = None  # mini only: pipeline folder whose UNet + image encoder start the UNet stage
+    p_cond_augment: float = (
+        0.0  # share of samples whose full masks are perturbed toward S2's errors (svd_data)
+    )
+    p_limb_downsample: float = 0.0  # share of samples whose full masks are downsampled limb-preserving
 
 
 PRESETS: dict[str, TrainConfig] = {
@@ -104,13 +110,17 @@ def build_components(cfg: TrainConfig, vae_dir: Path | None) -> dict:
         if vae_dir is not None and (vae_dir / "config.json").exists():
             from diffusers import AutoModel
 
-            comps["vae"] = AutoModel.from_pretrained(str(vae_dir))  # its class (temporal or per-frame) from config.json
+            comps["vae"] = AutoModel.from_pretrained(
+                str(vae_dir)
+            )  # its class (temporal or per-frame) from config.json
         if cfg.init_from:  # warm start (e.g. after retraining the VAE): same architecture, weights only
             from diffusers import UNetSpatioTemporalConditionModel
             from transformers import CLIPVisionModelWithProjection
 
             src = Path(cfg.init_from)
-            comps["unet"].load_state_dict(UNetSpatioTemporalConditionModel.from_pretrained(src / "unet").state_dict())
+            comps["unet"].load_state_dict(
+                UNetSpatioTemporalConditionModel.from_pretrained(src / "unet").state_dict()
+            )
             comps["image_encoder"].load_state_dict(
                 CLIPVisionModelWithProjection.from_pretrained(src / "image_encoder").state_dict()
             )
@@ -129,7 +139,9 @@ def set_trainable(unet, image_encoder, cfg: TrainConfig) -> list[torch.nn.Parame
     params = []
     for name, p in unet.named_parameters():
         temporal = any(k in name for k in ("temporal", "time_mixer", "time_pos_embed"))
-        on = cfg.train == "all" or name.startswith("conv_in") or (cfg.train == "conv_in+temporal" and temporal)
+        on = (
+            cfg.train == "all" or name.startswith("conv_in") or (cfg.train == "conv_in+temporal" and temporal)
+        )
         p.requires_grad_(on)
         if on:
             params.append(p)
@@ -159,7 +171,9 @@ def edm_loss(unet, image_encoder, batch: dict, cfg: TrainConfig, gen: torch.Gene
     s = sigma.view(B, 1, 1, 1, 1)
     noisy = lat + noise * s
     model_in = torch.cat([noisy / (s**2 + 1).sqrt(), img, cond], dim=2)
-    ids = torch.tensor([[cfg.fps - 1, cfg.motion_bucket_id, cfg.noise_aug_strength]], device=dev).expand(B, -1)
+    ids = torch.tensor([[cfg.fps - 1, cfg.motion_bucket_id, cfg.noise_aug_strength]], device=dev).expand(
+        B, -1
+    )
     pred = unet(model_in, 0.25 * sigma.log(), encoder_hidden_states=emb, added_time_ids=ids).sample
     denoised = pred * (-s / (s**2 + 1).sqrt()) + noisy / (s**2 + 1)
     weight = (s**2 + 1) / s**2
@@ -249,7 +263,7 @@ def train(cfg: TrainConfig, data: str | Path, output: str | Path, *, stage: str 
     from accelerate import Accelerator
     from tqdm import tqdm
 
-    from revision.training.svd_data import LatentClips, collate, encode_shards
+    from revision.training.svd_data import LatentClips, collate, encode_shards, varied_condition
 
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
@@ -267,7 +281,9 @@ def train(cfg: TrainConfig, data: str | Path, output: str | Path, *, stage: str 
         comps = build_components(cfg, None)
         clips = load_frames(data, limit=1500)
         t0 = time.perf_counter()
-        vl = train_vae(comps["vae"], clips, VAETrainConfig(steps=cfg.vae_steps, seed=cfg.seed), log_path, progress)
+        vl = train_vae(
+            comps["vae"], clips, VAETrainConfig(steps=cfg.vae_steps, seed=cfg.seed), log_path, progress
+        )
         if acc.is_main_process:
             comps["vae"].save_pretrained(vae_dir)
         summary["vae"] = {"first_loss": vl[0], "last_loss": vl[-1], "seconds": time.perf_counter() - t0,
@@ -283,7 +299,9 @@ def train(cfg: TrainConfig, data: str | Path, output: str | Path, *, stage: str 
                clip_size=clip_size, noise_aug_strength=cfg.noise_aug_strength, progress=progress,
                device=acc.device, condition_source=cfg.condition_source)  # fmt: skip
     vae.to(acc.device)
-    suffix = "" if cfg.condition_source == "shard" else f"_{cfg.condition_source}"  # one cache per mask source
+    suffix = (
+        "" if cfg.condition_source == "shard" else f"_{cfg.condition_source}"
+    )  # one cache per mask source
     cache = output / f"latents{suffix}"
     files = encode_shards(data, cache, vae, fe, **enc)
     val_files = encode_shards(val_data, output / f"latents_val{suffix}", vae, fe, **enc)[: cfg.num_validation] if val_data \
@@ -317,8 +335,17 @@ def train(cfg: TrainConfig, data: str | Path, output: str | Path, *, stage: str 
     bar = tqdm(total=cfg.max_steps, initial=step, desc="UNet", disable=not (progress and acc.is_main_process))
     t_start = time.perf_counter()
     while step < cfg.max_steps:
-        idx = _batch_indices(len(dataset), step, cfg.batch_size, acc.process_index, acc.num_processes, cfg.seed)
-        batch = {k: v.to(acc.device) for k, v in collate([dataset[i] for i in idx]).items()}
+        idx = _batch_indices(
+            len(dataset), step, cfg.batch_size, acc.process_index, acc.num_processes, cfg.seed
+        )
+        items = [dataset[i] for i in idx]
+        if (
+            cfg.p_cond_augment or cfg.p_limb_downsample
+        ):  # a function of (seed, step, rank): resume is unchanged
+            rng = np.random.default_rng([cfg.seed, step, acc.process_index, 22])
+            items = [{**it, "cond_full": varied_condition(it, rng, p_augment=cfg.p_cond_augment,
+                                                          p_limb=cfg.p_limb_downsample)} for it in items]  # fmt: skip
+        batch = {k: v.to(acc.device) for k, v in collate(items).items()}
         gen = torch.Generator().manual_seed(cfg.seed * 1_000_003 + step * 97 + acc.process_index)
         t0 = time.perf_counter()
         with acc.autocast():
@@ -346,7 +373,9 @@ def train(cfg: TrainConfig, data: str | Path, output: str | Path, *, stage: str 
                 for old in sorted((output / "checkpoints").glob("step_*"),
                                   key=lambda p: int(p.name.split("_")[1]))[: -cfg.keep_checkpoints]:  # fmt: skip
                     shutil.rmtree(old, ignore_errors=True)
-                _save_pipeline(comps, acc.unwrap_model(unet), acc.unwrap_model(image_encoder), output / "pipeline")
+                _save_pipeline(
+                    comps, acc.unwrap_model(unet), acc.unwrap_model(image_encoder), output / "pipeline"
+                )
         if acc.is_main_process and cfg.validate_every and step % cfg.validate_every == 0:
             validate(comps, acc.unwrap_model(unet), acc.unwrap_model(image_encoder), val_items, cfg,
                      output / "validation" / f"step_{step:06d}.mp4")  # fmt: skip
@@ -379,7 +408,9 @@ def export_pipeline(src: Path, dst: Path, dtype: torch.dtype = torch.float16) ->
     from revision.video_model.pipeline import MotionConditionedSVDPipeline
 
     if not (src / "model_index.json").exists():
-        raise FileNotFoundError(f"{src} is not a saved pipeline (train first: it is written at each checkpoint)")
+        raise FileNotFoundError(
+            f"{src} is not a saved pipeline (train first: it is written at each checkpoint)"
+        )
     pipe = MotionConditionedSVDPipeline.from_pretrained(src)
     pipe.to(dtype=dtype)
     tmp = dst.with_name(dst.name + ".tmp")
@@ -395,34 +426,70 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m revision.training.finetune_svd",
                                 description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog=__doc__.split("\n\n", 1)[1])  # fmt: skip
-    p.add_argument("--config", choices=sorted(PRESETS), required=True, help="preset (flags below override it)")
-    p.add_argument("--data", required=True, help="folder of shards (annotation CLI or python -m revision.synthetic)")
-    p.add_argument("--val-data", help="folder of held-out shards for validation videos (default: last train clips)")
-    p.add_argument("--output", required=True, help="run folder: vae/, latents/, checkpoints/, pipeline/, validation/")
-    p.add_argument("--stage", choices=("all", "vae", "encode", "unet", "vae-decoder", "export"), default="all",
-                   help="'vae-decoder' fine-tunes the mini VAE's decoder alone (latents stay valid) for "
-                   "--vae-steps and puts it into OUTPUT/pipeline; 'export' copies OUTPUT/pipeline to --export-to "
-                   "as fp16 safetensors (the embedded model)")
+    p.add_argument(
+        "--config", choices=sorted(PRESETS), required=True, help="preset (flags below override it)"
+    )
+    p.add_argument(
+        "--data", required=True, help="folder of shards (annotation CLI or python -m revision.synthetic)"
+    )
+    p.add_argument(
+        "--val-data", help="folder of held-out shards for validation videos (default: last train clips)"
+    )
+    p.add_argument(
+        "--output", required=True, help="run folder: vae/, latents/, checkpoints/, pipeline/, validation/"
+    )
+    p.add_argument(
+        "--stage",
+        choices=("all", "vae", "encode", "unet", "vae-decoder", "export"),
+        default="all",
+        help="'vae-decoder' fine-tunes the mini VAE's decoder alone (latents stay valid) for "
+        "--vae-steps and puts it into OUTPUT/pipeline; 'export' copies OUTPUT/pipeline to --export-to "
+        "as fp16 safetensors (the embedded model)",
+    )
     p.add_argument("--export-to", help="folder for --stage export (e.g. revision/embedded/revision_mini)")
     p.add_argument("--resume", help="'latest' or a checkpoint folder")
     p.add_argument("--model", help="HF id or folder of the SVD to fine-tune ('mini-scratch' = random mini)")
     p.add_argument("--max-steps", type=int)
     p.add_argument("--batch-size", type=int)
     p.add_argument("--lr", type=float)
-    p.add_argument("--lr-decay-start", type=float, help="fraction of --max-steps after which the lr decays to 0 "
-                   "on a cosine (1.0 = constant lr)")
+    p.add_argument(
+        "--lr-decay-start",
+        type=float,
+        help="fraction of --max-steps after which the lr decays to 0 on a cosine (1.0 = constant lr)",
+    )
     p.add_argument("--train", choices=TRAINABLE, help="trainable UNet parameters")
-    p.add_argument("--condition-source", choices=("shard", "render"),
-                   help="part masks of the conditions: as stored in the shards (default), or the shards' tracks "
-                   "re-projected by revision.render (what S2 gives the model at inference)")
+    p.add_argument(
+        "--condition-source",
+        choices=("shard", "render"),
+        help="part masks of the conditions: as stored in the shards (default), or the shards' tracks "
+        "re-projected by revision.render (what S2 gives the model at inference)",
+    )
     p.add_argument("--mixed-precision", choices=("no", "fp16", "bf16"))
     p.add_argument("--gradient-checkpointing", action="store_true", default=None)
     p.add_argument("--checkpoint-every", type=int)
     p.add_argument("--validate-every", type=int)
     p.add_argument("--vae-steps", type=int)
     p.add_argument("--seed", type=int)
-    p.add_argument("--init-from", help="mini: start the UNet stage from the UNet + image encoder of this pipeline "
-                   "folder (an earlier run's OUTPUT/pipeline, e.g. after retraining the VAE)")
+    p.add_argument(
+        "--init-from",
+        help="mini: start the UNet stage from the UNet + image encoder of this pipeline "
+        "folder (an earlier run's OUTPUT/pipeline, e.g. after retraining the VAE)",
+    )
+    p.add_argument(
+        "--cond-augment",
+        type=float,
+        dest="p_cond_augment",
+        metavar="P",
+        help="share of samples whose full masks are perturbed toward S2's errors (shift, jitter, "
+        "dilate/erode, part drop, ±1-frame shift, left/right swap; needs a cache with part_ids)",
+    )
+    p.add_argument(
+        "--limb-downsample",
+        type=float,
+        dest="p_limb_downsample",
+        metavar="P",
+        help="share of samples whose full masks are downsampled limb-preserving (else nearest)",
+    )
     p.add_argument("--num-threads", type=int, help="torch CPU threads (default: torch's)")
     p.add_argument("--quiet", action="store_true")
     return p
@@ -433,8 +500,12 @@ def main(argv: list[str] | None = None) -> int:
     cfg = PRESETS[args.config]
     over = {k: getattr(args, k) for k in ("model", "max_steps", "batch_size", "lr", "lr_decay_start", "train", "mixed_precision",
                                           "gradient_checkpointing", "checkpoint_every", "validate_every",
-                                          "vae_steps", "seed", "init_from", "condition_source") if getattr(args, k) is not None}  # fmt: skip
+                                          "vae_steps", "seed", "init_from", "condition_source", "p_cond_augment",
+                                          "p_limb_downsample") if getattr(args, k) is not None}  # fmt: skip
     cfg = replace(cfg, **over)
+    if not (0.0 <= cfg.p_cond_augment <= 1.0 and 0.0 <= cfg.p_limb_downsample <= 1.0):
+        print("error: --cond-augment and --limb-downsample must be in [0, 1]", file=sys.stderr)
+        return 2
     if not 0.0 <= cfg.lr_decay_start <= 1.0:
         print(f"error: --lr-decay-start must be in [0, 1], got {cfg.lr_decay_start}", file=sys.stderr)
         return 2
@@ -472,4 +543,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

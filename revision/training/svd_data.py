@@ -8,7 +8,9 @@ encoded once by :func:`encode_shards` into one small ``.pt`` file per clip under
   in pixel space, *unscaled* — exactly what ``StableVideoDiffusionPipeline`` concatenates;
 - ``clip_pixels`` (3, s, s): the CLIP-normalised first frame as the pipeline's ``_encode_image`` sees it;
 - ``cond_full`` / ``cond_sketch`` (F, 2, h, w): the two non-empty conditions at latent size, resized
-  with :func:`revision.video_model.pipeline.resize_condition` (what inference does).
+  with :func:`revision.video_model.pipeline.resize_condition` (what inference does);
+- ``part_ids`` / ``confidence`` (F, H, W): the full condition at training resolution, for
+  :func:`varied_condition` (perturbed and / or limb-preserving downsampled full masks, per step).
 
 ``condition_source`` picks the part masks behind both conditions: ``"shard"`` (the masks stored in the
 shard) or ``"render"`` (the shard's tracks re-projected by :func:`revision.render.render_condition`, the
@@ -19,6 +21,12 @@ masks of the capsules it draws, whose silhouettes differ from the mesh projectio
 The **conditioning mix** (paper Sec. 3.1): per sample, with probabilities ``(0.4, 0.3, 0.3)``: the full
 per-frame part masks with confidence 1; the *last-frame* target pose as part polygons with confidence
 0.5 (the sketch converter's output, :func:`sketch_condition`); or nothing (empty mask, confidence 0).
+
+**Condition-robust variants** (issue 22, levers 2 and 3; off by default): :func:`augment_part_ids`
+perturbs the full masks the way S2's masks differ from the truth (whole-clip shift and ±1 px per-frame
+jitter, dilation / erosion, dropped parts, a ±1-frame lag or lead, left / right swapped), and
+:func:`condition_at_latent` downsamples them either by nearest sampling (the pipeline's own
+``resize_condition``) or by :func:`revision.render.downsample.downsample_condition` (limb-preserving).
 """
 
 from __future__ import annotations
@@ -26,12 +34,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from revision.palette import colorize
+from revision.palette import NUM_PARTS, colorize
 from revision.shards import list_shards, read_shard
 from revision.types import ConditionMaps
 from revision.video_model.pipeline import resize_condition
@@ -121,7 +130,9 @@ def encode_shards(
     cache_dir.mkdir(parents=True, exist_ok=True)
     shards = list_shards(shard_dir)[:limit]
     if not shards:
-        raise FileNotFoundError(f"no shards (*.npz) in {shard_dir}; write some with `python -m revision.synthetic`")
+        raise FileNotFoundError(
+            f"no shards (*.npz) in {shard_dir}; write some with `python -m revision.synthetic`"
+        )
     scale = float(vae.config.scaling_factor)
     out: list[Path] = []
     for path in tqdm(shards, desc="encoding clips", disable=not progress):
@@ -135,7 +146,9 @@ def encode_shards(
         if frames.shape[1:3] != (height, width):
             import PIL.Image
 
-            frames = np.stack([np.asarray(fit_image(PIL.Image.fromarray(f), width, height)[0]) for f in frames])
+            frames = np.stack(
+                [np.asarray(fit_image(PIL.Image.fromarray(f), width, height)[0]) for f in frames]
+            )
         masks = sh.condition
         if condition_source == "render":
             from revision.render import render_condition
@@ -158,6 +171,8 @@ def encode_shards(
             "cond_full": _at_latent(cond, h, w),
             "cond_sketch": _at_latent(sketch_condition(cond.part_ids[-1], num_frames), h, w),
             "first_frame": torch.from_numpy(frames[0]), "caption": sh.caption,
+            "part_ids": torch.from_numpy(cond.part_ids.astype(np.int16)),
+            "confidence": torch.from_numpy(cond.confidence).half(),
         }  # fmt: skip
         tmp = target.with_suffix(".tmp")
         torch.save(payload, tmp)
@@ -169,6 +184,105 @@ def _at_latent(c: ConditionMaps, h: int, w: int) -> torch.Tensor:
     """ConditionMaps (F, H, W) → (F, 2, h, w) float16 at latent size, as the pipeline resizes it."""
     arr = torch.from_numpy(c.to_array()).unsqueeze(0)
     return resize_condition(arr, c.num_frames, h, w)[0].half()
+
+
+DOWNSAMPLE_METHODS = ("nearest", "limb")
+
+
+def condition_at_latent(c: ConditionMaps, h: int, w: int, method: str = "nearest") -> torch.Tensor:
+    """ConditionMaps (F, H, W) → (F, 2, h, w) float16: ``nearest`` as the pipeline resizes it, ``limb`` by
+    :func:`revision.render.downsample.downsample_condition` (thin parts keep a cell)."""
+    if method == "nearest":
+        return _at_latent(c, h, w)
+    if method != "limb":
+        raise ValueError(f"method must be one of {DOWNSAMPLE_METHODS}, got {method!r}")
+    from revision.render.downsample import downsample_condition
+
+    return torch.from_numpy(downsample_condition(c, h, w).to_array()).half()
+
+
+@dataclass(frozen=True)
+class ConditionAugment:
+    """Perturbations of full part masks toward S2's errors; each applies with its own probability."""
+
+    shift_px: int = 3  # whole-clip translation, uniform in [-shift_px, shift_px] per axis
+    p_jitter: float = 0.5  # ±1 px per-frame jitter on top of the shift
+    p_morph: float = 0.4  # dilate or erode (3x3, toward the background) all frames
+    p_part_drop: float = 0.08  # per (frame, head / limb part): set to background
+    p_time_shift: float = 0.2  # frames 1.. lag or lead by one frame (frame 0 stays: S2 pins it)
+    p_swap: float = 0.1  # left / right limb labels swapped (S2 flips a person's facing)
+
+
+_LR_SWAP = np.arange(NUM_PARTS + 1)
+for _l, _r in ((3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14)):
+    _LR_SWAP[_l], _LR_SWAP[_r] = _r, _l
+_DROPPABLE = np.array([1, *range(3, 15)])  # head and limbs (not torso, tail, object)
+
+
+def _translate(ids: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """(H, W) shifted by (dy, dx), background fill."""
+    out = np.zeros_like(ids)
+    H, W = ids.shape
+    ys, yd = (slice(0, H - dy), slice(dy, H)) if dy >= 0 else (slice(-dy, H), slice(0, H + dy))
+    xs, xd = (slice(0, W - dx), slice(dx, W)) if dx >= 0 else (slice(-dx, W), slice(0, W + dx))
+    out[yd, xd] = ids[ys, xs]
+    return out
+
+
+def augment_part_ids(
+    ids: np.ndarray, rng: np.random.Generator, aug: ConditionAugment = ConditionAugment()
+) -> np.ndarray:
+    """(F, H, W) part ids → a perturbed copy (see :class:`ConditionAugment`)."""
+    import cv2
+
+    out = ids.astype(np.int16).copy()
+    if rng.random() < aug.p_swap:
+        out = _LR_SWAP[out].astype(np.int16)
+    if rng.random() < aug.p_time_shift and len(out) > 2:
+        if rng.random() < 0.5:
+            out[2:] = out[1:-1].copy()  # lag
+        else:
+            out[1:-1] = out[2:].copy()  # lead
+    dy, dx = (int(v) for v in rng.integers(-aug.shift_px, aug.shift_px + 1, 2))
+    jitter = rng.random() < aug.p_jitter
+    for f in range(len(out)):
+        jy, jx = (int(v) for v in rng.integers(-1, 2, 2)) if jitter else (0, 0)
+        if dy + jy or dx + jx:
+            out[f] = _translate(out[f], dy + jy, dx + jx)
+    if rng.random() < aug.p_morph:
+        kernel = np.ones((3, 3), np.uint8)
+        for f in range(len(out)):
+            if rng.random() < 0.5:  # dilate into the background
+                grown = cv2.dilate(out[f].astype(np.uint8), kernel).astype(np.int16)
+                out[f] = np.where(out[f] == 0, grown, out[f])
+            else:  # erode from the background
+                keep = cv2.erode((out[f] > 0).astype(np.uint8), kernel).astype(bool)
+                out[f] = np.where(keep, out[f], 0)
+    drop = rng.random((len(out), len(_DROPPABLE))) < aug.p_part_drop
+    for f, k in zip(*np.nonzero(drop), strict=True):
+        out[f][out[f] == _DROPPABLE[k]] = 0
+    return out
+
+
+def varied_condition(item: dict, rng: np.random.Generator, *, p_augment: float = 0.0, p_limb: float = 0.0,
+                     aug: ConditionAugment = ConditionAugment()) -> torch.Tensor:  # fmt: skip
+    """The full-mask condition (F, 2, h, w) of a cached clip for one training step: with probability
+    ``p_augment`` perturbed (:func:`augment_part_ids`, confidence 1 on the parts), with probability
+    ``p_limb`` downsampled limb-preserving instead of by nearest sampling; otherwise the cached one."""
+    augment, limb = rng.random() < p_augment, rng.random() < p_limb
+    if not (augment or limb):
+        return item["cond_full"]
+    if "part_ids" not in item:
+        raise KeyError("this latent cache has no full-resolution condition (part_ids): encode a fresh cache")
+    ids = item["part_ids"].numpy().astype(np.int16)
+    conf = item["confidence"].float().numpy()
+    if augment:
+        ids = augment_part_ids(ids, rng, aug)
+        conf = np.where(ids > 0, float(conf.max()) if conf.size else 1.0, 0.0).astype(np.float32)
+    h, w = item["cond_full"].shape[-2:]
+    return condition_at_latent(
+        ConditionMaps(ids, conf.astype(np.float32)), h, w, "limb" if limb else "nearest"
+    )
 
 
 class LatentClips(torch.utils.data.Dataset):
@@ -210,4 +324,3 @@ def pick_conditions(cond_full: torch.Tensor, cond_sketch: torch.Tensor, u: torch
 def collate(items: list[dict]) -> dict[str, torch.Tensor]:
     keys = ("latents", "image_latents", "clip_pixels", "cond_full", "cond_sketch")
     return {k: torch.stack([it[k] for it in items]).float() for k in keys}
-

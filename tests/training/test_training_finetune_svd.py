@@ -57,15 +57,34 @@ def test_render_condition_source_reprojects_the_tracks(base, tmp_path):
     from revision.training.svd_data import _at_latent
 
     run = _copy_run(base, tmp_path / "run")
-    train(replace(PRESETS["tiny"], condition_source="render"), base / "shards", run, stage="encode", progress=False)
+    train(
+        replace(PRESETS["tiny"], condition_source="render"),
+        base / "shards",
+        run,
+        stage="encode",
+        progress=False,
+    )
     shard = list_shards(base / "shards")[0]
     rendered = torch.load(run / "latents_render" / f"{shard.stem}.pt", weights_only=True)
     stored = torch.load(run / "latents" / f"{shard.stem}.pt", weights_only=True)
     want = _at_latent(render_condition(read_shard(shard).motion, 32, 32), 16, 16)
-    assert torch.equal(rendered["cond_full"], want) and not torch.equal(rendered["cond_full"], stored["cond_full"])
+    assert torch.equal(rendered["cond_full"], want) and not torch.equal(
+        rendered["cond_full"], stored["cond_full"]
+    )
     assert torch.allclose(rendered["latents"].float(), stored["latents"].float(), atol=1e-3)
     with pytest.raises(SystemExit):
-        main(["--config", "tiny", "--data", str(base / "shards"), "--output", str(run), "--condition-source", "x"])
+        main(
+            [
+                "--config",
+                "tiny",
+                "--data",
+                str(base / "shards"),
+                "--output",
+                str(run),
+                "--condition-source",
+                "x",
+            ]
+        )
 
 
 def test_loss_decreases_on_a_fixed_batch(base, tmp_path, monkeypatch):
@@ -121,7 +140,11 @@ def test_conditioning_mix_proportions():
     cond, kind = pick_conditions(full, sketch, torch.rand(10_000, generator=torch.Generator().manual_seed(0)))
     frac = torch.bincount(kind, minlength=3).float() / 10_000
     np.testing.assert_allclose(frac.numpy(), [0.4, 0.3, 0.3], atol=0.02)
-    assert torch.all(cond[kind == 0] == 1) and torch.all(cond[kind == 1] == 0.5) and torch.all(cond[kind == 2] == 0)
+    assert (
+        torch.all(cond[kind == 0] == 1)
+        and torch.all(cond[kind == 1] == 0.5)
+        and torch.all(cond[kind == 2] == 0)
+    )
 
 
 def test_sketch_condition_is_last_frame_polygons():
@@ -148,13 +171,17 @@ def test_per_frame_vae_trains_samples_and_warm_starts(base, tmp_path):
     cfg = replace(PRESETS["tiny"], mini_arch=arch, max_steps=2, checkpoint_every=2)
     summary = train(cfg, base / "shards", tmp_path / "run", progress=False)
     assert np.isfinite(summary["vae"]["psnr_db"]) and np.isfinite(summary["losses"]).all()
-    assert json.loads((tmp_path / "run" / "vae" / "config.json").read_text())["_class_name"] == "AutoencoderKL"
+    assert (
+        json.loads((tmp_path / "run" / "vae" / "config.json").read_text())["_class_name"] == "AutoencoderKL"
+    )
     pipe, _ = load_motion_svd(str(tmp_path / "run" / "pipeline"))
     out = pipe(np.zeros((32, 32, 3), np.uint8), height=32, width=32, num_frames=4, num_inference_steps=2,
                decode_chunk_size=4, output_type="np")  # fmt: skip
     assert np.asarray(out.frames).shape == (1, 4, 32, 32, 3)
 
-    warm = ft.build_components(replace(cfg, init_from=str(tmp_path / "run" / "pipeline")), tmp_path / "run" / "vae")
+    warm = ft.build_components(
+        replace(cfg, init_from=str(tmp_path / "run" / "pipeline")), tmp_path / "run" / "vae"
+    )
     cold = ft.build_components(replace(cfg, seed=1), tmp_path / "run" / "vae")
     for name, p in pipe.unet.state_dict().items():
         assert torch.equal(warm["unet"].state_dict()[name], p), name
@@ -177,3 +204,56 @@ def test_cli_rejects_a_bad_lr_decay_start(tmp_path, capsys):
     assert main(["--config", "tiny", "--data", str(tmp_path), "--output", str(tmp_path / "o"),
                  "--lr-decay-start", "1.5"]) == 2  # fmt: skip
     assert "--lr-decay-start" in capsys.readouterr().err
+
+
+def test_augmented_part_ids_move_grow_drop_and_swap():
+    """Each perturbation of :class:`ConditionAugment` alone does what it says on a two-part body."""
+    from revision.training.svd_data import ConditionAugment, augment_part_ids
+
+    ids = np.zeros((4, 16, 16), np.int16)
+    ids[:, 4:12, 6:10] = 2  # torso
+    ids[:, 5:7, 10:14] = 3  # left upper arm
+    rng = np.random.default_rng(0)
+    off = ConditionAugment(shift_px=0, p_jitter=0, p_morph=0, p_part_drop=0, p_time_shift=0, p_swap=0)
+    assert np.array_equal(augment_part_ids(ids, rng, off), ids)
+    swapped = augment_part_ids(ids, rng, replace(off, p_swap=1))
+    assert (swapped == 4).sum() == (ids == 3).sum() and (swapped == 3).sum() == 0
+    dropped = augment_part_ids(ids, rng, replace(off, p_part_drop=1))
+    assert (dropped == 3).sum() == 0 and (dropped == 2).sum() == (
+        ids == 2
+    ).sum()  # the torso is never dropped
+    shifted = augment_part_ids(ids, np.random.default_rng(3), replace(off, shift_px=2))
+    assert (shifted > 0).sum() <= (ids > 0).sum() and not np.array_equal(shifted, ids)
+    morphed = augment_part_ids(ids, rng, replace(off, p_morph=1))
+    assert not np.array_equal(morphed, ids) and set(np.unique(morphed)) <= {0, 2, 3}
+
+
+def test_varied_condition_limb_downsampling_keeps_a_thin_arm(base):
+    """``p_limb=1``: the limb-preserving grid keeps an arm one pixel wide that nearest sampling loses;
+    ``p_augment=p_limb=0`` returns the cached condition; resume-safe (a function of the generator)."""
+    from revision.palette import NUM_PARTS
+    from revision.training.svd_data import varied_condition
+
+    item = torch.load(sorted((base / "run" / "latents").glob("*.pt"))[0], weights_only=True)
+    assert item["part_ids"].shape == (4, 32, 32)
+    assert varied_condition(item, np.random.default_rng(0)) is item["cond_full"]
+    ids = torch.zeros(4, 32, 32, dtype=torch.int16)
+    ids[:, 8:24, 12:18] = 2
+    ids[:, 9, 18:28] = 3  # one pixel wide: a 2x grid cell is half covered at most
+    thin = {**item, "part_ids": ids, "confidence": (ids > 0).half()}
+    limb = varied_condition(thin, np.random.default_rng(0), p_limb=1.0)
+    assert limb.shape == item["cond_full"].shape
+    assert ((limb[:, 0] * NUM_PARTS).round() == 3).any(dim=(1, 2)).all()
+    a = varied_condition(thin, np.random.default_rng(5), p_augment=1.0, p_limb=0.5)
+    b = varied_condition(thin, np.random.default_rng(5), p_augment=1.0, p_limb=0.5)
+    assert torch.equal(a, b)
+
+
+def test_condition_robust_training_runs_and_resumes(base, tmp_path):
+    """``--cond-augment`` / ``--limb-downsample`` train and resume bit-for-bit like the plain recipe."""
+    cfg = replace(PRESETS["tiny"], max_steps=3, checkpoint_every=2, p_cond_augment=1.0, p_limb_downsample=0.5)
+    full = train(cfg, base / "shards", _copy_run(base, tmp_path / "a"), progress=False)
+    run = _copy_run(base, tmp_path / "b")
+    train(replace(cfg, max_steps=2), base / "shards", run, progress=False)
+    resumed = train(cfg, base / "shards", run, resume="latest", progress=False)
+    assert resumed["losses"][-1] == pytest.approx(full["losses"][-1], rel=1e-6)
