@@ -14,8 +14,9 @@ import time
 import numpy as np
 
 from revision.animate.binding import Binding, bind
-from revision.animate.compose import _box, compose_frame, identity_flow
+from revision.animate.compose import compose_frame, identity_flow
 from revision.animate.config import AnimateConfig, PhotoAnimation, output_size
+from revision.animate.geometry import mask_box
 from revision.animate.plate import background_plate
 from revision.animate.pose import pose_frame
 from revision.types import Clip, MotionSequence, Track
@@ -104,13 +105,13 @@ class PhotoAnimator:
             m = (person_masks or {}).get(tr.track_id)
             masks.append(None if m is None else _resize(np.asarray(m, bool), H, W, nearest=True))
         meshes = [None if p is None else (p[0][0], p[1], p[2], p[3]) for p in self.posed]
-        self.binding: Binding = bind(meshes, masks, camera, H, W, cfg)
+        self.binding: Binding = bind(meshes, masks, camera, H, W, cfg, photo=self.photo)
         self.plate = background_plate(
             self.photo, self.binding.hole, method=cfg.inpaint, max_side=cfg.inpaint_max_side
         )
-        a8 = np.clip(self.binding.alpha0 * 255 + 0.5, 0, 255).astype(np.uint8)
+        a8 = np.clip(self.binding.alpha_body * 255 + 0.5, 0, 255).astype(np.uint8)  # objects: their sprites
         self.photo_rgba = np.ascontiguousarray(np.concatenate([self.photo, a8[..., None]], -1))
-        self.hole_box = _box(self.binding.hole, 1)
+        self.hole_box = mask_box(self.binding.hole, 1)
         self.identity = identity_flow(H, W)
         self.timings["bind"] = time.perf_counter() - t
 

@@ -19,12 +19,18 @@ part (texture borrowed from the same part, as Photo Wake-Up fills the unseen sid
 fitted body projects at frame 0 onto what the masks call background (the fit is wider than the person),
 its triangles are left out of the back-fill: the photo shows no person there.
 
-**Objects** (21-point tracks) are grid layers moved by the per-frame least-squares affine map of their
-projected points, at the depth of their centre.
+**Objects** (21-point tracks) are *sprites*: the object's own pixels (its region of the photo, with its
+own matte: no body pixel travels with it, and the bodies' matte leaves the object's pixels out, so no
+object pixel travels with a body) cut out once, premultiplied, and drawn per frame by the least-squares
+similarity map of their projected points (rigid, scaled by depth; a round object rolls), depth-tested
+per pixel against the bodies (:mod:`revision.animate.compose`). An object without a mask owns its
+frame-0 polygon (its 16 outline points run along the mask's outline).
 
 **Ownership.** A pixel of several regions belongs to the track whose frame-0 body is visible there, else
 to the one with the nearest visible footprint. The frame-0 matte is the union of the owned regions,
-feathered.
+feathered, except an object's pixels: an object's matte is its region, hard-edged (bilinear sampling
+anti-aliases the moved edge; a feather would shrink a small object); the bodies' matte leaves the objects
+out.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from revision.animate.config import grid_step_for, plate_dilate_for
-from revision.animate.geometry import backproject, barycentric, triangle_frames
+from revision.animate.geometry import backproject, barycentric, mask_box, triangle_frames
 from revision.palette import PART_BY_NAME
 from revision.render import project_points, rasterize_sparse, triangulate_polygon
 from revision.types import Camera
@@ -59,8 +65,14 @@ class Layer:
     mesh_faces: np.ndarray | None = None  # (Fc, 3) back-fill faces
     mesh_src: np.ndarray | None = None  # (V, 2) float32 frame-0 pixel per mesh vertex
     mesh_face_parts: np.ndarray | None = None  # (Fc,) int16
-    # objects
+    # objects (sprites)
     points_uv0: np.ndarray | None = None  # (21, 2) frame-0 projections
+    sprite: np.ndarray | None = None  # (h, w, 4) float32 premultiplied RGB·a and a of the object's own pixels
+    sprite_box: tuple[int, int, int, int] | None = None  # (y0, y1, x0, x1) of ``sprite`` in the frame-0 photo
+    radius_px: float = 0.0  # frame-0 mean outline radius (px) around the centre point
+    radius_m: float = 0.0  # the same in 3D (metres): a round object's depth bulge and rolling
+    round: bool = False  # outline near a circle: rolls with its horizontal travel, bulges towards the camera
+    x0_m: float = 0.0  # frame-0 camera-space x of the centre point (rolling angle = travel / radius)
 
 
 @dataclass
@@ -70,6 +82,7 @@ class Binding:
     owner: np.ndarray  # (H, W) int32 track index owning each pixel, -1 = static
     hole: np.ndarray  # (H, W) bool region replaced by the background plate
     camera: Camera  # at the output size
+    alpha_body: np.ndarray | None = None  # (H, W) float32 the bodies' share of alpha0 (objects left out)
 
 
 def face_parts(faces: np.ndarray, vertex_parts: np.ndarray) -> np.ndarray:
@@ -153,11 +166,13 @@ def bind(
     H: int,
     W: int,
     cfg,
+    photo: np.ndarray | None = None,
 ) -> Binding:
     """Bind the photo (output size ``H`` × ``W``) to the frame-0 tracks.
 
     ``meshes[i]`` = (frame-0 vertices (V, 3), faces, kind "body"|"object", vertex parts (V,)) for track i
     (None entries are skipped); ``masks[i]`` its (H, W) bool region or None (→ visible footprint dilated).
+    ``photo`` (H, W, 3) uint8 is needed when there are objects (their sprites are cut from it).
     """
     import cv2
     from scipy.ndimage import distance_transform_edt
@@ -170,7 +185,9 @@ def bind(
     for k, i in enumerate(live):
         vis = tr_map == k
         reg = masks[i]
-        if reg is None:
+        if reg is None and meshes[i][2] == "object":  # its polygon runs along the object's outline already
+            reg = vis
+        elif reg is None:
             reg = cv2.dilate(vis.astype(np.uint8), _disk(cfg.footprint_dilate_px)) > 0 if vis.any() else vis
         if vis.any():
             d, ind = distance_transform_edt(~vis, return_indices=True)
@@ -194,21 +211,29 @@ def bind(
     alpha0 = np.asarray(alpha0, np.float32)
     hole = cv2.dilate(region_all.astype(np.uint8), _disk(reach + plate_dilate_for(cfg, H, W))) > 0
     alpha0[~(cv2.dilate(region_all.astype(np.uint8), _disk(reach)) > 0)] = 0
+    # an object's matte is its own pixels, hard-edged (the sprite's bilinear sampling anti-aliases its edge
+    # where it moves; a feather would shrink a small object); the bodies' matte is the rest, so a body never
+    # carries object pixels and an object no body pixels
+    claims = {k: owner == k for k, i in enumerate(live) if meshes[i][2] == "object" and (owner == k).any()}
+    alpha_body = alpha0
+    if claims:
+        objects = np.any(list(claims.values()), axis=0)
+        beside = (cv2.dilate(objects.astype(np.uint8), _disk(reach)) > 0) & (owner < 0)  # a centred feather
+        alpha_body = np.where(objects | beside, np.float32(0), alpha0)
+        alpha0 = np.where(objects, np.float32(1), alpha_body)
     layers: list[Layer] = []
     for k, i in enumerate(live):
         verts, faces, kind, vparts = meshes[i]
         own = owner == k
         if not own.any():
             continue
+        if kind == "object":
+            if photo is None:
+                raise ValueError("bind: objects need the photo (their sprites are cut from it)")
+            layers.append(_object_layer(i, verts, per[k][0], claims[k], photo))
+            continue
         cover = cv2.dilate(own.astype(np.uint8), _disk(reach + 1)) > 0
         xy, tris = _grid(cover, grid_step_for(cfg, H, W))
-        if kind == "object":
-            uv0 = per[k][0]
-            parts = np.full(len(tris), OBJECT_PART, np.int16)
-            layers.append(
-                Layer(i, "object", xy, tris, parts, _edges(xy, tris), points_uv0=uv0.astype(np.float32))
-            )
-            continue
         if nearest[k] is None:
             continue
         uv0, z0, _ = per[k]
@@ -265,4 +290,23 @@ def bind(
                 layer.mesh_face_parts = face_parts(layer.mesh_faces, vparts)
         layers.append(layer)
     owner_track = np.where(owner >= 0, np.asarray(live + [-1])[owner], -1).astype(np.int32)
-    return Binding(layers, alpha0, owner_track, hole, camera)
+    return Binding(layers, alpha0, owner_track, hole, camera, alpha_body)
+
+
+ROUND_MAX_SPREAD = 0.12  # an outline whose radii vary less than this (std / mean) is round (rolls, bulges)
+
+
+def _object_layer(i: int, points: np.ndarray, uv0: np.ndarray, claim: np.ndarray, photo: np.ndarray) -> Layer:
+    """The sprite of object track ``i``: its claimed pixels of the photo (alpha 1 there, 0 around), premultiplied."""
+    y0, y1, x0, x1 = mask_box(claim, 2)
+    a = claim[y0:y1, x0:x1].astype(np.float32)
+    sprite = np.concatenate([photo[y0:y1, x0:x1].astype(np.float32) * a[..., None], a[..., None]], -1)
+    P = np.asarray(points, np.float64)
+    r_px = np.linalg.norm(uv0[:16] - uv0[20], axis=1)
+    r_m = np.linalg.norm(P[:16] - P[20], axis=1)
+    ok = np.isfinite(r_px).all() and r_px.mean() > 1.0
+    rnd = bool(ok and r_px.std() / r_px.mean() < ROUND_MAX_SPREAD)
+    return Layer(i, "object", np.zeros((0, 2), np.float32), np.zeros((0, 3), np.int64), np.zeros(0, np.int16),
+                 np.zeros((0, 3), np.float32), points_uv0=uv0.astype(np.float32), sprite=sprite,
+                 sprite_box=(y0, y1, x0, x1), radius_px=float(r_px.mean()) if ok else 0.0,
+                 radius_m=float(r_m.mean()) if ok else 0.0, round=rnd, x0_m=float(P[20, 0]))  # fmt: skip

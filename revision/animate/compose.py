@@ -12,29 +12,39 @@
    feathered and the frame is ``m·C + (1 − m)·photo`` — unmoved pixels are the photo's own, so frame 0
    (identity pose) is the photo exactly.
 
-All of this runs only inside the box that holds the layers and the hole.
+Objects (:class:`~revision.animate.pose.Sprite`) are drawn after the bodies, each by its similarity map
+(``cv2.remap`` of its premultiplied cut-out: its own pixels only, at their size and shape), per pixel in
+front of or behind what is there by depth (the bodies' z-buffer, upsampled; a round object bulges towards
+the camera by its radius): in front ``C = O + (1 − a_o)·C``, behind ``C = C + (1 − A)·(O − a_o·plate)``
+with ``A`` the alpha already there. Where an object is shown, the flow is its inverse map.
+
+All of this runs only inside the box that holds the layers, the sprites and the hole.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from revision.animate.pose import Soup
+from revision.animate.binding import OBJECT_PART
+from revision.animate.geometry import mask_box
+from revision.animate.pose import Soup, Sprite
 from revision.render import rasterize_sparse
 
 
 def raster_soup(soup: Soup, H: int, W: int, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Soup → maps at the raster size (h, w): (src − own position)·cov and cov stacked (h, w, 3) float32,
-    part ids (h, w)."""
+    part ids (h, w), depth (h, w) float32 (inf = no layer)."""
     h, w = max(1, round(H * scale)), max(1, round(W * scale))
     sx, sy = w / W, h / H
     out = np.zeros((h * w, 3), np.float32)
     parts = np.zeros(h * w, np.int16)
+    depth = np.full(h * w, np.inf, np.float32)
     if len(soup.faces):
         uv = np.empty_like(soup.uv)
         uv[:, 0] = (soup.uv[:, 0] + 0.5) * sx - 0.5
         uv[:, 1] = (soup.uv[:, 1] + 0.5) * sy - 0.5
-        pix, face, _ = rasterize_sparse(uv, soup.z, soup.faces, h, w, cull=soup.cull)
+        pix, face, d = rasterize_sparse(uv, soup.z, soup.faces, h, w, cull=soup.cull)
+        depth[pix] = d
         if len(pix):
             f = soup.faces[face]
             p = uv[f]  # (K, 3, 2)
@@ -54,20 +64,23 @@ def raster_soup(soup: Soup, H: int, W: int, scale: float) -> tuple[np.ndarray, n
             out[pix, 1] = src[:, 1] - ((py + 0.5) / sy - 0.5)
             out[pix, 2] = 1.0
             parts[pix] = soup.face_parts[face]
-    return out.reshape(h, w, 3), parts.reshape(h, w)
+    return out.reshape(h, w, 3), parts.reshape(h, w), depth.reshape(h, w)
 
 
-def _box(mask: np.ndarray, pad: int) -> tuple[int, int, int, int] | None:
-    rows, cols = np.nonzero(mask.any(1))[0], np.nonzero(mask.any(0))[0]
-    if len(rows) == 0:
+_box = mask_box
+
+
+def sprite_box(sp: Sprite, H: int, W: int) -> tuple[int, int, int, int] | None:
+    """(y0, y1, x0, x1) of the output pixels sprite ``sp`` can cover (None when off the image)."""
+    y0, y1, x0, x1 = sp.layer.sprite_box
+    corners = np.array([[x0 - 1, y0 - 1, 1], [x1, y0 - 1, 1], [x1, y1, 1], [x0 - 1, y1, 1]], np.float64)
+    p = corners @ sp.A.T
+    if not np.isfinite(p).all():
         return None
-    H, W = mask.shape
-    return (
-        max(0, rows[0] - pad),
-        min(H, rows[-1] + 1 + pad),
-        max(0, cols[0] - pad),
-        min(W, cols[-1] + 1 + pad),
-    )
+    bx0, by0 = np.floor(p.min(0)).astype(int)
+    bx1, by1 = np.ceil(p.max(0)).astype(int) + 1
+    bx0, by0, bx1, by1 = max(0, bx0), max(0, by0), min(W, bx1), min(H, by1)
+    return (by0, by1, bx0, bx1) if bx1 > bx0 and by1 > by0 else None
 
 
 def identity_flow(H: int, W: int) -> np.ndarray:
@@ -90,7 +103,7 @@ def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0:
     moved = np.zeros((H, W), np.float32)
     alpha_out = np.zeros((H, W), np.float32)
     parts_out = np.zeros((H, W), np.int16)
-    small, parts_s = raster_soup(soup, H, W, cfg.raster_scale)
+    small, parts_s, depth_s = raster_soup(soup, H, W, cfg.raster_scale)
     h, w = parts_s.shape
     covered = small[..., 2] > 0
     box_s = _box(covered, 2)
@@ -101,6 +114,8 @@ def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0:
                       int(np.ceil(box_s[3] * W / w))))  # fmt: skip
     if hole_box is not None:
         boxes.append(hole_box)
+    sprites = [(sp, b) for sp in soup.sprites if (b := sprite_box(sp, H, W)) is not None]
+    boxes += [b for _, b in sprites]
     if not boxes:
         return frame, flow, moved, alpha_out, parts_out
     y0 = max(0, min(b[0] for b in boxes) - grow)
@@ -127,23 +142,88 @@ def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0:
     a = cv2.multiply(layer[..., 3], np.minimum(cov, np.float32(1)), scale=1 / 255, dtype=cv2.CV_32F)
     a0 = alpha0[y0:y1, x0:x1]
     disp = cv2.add(cv2.absdiff(sx, idx), cv2.absdiff(sy, idy))
-    m = np.maximum(a * np.clip((disp - np.float32(0.05)) * np.float32(1 / cfg.moved_px), 0, 1),
-                   np.clip((cv2.absdiff(a, a0) - np.float32(0.02)) * np.float32(10), 0, 1))  # fmt: skip
+    m = a * np.clip((disp - np.float32(0.05)) * np.float32(1 / cfg.moved_px), 0, 1)
+    # C = a·layer + (1 − a)·plate (the objects go over or under it by depth), then m·C + (1 − m)·photo
+    comp = cv2.blendLinear(
+        np.ascontiguousarray(layer[..., :3]), np.ascontiguousarray(plate[y0:y1, x0:x1]), a, 1 - a
+    )
+    a_all, a_show = a, a  # total layer alpha; weight of the layer whose source (sx, sy) a pixel shows
+    if sprites:
+        a_all, a_show = a.copy(), a.copy()
+        depth_box = _depth_in_box(depth_s, [b for _, b in sprites], (y0, y1, x0, x1), H, W)
+        for sp, b in sorted(sprites, key=lambda t: -t[0].z):  # far to near
+            _draw_sprite(sp, b, (y0, x0), comp, plate, a_all, a_show, depth_box, sx, sy, parts, m, cfg)
+    m = np.maximum(m, np.clip((cv2.absdiff(a_all, a0) - np.float32(0.02)) * np.float32(10), 0, 1))
     if cfg.moved_grow_px > 0:
         m = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * cfg.moved_grow_px + 1,) * 2))
     if cfg.feather_px > 0:
         m = np.maximum(m, cv2.GaussianBlur(m, (0, 0), cfg.feather_px))
     m[m < np.float32(0.5 / 255)] = 0  # the blur's far tail changes no pixel value: not moved
-    # C = a·layer + (1 − a)·plate, then m·C + (1 − m)·photo (weights sum to 1; m = 0 gives the photo exactly)
-    comp = cv2.blendLinear(
-        np.ascontiguousarray(layer[..., :3]), np.ascontiguousarray(plate[y0:y1, x0:x1]), a, 1 - a
-    )
+    # weights sum to 1; m = 0 gives the photo exactly
     frame[y0:y1, x0:x1] = cv2.blendLinear(comp, np.ascontiguousarray(photo[y0:y1, x0:x1]), m, 1 - m)
-    am = a * m
-    shown = am >= 0.5
+    shown = a_show * m >= 0.5
     flow[y0:y1, x0:x1, 0] = np.where(shown, sx, idx)
     flow[y0:y1, x0:x1, 1] = np.where(shown, sy, idy)
     moved[y0:y1, x0:x1] = m
-    alpha_out[y0:y1, x0:x1] = am
-    parts_out[y0:y1, x0:x1] = np.where(a >= 0.5, parts, 0)
+    alpha_out[y0:y1, x0:x1] = a_all * m
+    parts_out[y0:y1, x0:x1] = np.where(a_show >= 0.5, parts, 0)
     return frame, flow, moved, alpha_out, parts_out
+
+
+def _depth_in_box(depth_s: np.ndarray, boxes: list, box: tuple, H: int, W: int) -> np.ndarray:
+    """The layers' raster depth (h, w), nearest-upsampled into the compose ``box`` where sprites may go
+    (inf elsewhere)."""
+    h, w = depth_s.shape
+    y0, y1, x0, x1 = box
+    out = np.full((y1 - y0, x1 - x0), np.inf, np.float32)
+    for by0, by1, bx0, bx1 in boxes:
+        r = np.minimum(((np.arange(by0, by1) + 0.5) * h / H).astype(np.int64), h - 1)
+        c = np.minimum(((np.arange(bx0, bx1) + 0.5) * w / W).astype(np.int64), w - 1)
+        out[by0 - y0 : by1 - y0, bx0 - x0 : bx1 - x0] = depth_s[r[:, None], c[None, :]]
+    return out
+
+
+def _draw_sprite(sp: Sprite, b, origin, comp, plate, a_all, a_show, depth, sx, sy, parts, m, cfg) -> None:
+    """Draw object ``sp`` into the compose box (arrays relative to ``origin`` = (y0, x0)), in place: the colour
+    ``comp`` (uint8), total alpha ``a_all``, the shown layer's weight ``a_show`` and source ``sx``, ``sy``,
+    ``parts``, the depth there (``depth``, updated where the object is in front) and the moved term ``m``."""
+    import cv2
+
+    by0, by1, bx0, bx1 = b
+    ly, lx = slice(by0 - origin[0], by1 - origin[0]), slice(bx0 - origin[1], bx1 - origin[1])
+    lay = sp.layer
+    Ai = cv2.invertAffineTransform(sp.A)
+    yy, xx = np.mgrid[by0:by1, bx0:bx1].astype(np.float32)
+    mx = (Ai[0, 0] * xx + Ai[0, 1] * yy + Ai[0, 2]).astype(np.float32)  # frame-0 pixel shown here
+    my = (Ai[1, 0] * xx + Ai[1, 1] * yy + Ai[1, 2]).astype(np.float32)
+    cy0, _, cx0, _ = lay.sprite_box
+    o = cv2.remap(lay.sprite, mx - np.float32(cx0), my - np.float32(cy0), cv2.INTER_LINEAR,
+                  borderMode=cv2.BORDER_CONSTANT, borderValue=0)  # fmt: skip
+    ao = o[..., 3]
+    if not (ao > 0).any():
+        return
+    z = np.float32(sp.z)
+    if sp.radius_m > 0:  # a round object's front surface: a sphere's cap towards the camera
+        cu, cv_ = lay.points_uv0[20]
+        rho2 = ((mx - cu) ** 2 + (my - cv_) ** 2) / np.float32(lay.radius_px**2)
+        z = z - np.float32(sp.radius_m) * np.sqrt(np.clip(1 - rho2, 0, 1))
+    zb = depth[ly, lx]
+    front = z <= zb
+    A = a_all[ly, lx]
+    C = comp[ly, lx].astype(np.float32)
+    obj = o[..., :3]  # premultiplied
+    ao3 = ao[..., None]
+    over = obj + (1 - ao3) * C  # the object in front of what is there
+    under = C + (1 - A)[..., None] * (obj - ao3 * plate[by0:by1, bx0:bx1].astype(np.float32))
+    comp[ly, lx] = np.clip(np.where(front[..., None], over, under) + 0.5, 0, 255).astype(np.uint8)
+    wo = np.where(front, ao, ao * (1 - A))  # the object's weight in the pixel
+    a_all[ly, lx] = A + ao - A * ao
+    depth[ly, lx] = np.where(front & (ao >= 0.5), z, zb)
+    sel = wo >= 0.5
+    a_show[ly, lx] = np.where(sel, wo, a_show[ly, lx])
+    sx[ly, lx] = np.where(sel, mx, sx[ly, lx])
+    sy[ly, lx] = np.where(sel, my, sy[ly, lx])
+    parts[ly, lx] = np.where(sel, OBJECT_PART, parts[ly, lx])
+    disp = np.abs(mx - xx) + np.abs(my - yy)
+    moved = np.clip((disp - np.float32(0.05)) * np.float32(1 / cfg.moved_px), 0, 1)
+    m[ly, lx] = np.maximum(m[ly, lx], wo * moved)

@@ -35,6 +35,7 @@ class AnimateConfig:
     moved_px: float = 0.5  # displacement (px) at which a pixel counts as fully moved (soft below it)
     moved_grow_px: int = 2  # the moved mask is grown by this and feathered before compositing
     backfill: bool = True  # draw the posed body behind the pixels to fill what was hidden at frame 0
+    object_roll: bool = True  # a round object whose track does not turn it rolls by its travel (Δx / radius)
 
     def __post_init__(self) -> None:
         if self.max_side < 16:

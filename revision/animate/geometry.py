@@ -5,7 +5,10 @@
   the local frame in which a pixel's offset from its anchor point on the body is stored, so the offset
   turns with the surface it hangs from;
 - :func:`backproject` — pixels + depth → camera-space points (inverse of ``project_points``);
-- :func:`fit_affine` — least-squares 2D affine map between point sets (object layers).
+- :func:`fit_affine` — least-squares 2D affine map between point sets;
+- :func:`fit_similarity` — least-squares 2D rotation + uniform scale + translation (object layers: rigid
+  along their path, scaled by depth, never sheared or stretched);
+- :func:`mask_box` — the bounding box of a mask, padded.
 """
 
 from __future__ import annotations
@@ -62,3 +65,33 @@ def fit_affine(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     X = np.concatenate([s, np.ones((len(s), 1))], 1)
     sol, *_ = np.linalg.lstsq(X, d, rcond=None)
     return sol.T
+
+
+def fit_similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """(N, 2) → (N, 2) point pairs (NaNs ignored) → (2, 3) least-squares similarity ``dst ≈ A @ [x, y, 1]``
+    (rotation, uniform scale, translation: ``a = Σ conj(s)·d / Σ |s|²`` on centred complex points).
+
+    Fewer than 2 valid pairs: the mean translation (identity linear part)."""
+    ok = np.isfinite(src).all(1) & np.isfinite(dst).all(1)
+    s, d = src[ok].astype(np.float64), dst[ok].astype(np.float64)
+    A = np.array([[1.0, 0, 0], [0, 1.0, 0]])
+    if len(s) == 0:
+        return A
+    ms, md = s.mean(0), d.mean(0)
+    zs = (s[:, 0] - ms[0]) + 1j * (s[:, 1] - ms[1])
+    zd = (d[:, 0] - md[0]) + 1j * (d[:, 1] - md[1])
+    den = float(np.sum(np.abs(zs) ** 2))
+    a = complex(np.sum(np.conj(zs) * zd) / den) if len(s) >= 2 and den > 1e-12 else 1.0 + 0j
+    A[:, :2] = [[a.real, -a.imag], [a.imag, a.real]]
+    A[:, 2] = md - A[:, :2] @ ms
+    return A
+
+
+def mask_box(mask: np.ndarray, pad: int) -> tuple[int, int, int, int] | None:
+    """(H, W) bool → (y0, y1, x0, x1) of its True pixels grown by ``pad`` and clipped (None when empty)."""
+    rows, cols = np.nonzero(mask.any(1))[0], np.nonzero(mask.any(0))[0]
+    if len(rows) == 0:
+        return None
+    H, W = mask.shape
+    y0, y1 = max(0, int(rows[0]) - pad), min(H, int(rows[-1]) + 1 + pad)
+    return y0, y1, max(0, int(cols[0]) - pad), min(W, int(cols[-1]) + 1 + pad)

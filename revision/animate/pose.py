@@ -5,17 +5,20 @@ the posed anchor triangle) plus its stored offset turned by the anchor triangle'
 projected with the output camera. Grid triangles stretched beyond ``stretch_max`` (a cell spanning an
 arm and the torso behind it when the arm moves away) are dropped: the back-fill or the plate shows
 there instead of a rubber sheet. The back-fill mesh is the posed body, pushed back by
-``backfill_depth_bias``. An object layer's vertices move by the affine map of its projected points.
+``backfill_depth_bias``. An object is placed, not meshed: a :class:`Sprite` with the least-squares
+similarity map (rotation, uniform scale, translation) from its frame-0 to its frame-``f`` projected
+points — rigid along its 3D path, scaled by its depth — plus, for a round object whose track does not
+turn it, the rolling angle of its horizontal travel (``Δx / radius``, both in metres).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from revision.animate.binding import Binding, Layer
-from revision.animate.geometry import fit_affine, triangle_frames
+from revision.animate.geometry import fit_similarity, triangle_frames
 from revision.render import project_points
 
 
@@ -29,6 +32,17 @@ class Soup:
     faces: np.ndarray  # (M, 3) int64
     face_parts: np.ndarray  # (M,) int16
     cull: np.ndarray  # (M,) bool back-face culling
+    sprites: list[Sprite] = field(default_factory=list)  # the objects, drawn over the triangles by depth
+
+
+@dataclass
+class Sprite:
+    """One object in one frame: output pixel = ``A @ [x0, y0, 1]`` of its frame-0 pixel, at depth ``z``."""
+
+    layer: Layer
+    A: np.ndarray  # (2, 3) float64 similarity map, frame-0 pixel → this frame's pixel
+    z: float  # camera depth of the object's centre (metres)
+    radius_m: float  # the object's radius in 3D (its bulge towards the camera when round; 0 = flat)
 
 
 def _body_grid(layer: Layer, V: np.ndarray, camera, stretch_max: float):
@@ -49,22 +63,31 @@ def _body_grid(layer: Layer, V: np.ndarray, camera, stretch_max: float):
     return uv[faces].reshape(-1, 2), zf, tri, layer.grid_face_parts[keep], layer.grid_xy[faces].reshape(-1, 2)
 
 
-def _object_grid(layer: Layer, points: np.ndarray, camera):
+ROLL_MIN_TURN = np.deg2rad(1.0)  # a track that turns its object by more than this is not rolled on top
+
+
+def _object_sprite(layer: Layer, points: np.ndarray, camera, roll: bool) -> Sprite | None:
     uv_f, z_f = project_points(points, camera)
-    A = fit_affine(layer.points_uv0, uv_f)
-    xy = layer.grid_xy.astype(np.float64)
-    uv = xy @ A[:, :2].T + A[:, 2]
-    zc = (
-        float(z_f[20])
-        if np.isfinite(z_f[20]) and z_f[20] > 0
-        else float(np.nanmedian(np.where(z_f > 0, z_f, np.nan)))
-    )
-    return uv, np.full(len(uv), zc), layer.grid_faces, layer.grid_face_parts
+    use = np.r_[np.arange(16), 20]  # outline + centre (the box corners follow from them)
+    good = np.isfinite(uv_f[use]).all(1) & (z_f[use] > 0)
+    if good.sum() < 2:
+        return None
+    A = fit_similarity(layer.points_uv0[use][good], uv_f[use][good])
+    if roll and layer.round and layer.radius_m > 0:
+        own_turn = abs(np.arctan2(A[1, 0], A[0, 0]))
+        if own_turn < ROLL_MIN_TURN:  # the track only carries it: roll it by its horizontal travel
+            th = (float(points[20, 0]) - layer.x0_m) / layer.radius_m
+            c = A[:, :2] @ layer.points_uv0[20].astype(np.float64) + A[:, 2]
+            Rm = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
+            A = np.concatenate([Rm @ A[:, :2], (Rm @ A[:, 2] + c - Rm @ c)[:, None]], 1)
+    zc = float(z_f[20]) if good[-1] else float(np.median(z_f[use][good]))
+    return Sprite(layer, A, zc, layer.radius_m if layer.round else 0.0)
 
 
 def pose_frame(binding: Binding, frame_vertices: list[np.ndarray | None], cfg) -> Soup:
     """``frame_vertices[track index]`` = that track's posed (V, 3) vertices (objects: (21, 3) points) → Soup."""
     uvs, zs, srcs, faces, parts, culls = [], [], [], [], [], []
+    sprites: list[Sprite] = []
     off = 0
 
     def add(uv, z, src, f, fp, cull):
@@ -85,8 +108,9 @@ def pose_frame(binding: Binding, frame_vertices: list[np.ndarray | None], cfg) -
             continue
         V = np.asarray(V, np.float64)
         if layer.kind == "object":
-            uv, z, f, fp = _object_grid(layer, V, cam)
-            add(uv, z, layer.grid_xy, f, fp, False)
+            sp = _object_sprite(layer, V, cam, cfg.object_roll)
+            if sp is not None:
+                sprites.append(sp)
             continue
         uv, z, f, fp, src = _body_grid(layer, V, cam, cfg.stretch_max)
         add(uv, z, src, f, fp, False)
@@ -103,6 +127,6 @@ def pose_frame(binding: Binding, frame_vertices: list[np.ndarray | None], cfg) -
     if not uvs:
         e2 = np.zeros((0, 2), np.float32)
         return Soup(e2, np.zeros(0, np.float32), e2, np.zeros((0, 3), np.int64), np.zeros(0, np.int16),
-                    np.zeros(0, bool))  # fmt: skip
+                    np.zeros(0, bool), sprites)  # fmt: skip
     return Soup(np.concatenate(uvs), np.concatenate(zs), np.concatenate(srcs), np.concatenate(faces),
-                np.concatenate(parts), np.concatenate(culls))  # fmt: skip
+                np.concatenate(parts), np.concatenate(culls), sprites)  # fmt: skip
