@@ -146,3 +146,40 @@ def test_render_condition_frames_confidence_and_camera_scaling(body):
     assert np.array_equal(direct.part_ids, cond.part_ids)
     arr = cond.to_array()
     assert arr.shape == (F, 2, H, W) and arr.max() <= 1.0
+
+
+def test_render_condition_carries_a_moving_object_track_in_depth_order(body):
+    """The part-mask condition (conditioned / guided S3) draws an object track (21 points) in every frame
+    where it is, as the palette's object part, in front of a person or behind it by depth."""
+    F = 3
+    person = _person(0, 0.0, 3.0, frames=F)
+    ang = np.linspace(0, 2 * np.pi, 16, endpoint=False)
+    ring = np.stack([0.15 * np.cos(ang), 0.15 * np.sin(ang), np.zeros(16)], 1)
+    box = [[-0.15, -0.15, 0], [0.15, -0.15, 0], [0.15, 0.15, 0], [-0.15, 0.15, 0]]
+    local = np.concatenate([ring, box, [[0, 0, 0]]])
+    path = np.stack([np.linspace(-0.9, 0.0, F), np.full(F, 0.3), np.full(F, 2.5)], 1)  # onto the legs
+    cam = Camera.from_image_size(W, H)
+    obj = PART_BY_NAME["object"].id
+    for z_shift, in_front in ((0.0, True), (1.0, False)):  # 2.5 m (before the person at 3 m) or 3.5 m
+        centres = path + [0, 0, z_shift]
+        pts = (local[None] + centres[:, None]).astype(np.float32)
+        ball = Track(7, "object", {"points": pts}, np.ones(F, np.float32), label="ball")
+        cond = render_condition(MotionSequence([person, ball], cam, F), H, W, smplx_model=body)
+        alone = render_condition(MotionSequence([person], cam, F), H, W, smplx_model=body)
+        for f in range(F):
+            disc = polygon_mask(project_points(pts[f, :16], cam)[0], H, W)
+            assert disc.sum() > 100
+            free = disc & (alone.part_ids[f] == 0)  # where the person is not: the ball, confidence 1
+            assert free.any() and (cond.part_ids[f][free] == obj).all()
+            assert (cond.confidence[f][free] == 1).all()
+            behind = disc & (alone.part_ids[f] > 0)
+            if f == F - 1:
+                assert behind.sum() > 50  # it ends over the legs
+            if behind.any():
+                shown = cond.part_ids[f][behind]
+                if in_front:
+                    assert (shown == obj).all()
+                else:
+                    assert np.array_equal(shown, alone.part_ids[f][behind])
+            outside = ~disc & (cond.part_ids[f] == obj)
+            assert outside.sum() <= 0.02 * disc.sum()  # nothing of the ball where it is not
