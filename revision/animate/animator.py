@@ -18,7 +18,7 @@ from revision.animate.compose import compose_frame, identity_flow
 from revision.animate.config import AnimateConfig, PhotoAnimation, output_size
 from revision.animate.geometry import mask_box
 from revision.animate.plate import background_plate
-from revision.animate.pose import pose_frame
+from revision.animate.pose import pose_frame, track_turns
 from revision.types import Clip, MotionSequence, Track
 
 
@@ -106,6 +106,9 @@ class PhotoAnimator:
             masks.append(None if m is None else _resize(np.asarray(m, bool), H, W, nearest=True))
         meshes = [None if p is None else (p[0][0], p[1], p[2], p[3]) for p in self.posed]
         self.binding: Binding = bind(meshes, masks, camera, H, W, cfg, photo=self.photo)
+        for layer in self.binding.layers:  # a round object its track does not turn rolls by its travel
+            if layer.kind == "object" and cfg.object_roll and layer.round and layer.radius_m > 0:
+                layer.roll = not track_turns(layer, self.posed[layer.track_index][0], camera)
         self.plate = background_plate(
             self.photo, self.binding.hole, method=cfg.inpaint, max_side=cfg.inpaint_max_side
         )

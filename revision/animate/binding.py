@@ -73,6 +73,7 @@ class Layer:
     radius_m: float = 0.0  # the same in 3D (metres): a round object's depth bulge and rolling
     round: bool = False  # outline near a circle: rolls with its horizontal travel, bulges towards the camera
     x0_m: float = 0.0  # frame-0 camera-space x of the centre point (rolling angle = travel / radius)
+    roll: bool = False  # set by the animator: round, and its track never turns it (pose.track_turns)
 
 
 @dataclass

@@ -8,7 +8,7 @@ there instead of a rubber sheet. The back-fill mesh is the posed body, pushed ba
 ``backfill_depth_bias``. An object is placed, not meshed: a :class:`Sprite` with the least-squares
 similarity map (rotation, uniform scale, translation) from its frame-0 to its frame-``f`` projected
 points — rigid along its 3D path, scaled by its depth — plus, for a round object whose track does not
-turn it, the rolling angle of its horizontal travel (``Δx / radius``, both in metres).
+turn it in any frame, the rolling angle of its horizontal travel (``Δx / radius``, both in metres).
 """
 
 from __future__ import annotations
@@ -63,24 +63,40 @@ def _body_grid(layer: Layer, V: np.ndarray, camera, stretch_max: float):
     return uv[faces].reshape(-1, 2), zf, tri, layer.grid_face_parts[keep], layer.grid_xy[faces].reshape(-1, 2)
 
 
-ROLL_MIN_TURN = np.deg2rad(1.0)  # a track that turns its object by more than this is not rolled on top
+ROLL_MIN_TURN = np.deg2rad(1.0)  # a track that turns its object by more than this in some frame is not rolled
 
 
-def _object_sprite(layer: Layer, points: np.ndarray, camera, roll: bool) -> Sprite | None:
+def _similarity(layer: Layer, points: np.ndarray, camera) -> tuple[np.ndarray, float] | None:
+    """(frame-0 → this frame similarity map (2, 3), centre depth) of an object's (21, 3) points, or None."""
     uv_f, z_f = project_points(points, camera)
     use = np.r_[np.arange(16), 20]  # outline + centre (the box corners follow from them)
     good = np.isfinite(uv_f[use]).all(1) & (z_f[use] > 0)
     if good.sum() < 2:
         return None
     A = fit_similarity(layer.points_uv0[use][good], uv_f[use][good])
-    if roll and layer.round and layer.radius_m > 0:
-        own_turn = abs(np.arctan2(A[1, 0], A[0, 0]))
-        if own_turn < ROLL_MIN_TURN:  # the track only carries it: roll it by its horizontal travel
-            th = (float(points[20, 0]) - layer.x0_m) / layer.radius_m
-            c = A[:, :2] @ layer.points_uv0[20].astype(np.float64) + A[:, 2]
-            Rm = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
-            A = np.concatenate([Rm @ A[:, :2], (Rm @ A[:, 2] + c - Rm @ c)[:, None]], 1)
-    zc = float(z_f[20]) if good[-1] else float(np.median(z_f[use][good]))
+    return A, float(z_f[20]) if good[-1] else float(np.median(z_f[use][good]))
+
+
+def track_turns(layer: Layer, points: np.ndarray, camera) -> bool:
+    """Whether an object's track (F, 21, 3) turns it on screen (> 1°) in some frame: then it carries its own
+    spin (a rolling ball's outline turned by the roll angle) and is not rolled on top."""
+    for P in points:
+        fit = _similarity(layer, np.asarray(P, np.float64), camera)
+        if fit is not None and abs(np.arctan2(fit[0][1, 0], fit[0][0, 0])) > ROLL_MIN_TURN:
+            return True
+    return False
+
+
+def _object_sprite(layer: Layer, points: np.ndarray, camera) -> Sprite | None:
+    fit = _similarity(layer, points, camera)
+    if fit is None:
+        return None
+    A, zc = fit
+    if layer.roll:  # the track only carries it: it rolls by its horizontal travel
+        th = (float(points[20, 0]) - layer.x0_m) / layer.radius_m
+        c = A[:, :2] @ layer.points_uv0[20].astype(np.float64) + A[:, 2]
+        Rm = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
+        A = np.concatenate([Rm @ A[:, :2], (Rm @ A[:, 2] + c - Rm @ c)[:, None]], 1)
     return Sprite(layer, A, zc, layer.radius_m if layer.round else 0.0)
 
 
@@ -108,7 +124,7 @@ def pose_frame(binding: Binding, frame_vertices: list[np.ndarray | None], cfg) -
             continue
         V = np.asarray(V, np.float64)
         if layer.kind == "object":
-            sp = _object_sprite(layer, V, cam, cfg.object_roll)
+            sp = _object_sprite(layer, V, cam)
             if sp is not None:
                 sprites.append(sp)
             continue

@@ -157,6 +157,12 @@ def test_a_round_object_carried_without_turning_rolls_and_can_be_held_still():
     assert angle_diff(stripe_angle(rolled[F - 1]), 0.3 / R) < np.deg2rad(4)
     held = animate_photo(photo, motion, person_masks={5: mask0}, config=AnimateConfig(object_roll=False))
     assert angle_diff(stripe_angle(held.frames.frames[F - 1]), 0.0) < np.deg2rad(2)
+    # a track that spins its own outline (here only from frame 2 on) is followed as it is, never rolled on top
+    spin = np.array([0.0, 0.0, 0.4, 0.9])
+    spun = MotionSequence([disc_track(centres, R, spin)], CAM, F)
+    own = animate_photo(photo, spun, person_masks={5: mask0})
+    for f in range(1, F):
+        assert angle_diff(stripe_angle(own.frames.frames[f]), spin[f]) < np.deg2rad(4)
     # without a mask, the object's own polygon is its region: the same disc, no ring of background travels
     nomask = animate_photo(photo, motion)
     _, _, expect = disc_of(centres[F - 1], R)
