@@ -53,6 +53,10 @@ class MotionResult:
     settings: dict[str, Any] = field(default_factory=dict)  # the stage's configuration for this call (run.json)
     # photo path (:meth:`FullMotionStage.photo_motion`): track id → (H, W) bool region of that track in the photo
     person_masks: dict[int, np.ndarray] = field(default_factory=dict)
+    # photo path: the objects found on the photo (revision.perception.photo_objects.FoundObject, photo pixels)
+    objects: list[Any] = field(default_factory=list)
+    # photo path: the person-object contact decided by revision.pppm.interaction (None: no interaction)
+    interaction: dict[str, Any] | None = None
 
 
 class MotionStage(Protocol):
@@ -89,12 +93,14 @@ class MotionStage(Protocol):
         fps: float,
         use_pppm: bool = True,
         progress: ProgressFn | None = None,
+        objects: list[Any] | None = None,
     ) -> MotionResult:
         """The photo itself (H, W, 3) → its bodies at frame 0 and the prompt's motion from them, at the
         photo's resolution (the S3 ``animation`` / ``guided`` path, where no coarse clip carries motion).
 
         The result's ``condition`` is at the photo's size (``sketch`` too), ``refined_motion`` has
         ``num_frames`` frames at ``fps`` in the photo's camera, ``person_masks`` holds each track's region.
+        ``objects``: the user's object marks (:class:`~revision.perception.photo_objects.ObjectHint`, photo pixels).
         """
         ...
 
@@ -111,7 +117,7 @@ class EmptyMotionStage:
                             settings={"stage": self.name})  # fmt: skip
 
     def photo_motion(self, photo, *, prompt, motion_strength, sketch, num_frames, fps, use_pppm=True,
-                     progress=None) -> MotionResult:  # fmt: skip
+                     progress=None, objects=None) -> MotionResult:  # fmt: skip
         H, W = photo.shape[:2]
         return self(Clip(photo[None], fps=fps), prompt=prompt, motion_strength=motion_strength, sketch=sketch,
                     num_frames=num_frames, height=H, width=W)  # fmt: skip
@@ -310,16 +316,22 @@ class FullMotionStage:
         fps: float,
         use_pppm: bool = True,
         progress: ProgressFn | None = None,
+        objects: list[Any] | None = None,
     ) -> MotionResult:
         """The photo's bodies at frame 0 → the prompt's motion from them (see :meth:`MotionStage.photo_motion`).
 
         1. perceive → track → lift on the photo at its own resolution (every person, its mask, an SMPL-X
-           fit with the silhouette term; animals through SMAL, objects as 21 points),
+           fit with the silhouette term; animals through SMAL, objects as 21 points); the object the prompt
+           names, the user's ``objects`` marks and the sketch's object colour are found by
+           :class:`~revision.perception.photo_objects.PhotoObjects` and placed by its ground/size priors,
         2. the prompt's motion from those bodies (:func:`revision.pppm.propose.propose_motion`: action
            matching, procedural action from the photo's pose, physics; PPPM refines it only when
            ``config.refine_proposal`` and ``use_pppm``), frame 0 = the photo's fit; with a ``sketch`` (its last frame's parts) the
            sketched parts end where they were drawn (:func:`revision.lifting.sketch_pose.propose_with_sketch`),
-        3. projection to part masks at the photo's size (+ the sketch where the projection leaves background).
+        3. person-object interaction (:func:`revision.pppm.interaction.apply_interaction`): the prompt's
+           contact (kick, throw, ...) brings the body part to the object, gives it an impulse, then physics;
+           without one, objects stay put unless the body pushes them,
+        4. projection to part masks at the photo's size (+ the sketch where the projection leaves background).
         """
         from revision.lifting import SMPLXSkeleton, extract_motion
         from revision.lifting.sketch_pose import propose_with_sketch, sketch_from_condition
@@ -337,13 +349,27 @@ class FullMotionStage:
         # 1. perceive → track → lift on the photo itself
         t = time.perf_counter()
         skeleton = SMPLXSkeleton(self.smplx_model) if self.smplx_model is not None else None
-        ex = extract_motion(Clip(photo[None], fps=fps), detectors=self.detectors, progress=sub("extract"),
+        detectors, finder = self._photo_detectors(prompt, objects, sketch)
+        ex = extract_motion(Clip(photo[None], fps=fps), detectors=detectors, progress=sub("extract"),
                             config=self.extract_config, skeleton=skeleton, smal=self.smal_model,
                             perceive_lock=self._perceive_lock)  # fmt: skip
         timings = {**ex.timings, "extract": time.perf_counter() - t}
         backends = {f"s2.{k}": v for k, v in ex.backends.items()}
         notes = list(ex.notes)
         raw = ex.motion
+        found = list(finder.last) if finder is not None else []
+        if finder is not None:
+            from revision.perception.photo_objects import place_object_points
+
+            settings["objects"] = {"hints": [h.as_dict() for h in finder.hints], "nouns": finder.nouns,
+                                   "found": [{"label": o.label, "box": [round(float(v), 1) for v in o.box],
+                                              "score": round(o.score, 3), "how": o.how} for o in found]}  # fmt: skip
+            for tr in raw.tracks:
+                if tr.kind == "object":
+                    tr.params["points"], why = place_object_points(tr.params["points"], tr.label, raw.camera)
+                    notes.append(f"object track {tr.track_id} ({tr.label}): {why}")
+            if not found:
+                notes.append(f"objects: none of {finder.nouns or ['the marked object']} found on the photo")
         kept = {tr.track_id for tr in raw.tracks}
         masks = {d.track_id: d.mask for d in ex.detections.frames[0] if d.track_id in kept and d.mask is not None}
         if not raw.tracks:
@@ -363,10 +389,27 @@ class FullMotionStage:
                                                           smplx_model=self.smplx_model)  # fmt: skip
             backends["s2.sketch"] = "target pose solved from the sketch (last frame)"
         else:
-            refined, proposal_notes = propose_motion(raw, prompt, motion_strength, num_frames, fps=fps, pppm=pppm,
+            from revision.pppm.interaction import choose_side
+
+            # an interaction with no side said ("he kicks the ball"): the limb nearest the object acts
+            side, inter = choose_side(raw, prompt) if any(t.kind == "object" for t in raw.tracks) else (None, None)
+            asked = f"{prompt} with the {side} {inter.part}" if side is not None else prompt
+            if side is not None:
+                notes.append(f"interaction: {inter.verb} with the {side} {inter.part} (nearest the object); "
+                             f"proposed from {asked!r}")  # fmt: skip
+            refined, proposal_notes = propose_motion(raw, asked, motion_strength, num_frames, fps=fps, pppm=pppm,
                                                      text_encoder=self.text_encoder)  # fmt: skip
         notes.extend(proposal_notes)
         backends["s2.motion"] = "prompt proposal (procedural actions from the photo's pose)"
+        # 3. person-object interaction: contact, impulse, physics (objects stay put unless touched)
+        interaction = None
+        if any(tr.kind == "object" for tr in refined.tracks):
+            from revision.pppm.interaction import apply_interaction
+
+            refined, inter_notes, interaction = apply_interaction(refined, prompt, motion_strength)
+            notes.extend(inter_notes)
+            backends["s2.interaction"] = ("contact → impulse → ball physics (revision.pppm.interaction)"
+                                          if interaction else "none in the prompt (objects move only if pushed)")  # fmt: skip
         backends["s2.pppm"] = (f"PPPM ({self.pppm.config.text_encoder} text) refines the proposal" if pppm is not None
                                else "off (the proposal is not refined)" if not use_pppm
                                else "none loaded (the proposal is not refined)" if self.pppm is None
@@ -374,7 +417,7 @@ class FullMotionStage:
                                     "smooths small periodic motions away)")  # fmt: skip
         timings["pppm"] = time.perf_counter() - t
 
-        # 3. projection to part masks at the photo's size
+        # 4. projection to part masks at the photo's size
         say(_PHOTO_SPAN["render"][0], "projecting part masks")
         t = time.perf_counter()
         cond = render_condition(refined, H, W, confidence=1.0, smplx_model=self.smplx_model,
@@ -383,4 +426,25 @@ class FullMotionStage:
             cond = merge_sketch(cond, sketch)
         timings["render"] = time.perf_counter() - t
         say(1.0, "done")
-        return MotionResult(cond, raw, refined, backends, notes, timings, settings, masks)
+        return MotionResult(cond, raw, refined, backends, notes, timings, settings, masks, found, interaction)
+
+    def _photo_detectors(self, prompt: str, objects: list[Any] | None, sketch: ConditionMaps | None):
+        """This call's perception backends: the stage's, with :class:`PhotoObjects` as the object backend when
+        the prompt names an object, the user marked one, or the sketch paints the object colour → (backends,
+        the PhotoObjects or None)."""
+        from revision.perception import default_backends
+        from revision.perception.factory import Backends
+        from revision.perception.photo_objects import PhotoObjects, object_nouns
+
+        base = self.detectors if self.detectors is not None else default_backends()
+        sketch_object = None
+        if sketch is not None:
+            from revision.palette import PART_BY_NAME
+
+            region = sketch.part_ids[-1] == PART_BY_NAME["object"].id
+            sketch_object = region if region.any() else None
+        if not (object_nouns(prompt) or objects or sketch_object is not None):
+            return base, None
+        finder = PhotoObjects(prompt, hints=objects, sketch_object=sketch_object)
+        notes = [n for n in base.notes if not n.startswith("objects:")]
+        return Backends(base.keypoints, base.depth, [finder], notes), finder
