@@ -83,8 +83,33 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--body-model-dir", help="folder with licensed SMPL-X .npz files (default: procedural body)")
     g.add_argument("--smal-model", help="licensed SMAL model file (default: procedural quadruped)")
     g.add_argument("--device", default="cpu", help="torch device, e.g. cuda")
+    g.add_argument("--object-box", action="append", type=_object_box, metavar="X0,Y0,X1,Y1", default=None,
+                   help="mark the object the person interacts with by a box in the image's pixels (repeatable); "
+                   "default: found from the prompt's noun (\"he kicks the ball\") by shape and colour")  # fmt: skip
+    g.add_argument("--object-stroke", action="append", type=_object_stroke, metavar="\"X,Y X,Y ...\"", default=None,
+                   help="mark the object by a stroke of points over it, in the image's pixels (repeatable)")  # fmt: skip
     g.add_argument("--quiet", action="store_true", help="no progress bar and no library log lines")
     return p
+
+
+def _object_box(text: str) -> tuple[float, float, float, float]:
+    try:
+        v = tuple(float(t) for t in text.replace(" ", "").split(","))
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"not four numbers x0,y0,x1,y1: {text!r}") from e
+    if len(v) != 4 or not (v[2] > v[0] and v[3] > v[1]):
+        raise argparse.ArgumentTypeError(f"need x0,y0,x1,y1 with x1 > x0 and y1 > y0, got {text!r}")
+    return v  # type: ignore[return-value]
+
+
+def _object_stroke(text: str) -> list[tuple[float, float]]:
+    try:
+        pts = [tuple(float(t) for t in p.split(",")) for p in text.split()]
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"not x,y points: {text!r}") from e
+    if not pts or any(len(p) != 2 for p in pts):
+        raise argparse.ArgumentTypeError(f"need space-separated x,y points, got {text!r}")
+    return pts  # type: ignore[return-value]
 
 
 # --s2 value → the pipeline's s2 argument (revision.s2.S2_CHOICES; not imported here: it pulls in numpy)
@@ -211,7 +236,7 @@ def generate(args: argparse.Namespace) -> int:
             result = pipe(image, prompt=args.prompt, motion_strength=args.motion_strength, sketch=sketch,
                           num_frames=args.num_frames, num_inference_steps=args.steps, seed=args.seed,
                           s2=S2_FLAGS[args.s2], s1_step_fraction=args.s1_step_fraction, s3=args.s3,
-                          progress=progress)  # fmt: skip
+                          progress=progress, objects=_object_marks(args))  # fmt: skip
     except ValueError as e:  # InputError, SketchError: the message is for the user
         bar.close()
         return _fail(str(e), EXIT_BAD_INPUT)
@@ -225,10 +250,22 @@ def generate(args: argparse.Namespace) -> int:
     print(f"wrote {out} ({result.final.num_frames} frames {result.final.width}x{result.final.height}); "
           f"S1 {t['s1']:.1f}s, S2 {t['s2']:.1f}s, S3 {t['s3']:.1f}s, total {t['total']:.1f}s")  # fmt: skip
     print(f"  S3 mode: {result.s3_mode} — {result.settings.get('s3_reason', '')}")
+    for o in result.objects:
+        print(f"  object: {o['label']} at {o['box']} ({o['how']}, score {o['score']})")
+    if result.interaction:
+        it = result.interaction
+        print(f"  interaction: {it['verb']} with the {it['part']}, contact frame {it['contact_frame']}, "
+              f"impulse {it['impulse_mps']} m/s")
     for role, backend in result.backends.items():
         if role != "s3":
             print(f"  {role}: {backend}")
     return 0
+
+
+def _object_marks(args: argparse.Namespace) -> list | None:
+    """--object-box / --object-stroke → the pipeline's ``objects=`` (boxes, then strokes as {"stroke": ...})."""
+    marks = [list(b) for b in (args.object_box or [])] + [{"stroke": s} for s in (args.object_stroke or [])]
+    return marks or None
 
 
 def main(argv: list[str] | None = None) -> int:

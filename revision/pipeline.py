@@ -64,6 +64,53 @@ class ReVisionOutput:
     settings: dict[str, Any] = field(default_factory=dict)
     animation: Any = None  # revision.animate.PhotoAnimation of S3 "animation"/"guided" (frames, flow, moved mask)
     s3_mode: str = "conditioned"  # the S3 mode that ran (revision.s3.S3_MODES)
+    # photo path: the objects S2 found, {"track_id", "label", "box" (input-image pixels), "score", "how"}
+    objects: list[dict[str, Any]] = field(default_factory=list)
+    # photo path: the person-object contact S2 decided (revision.pppm.interaction), or None
+    interaction: dict[str, Any] | None = None
+
+
+def parse_object_hints(objects: list[Any] | None) -> list[Any]:
+    """The ``objects=`` argument of :meth:`ReVisionPipeline.__call__` → a list of ``ObjectHint`` (InputError when
+    one is neither a box, a stroke nor a dict of one)."""
+    if not objects:
+        return []
+    from revision.perception.photo_objects import ObjectHint
+
+    out = []
+    for o in objects:
+        try:
+            if isinstance(o, ObjectHint):
+                out.append(o)
+            elif isinstance(o, dict):
+                out.append(ObjectHint(box=o.get("box"), stroke=o.get("stroke"), label=o.get("label")))
+            elif np.ndim(o) == 1 and len(o) == 4:
+                out.append(ObjectHint(box=tuple(float(v) for v in o)))
+            elif np.ndim(o) == 2 and np.shape(o)[1] == 2:
+                out.append(ObjectHint(stroke=np.asarray(o, np.float32)))
+            else:
+                raise ValueError(f"an object mark must be a box (x0, y0, x1, y1), an (N, 2) stroke or a dict, got {o!r}")
+        except (ValueError, TypeError) as e:
+            raise InputError(str(e)) from e
+    return out
+
+
+def _found_objects(motion: Any, photo: np.ndarray | None, size: tuple[int, int]) -> list[dict[str, Any]]:
+    """What S2 found on the photo, boxes in the input image's pixels (``size`` = its (W, H))."""
+    found = getattr(motion, "objects", None) or []
+    if photo is None or not found:
+        return []
+    sx, sy = size[0] / photo.shape[1], size[1] / photo.shape[0]
+    masks = getattr(motion, "person_masks", {}) or {}
+    out = []
+    for o in found:
+        x0, y0, x1, y1 = (float(v) for v in o.box)
+        overlap = {tid: int((m & o.mask).sum()) for tid, m in masks.items() if m.shape == o.mask.shape}
+        tid = max(overlap, key=overlap.get) if overlap and max(overlap.values()) > 0 else None
+        out.append({"track_id": tid, "label": o.label,
+                    "box": [round(x0 * sx, 1), round(y0 * sy, 1), round(x1 * sx, 1), round(y1 * sy, 1)],
+                    "score": round(float(o.score), 3), "how": o.how})  # fmt: skip
+    return out
 
 
 def crop_box(w: int, h: int, width: int, height: int) -> tuple[int, int, int, int]:
@@ -212,6 +259,7 @@ class ReVisionPipeline:
         s3: str | None = None,
         progress: ProgressFn | None = None,
         on_stage: StageCallback | None = None,
+        objects: list[Any] | None = None,
     ) -> ReVisionOutput:
         """Generate a clip. ``sketch``: an (H, W, 3|4) image of palette strokes drawn over ``image``
         (any size) or ready :class:`ConditionMaps`. ``s2``: one of :data:`revision.s2.S2_CHOICES` —
@@ -227,7 +275,10 @@ class ReVisionPipeline:
           (long side ≤ ``config.animate.max_side``); the coarse clip is a quarter-size preview of it.
 
         ``progress(fraction, message)`` reports every stage and denoising step; ``on_stage(name, value)``
-        hands over each stage's result as soon as it exists (for UIs that show intermediates)."""
+        hands over each stage's result as soon as it exists (for UIs that show intermediates).
+        ``objects``: the user's marks of the object the person interacts with, in ``image``'s pixels: each an
+        :class:`~revision.perception.photo_objects.ObjectHint`, a box ``(x0, y0, x1, y1)``, an (N, 2) stroke of
+        x, y points, or a dict ``{"box": ...}`` / ``{"stroke": ...}`` (+ ``"label"``); photo path only."""
         # 0. Check inputs, settle the sampling settings and the S3 mode
         motion_strength = self.config.motion_strength if motion_strength is None else float(motion_strength)
         s1_step_fraction = None if s1_step_fraction is None else float(s1_step_fraction)
@@ -235,9 +286,11 @@ class ReVisionPipeline:
         self.check_inputs(image, motion_strength, num_frames, num_inference_steps, s2, s1_step_fraction, s3)
         choice = choose_s3(s3, self.load_settings.get("video_model_source"), self.condition_channels_zero)
         mode = choice.mode
+        hints = parse_object_hints(objects)
         call = {"prompt": prompt, "motion_strength": motion_strength, "num_frames": num_frames,
                 "num_inference_steps": num_inference_steps, "seed": seed, "s2": s2,
-                "s1_step_fraction": s1_step_fraction, "s3": s3, "sketch": sketch is not None}  # fmt: skip
+                "s1_step_fraction": s1_step_fraction, "s3": s3, "sketch": sketch is not None,
+                "objects": [h.as_dict() for h in hints]}  # fmt: skip
         s1, s3s = self._settings(num_frames, num_inference_steps, s1_step_fraction)
         stage = _OFF if s2 == "off" else self.motion_stage
         notes: list[str] = []
@@ -279,6 +332,8 @@ class ReVisionPipeline:
         t0 = time.perf_counter()
         s2_progress = lambda f, m: report(lo + (hi - lo) * f, f"S2: {m}")  # noqa: E731
         if photo is None:
+            if hints:
+                notes.append("objects: the marked objects are used on the photo path only (s3 animation / guided)")
             perceived = with_input_frame(coarse, s1_image) if self.config.perceive_input_frame else coarse
             motion = stage(
                 perceived, prompt=prompt, motion_strength=motion_strength, sketch=self._sketch_condition(sketch, s3s),
@@ -290,9 +345,10 @@ class ReVisionPipeline:
             fps = s3s.fps if mode == "guided" else self.config.photo_fps
             h, w = photo.shape[:2]
             sketch_photo = None if sketch is None else _maps_at(sketch, n, h, w)
+            marks = {"objects": [k.scaled(w / pil.width, h / pil.height) for k in hints]} if hints else {}
             motion = stage.photo_motion(photo, prompt=prompt, motion_strength=motion_strength, sketch=sketch_photo,
                                         num_frames=n, fps=fps, use_pppm=s2 != "without PPPM",
-                                        progress=s2_progress)  # fmt: skip
+                                        progress=s2_progress, **marks)  # fmt: skip
         timings["s2"] = time.perf_counter() - t0
         timings.update({f"s2.{k}": v for k, v in motion.timings.items()})
         notes.extend(motion.notes)
@@ -335,10 +391,12 @@ class ReVisionPipeline:
             settings.pop("s1")
             settings["s3"] = {"num_frames": final.num_frames, "height": final.height, "width": final.width,
                               "fps": final.fps}  # fmt: skip
+        found = _found_objects(motion, photo, pil.size)
         return ReVisionOutput(
             final=final, coarse=coarse, condition=condition, coarse_condition=coarse_cond,
             raw_motion=motion.raw_motion, refined_motion=motion.refined_motion, timings=timings,
             backends=backends, notes=notes, settings=settings, animation=animation, s3_mode=mode,
+            objects=found, interaction=getattr(motion, "interaction", None),
         )  # fmt: skip
 
     def _photo(self, pil: PIL.Image.Image) -> np.ndarray:
