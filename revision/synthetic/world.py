@@ -65,7 +65,11 @@ _BODY_CAPSULES: tuple[tuple[object, object, float, str, str], ...] = (
     (7, 10, 0.045, "left_foot", "shoes"), (8, 11, 0.045, "right_foot", "shoes"),
 )  # fmt: skip
 _SKIN = np.array([[0.96, 0.80, 0.69], [0.87, 0.67, 0.52], [0.68, 0.48, 0.34], [0.45, 0.30, 0.20], [0.30, 0.20, 0.13]])
-BALL_MODES = ("throw", "catch", "bounce_off", "pass_by")
+BALL_MODES = ("throw", "catch", "bounce_off", "pass_by")  # drawn at random (p_ball)
+# only when asked for (``make_clip(ball=...)``), so the random draws of existing seeds stay the same:
+# "kick": the person kicks (right leg, swing inside the clip) a ball resting in the foot's path; the contact
+# comes from the foot's capsule hitting the ball in the physics (revision.synthetic.physics)
+INTERACTION_MODES = ("kick",)
 
 
 @lru_cache(maxsize=1)
@@ -147,8 +151,12 @@ def make_clip(seed: int, cfg: WorldConfig = WorldConfig(), *, motion: str | None
             side = float(rng.choice([-1.0, 1.0]))
             heading = side * float(rng.uniform(1.1, 2.0))
             start = (-side * float(rng.uniform(0.2, 0.6)), 0.0, 0.0)
-        params, cap = lib.human_motion(name, F, fps=cfg.fps, strength=s, rng=rng, betas=betas, heading=heading,
-                                       start=start)  # fmt: skip
+        if ball == "kick":
+            name = names["human"] = "kick"
+            params, cap = _kick_params(F, cfg.fps, s, rng, betas, heading)
+        else:
+            params, cap = lib.human_motion(name, F, fps=cfg.fps, strength=s, rng=rng, betas=betas, heading=heading,
+                                           start=start)  # fmt: skip
         joints, markers = body_points(params)
         capsules, radii, parts, roles = body_segments(joints, markers)
         palette = {"skin": _SKIN[rng.integers(len(_SKIN))] * rng.uniform(0.9, 1.1), "shirt": _colour(rng),
@@ -166,6 +174,8 @@ def make_clip(seed: int, cfg: WorldConfig = WorldConfig(), *, motion: str | None
     # --- a ball (interacting with the person) or an object alone
     ball_mode = ball or (str(rng.choice(BALL_MODES)) if not object_only and rng.uniform() < cfg.p_ball else None)
     ball_mode = None if ball_mode == "none" else ball_mode
+    if ball_mode is not None and ball_mode not in BALL_MODES + INTERACTION_MODES:
+        raise ValueError(f"unknown ball mode {ball_mode!r}; choose from {BALL_MODES + INTERACTION_MODES} or 'none'")
     if object_only:
         oname = str(rng.choice(sorted(lib.OBJECT_MOTIONS)))
         names["object"] = oname
@@ -177,7 +187,8 @@ def make_clip(seed: int, cfg: WorldConfig = WorldConfig(), *, motion: str | None
     elif ball_mode is not None:
         names["ball"] = ball_mode
         bc = BallConfig(radius=float(rng.uniform(0.08, 0.14)), restitution=float(rng.uniform(0.4, 0.75)))
-        centres, ocap = _ball_motion(ball_mode, rng, bc, F, cfg.fps, capsules, radii, hand, s)
+        centres, ocap = _ball_motion(ball_mode, rng, bc, F, cfg.fps, capsules, radii, hand, s,
+                                     foot=joints[:, 11] if ball_mode == "kick" else None)  # fmt: skip
         captions.append(ocap)
         rot = Rotation.random(random_state=int(rng.integers(1 << 31))).as_rotvec()[None] * np.linspace(0, 3, F)[:, None]
         pts = lib.object_points(centres, rot, (bc.radius, bc.radius))
@@ -232,8 +243,42 @@ def _add_ball(prims, tracks, centres, radius, points_world, R, t, colour, track_
     tracks.append(Track(track_id, "object", {"points": pts}, np.ones(len(prims), np.float32), label="ball"))
 
 
-def _ball_motion(mode, rng, bc, F, fps, capsules, radii, hand, s) -> tuple[np.ndarray, str]:
+def _kick_params(F: int, fps: float, s: float, rng: np.random.Generator, betas: np.ndarray,
+                 heading: float) -> tuple[dict[str, np.ndarray], str]:  # fmt: skip
+    """World-frame SMPL-X params of a right-leg kick whose swing peaks inside the clip (60–95 % through it)."""
+    v = lib.strength_variation(s, rng, heading)
+    period = 1.8 / v.tempo  # motions.kick: the swing peaks at half the period
+    t_peak = float(rng.uniform(0.6, 0.95)) * (F - 1) / fps
+    v = lib.Variation(v.tempo, v.amp, 2 * np.pi * (0.5 - t_peak / period), v.heading)
+    m = lib.kick(np.arange(F) / fps, v)
+    go, transl = lib._heading_apply(m.root, m.transl, v.heading)
+    params = {"global_orient": go.astype(np.float32), "body_pose": m.pose.reshape(F, 63).astype(np.float32),
+              "betas": betas.astype(np.float32), "transl": transl.astype(np.float32)}  # fmt: skip
+    return params, lib.HUMAN_MOTIONS["kick"][1]
+
+
+def _ball_motion(mode, rng, bc, F, fps, capsules, radii, hand, s, foot=None) -> tuple[np.ndarray, str]:
     """Ball centres (F, 3) for an interaction ``mode`` with the person, and a caption."""
+    if mode == "kick":  # resting in the right foot's path where it swings forward fastest; capsules kick it
+        step = np.diff(foot, axis=0)
+        step[:, 1] = 0.0
+        fwd = step.sum(0) if np.linalg.norm(step.sum(0)) > 1e-6 else step[np.argmax(np.linalg.norm(step, axis=1))]
+        fwd /= max(np.linalg.norm(fwd), 1e-9)
+        c = 1 + int(np.argmax(step[1:] @ fwd))  # the step c → c + 1 goes forward fastest
+        p0 = foot[c + 1] + fwd * (bc.radius * 0.6)
+        p0[1] = bc.radius
+        for _ in range(40):  # not touching the body before the swing reaches it
+            near = False
+            for f in range(c + 1):
+                for k in range(len(radii)):
+                    a, b = capsules[f, k]
+                    q = a + np.clip((p0 - a) @ (b - a) / max((b - a) @ (b - a), 1e-12), 0, 1) * (b - a)
+                    near |= bool(np.linalg.norm(p0 - q) < bc.radius + radii[k] + 0.01)
+            if not near:
+                break
+            p0 = p0 + fwd * 0.02
+        pos, _ = simulate_ball(F, fps, p0, np.zeros(3), bc, capsules, radii)
+        return pos, "the person kicks a ball"
     if mode == "throw":
         release = int(rng.integers(1, max(2, F // 2)))
         pos, _ = simulate_ball(F, fps, hand[0], np.zeros(3), bc, capsules, radii, hand, held_until=release)
