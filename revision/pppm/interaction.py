@@ -6,8 +6,8 @@
 1. **the interaction** the prompt asks for (:func:`find_interaction`): a verb (:data:`VERBS`: kick, throw,
    catch, push, pick up, put down, drop, bounce, hit, roll to someone) → the body part (foot / hand) and
    how the object moves (``strike``: an impulse at contact; ``throw``/``drop``/``putdown``: held from frame 0,
-   released; ``pickup``/``catch``: grabbed at contact, then held). The object is the one the prompt names
-   (its track label), else the nearest to a person; the person is the one nearest the object; the side is
+   released; ``pickup``/``catch``: grabbed at contact, then held). The prompt must name the object (its
+   label, a noun of that kind, "object", or "it" when there is one; else there is no interaction); the person is the one nearest the object; the side is
    the prompt's ("left"/"right") or the part nearest the object at frame 0 (:func:`choose_side`, used by S2
    before the proposal so the proposed action swings that limb);
 2. **seating**: an object resting on the ground is re-placed on the *fitted* person's ground plane (the
@@ -125,6 +125,22 @@ def _pick(seq: MotionSequence, prompt: str) -> tuple[Track | None, Track | None]
     return obj, min(people, key=lambda p: dist(obj, p))
 
 
+def names_object(prompt: str, obj: Track, seq: MotionSequence) -> bool:
+    """Whether the prompt names ``obj``: its label (or a noun of the same kind, "kicks the football" for a
+    "ball"), "object", or "it"/"this"/"that" when it is the only object."""
+    from revision.perception.photo_objects import object_nouns
+
+    p = prompt.lower()
+    label = (obj.label or "object").lower()
+    nouns = object_nouns(p)
+    if re.search(r"\b" + re.escape(label), p) or re.search(r"\bobject", p):
+        return True
+    if any(label in n or n in label for n in nouns):
+        return True
+    only = sum(t.kind == "object" for t in seq.tracks) == 1
+    return only and re.search(r"\b(it|this|that)\b", p) is not None
+
+
 def choose_side(seq: MotionSequence, prompt: str) -> tuple[str | None, Interaction | None]:
     """The side ("left"/"right") whose part (foot/hand) is nearest the interaction's object at frame 0 when the
     prompt names an interaction but no side; None otherwise (S2 then leaves the prompt as it is)."""
@@ -132,7 +148,7 @@ def choose_side(seq: MotionSequence, prompt: str) -> tuple[str | None, Interacti
     if inter is None or inter.side is not None:
         return None, inter
     obj, person = _pick(seq, prompt)
-    if obj is None or person is None:
+    if obj is None or person is None or not names_object(prompt, obj, seq):
         return None, inter
     joints, _ = _part_points({k: np.asarray(v)[:1] if k != "betas" else v for k, v in person.params.items()})
     c = obj.params["points"][0, 20]
@@ -307,9 +323,10 @@ def _contact_frame(part: np.ndarray, forward: np.ndarray, fps: float, cfg: Inter
     return lo + int(np.argmax(np.linalg.norm(step[lo - 1 :], axis=1)))
 
 
-def apply_interaction(seq: MotionSequence, prompt: str, strength: float,
-                      config: InteractionConfig | None = None) -> tuple[MotionSequence, list[str], dict | None]:  # fmt: skip
-    """The prompt's person-object interaction on ``seq`` (see the module doc) → (sequence, notes, decision)."""
+def apply_interaction(seq: MotionSequence, prompt: str, strength: float, config: InteractionConfig | None = None,
+                      contact_frame: int | None = None) -> tuple[MotionSequence, list[str], dict | None]:  # fmt: skip
+    """The prompt's person-object interaction on ``seq`` (see the module doc) → (sequence, notes, decision).
+    ``contact_frame``: the contact (or a throw's release) at this frame instead of the swing's fastest step."""
     cfg = config or InteractionConfig()
     notes: list[str] = []
     inter = find_interaction(prompt)
@@ -331,13 +348,18 @@ def apply_interaction(seq: MotionSequence, prompt: str, strength: float,
     decision: dict | None = None
     pparams = person.params if person is not None else None
     ball = None
+    if inter is not None and not names_object(prompt, obj, seq):
+        notes.append(f"interaction: {inter.verb!r} names no object (the {obj.label} is not in the prompt): "
+                     "objects move only if the body pushes them")  # fmt: skip
+        inter = None
     if inter is not None and person is not None:
         side = inter.side or choose_side(seq, prompt)[0] or "right"
         root_j, end_j = PART_JOINTS[inter.part][side]
         part_r = cfg.foot_radius if inter.part == "foot" else cfg.hand_radius
         joints, _ = _part_points(pparams)
         fwd = facing(pparams)
-        c = _contact_frame(joints[:, end_j], fwd, fps, cfg)
+        c = _contact_frame(joints[:, end_j], fwd, fps, cfg) if contact_frame is None else int(contact_frame)
+        c = min(max(c, 1), n - 1)
         v_part = (joints[c, end_j] - joints[c - 1, end_j]) * fps
         swing = float(np.linalg.norm(v_part))
         speed = max(swing, cfg.min_speed + cfg.speed_per_strength * float(strength))

@@ -1,0 +1,126 @@
+"""Contact-driven object motion (revision.pppm.interaction) on hand-made motions: no perception, no proposal."""
+
+import numpy as np
+import pytest
+
+from revision.pppm.interaction import apply_interaction, choose_side, facing, find_interaction
+from revision.pppm.physics import body_points, rest_pelvis
+from revision.synthetic import motions as lib
+from revision.types import Camera, MotionSequence, Track
+
+F, FPS, RADIUS = 16, 8.0, 0.11
+
+
+def _scene(action: str, strength: float, ball_offset=(0.0, 0.0, 0.3), label: str = "ball") -> MotionSequence:
+    """A person doing ``action`` (world frame, facing the camera) seen from 4 m, and a ball resting on the
+    ground ``ball_offset`` (world x, -, z) from the right foot's frame-0 position."""
+    R, t = lib.default_extrinsics(distance=4.0, height=1.0)
+    world = lib.action_motion(action, F, fps=FPS, strength=strength, jitter=False, heading=0.0)
+    params = lib.to_camera("smplx", world, R, t, pelvis=rest_pelvis())
+    joints, _ = body_points(params)
+    foot_w = (joints[0, 11] - t) @ np.asarray(R, float)  # camera → world (R orthonormal)
+    centre_w = np.array([foot_w[0] + ball_offset[0], RADIUS, foot_w[2] + ball_offset[2]])
+    pts_w = lib.object_points(np.repeat(centre_w[None], F, 0), np.zeros((F, 3)), (RADIUS, RADIUS))
+    ball = lib.to_camera("object", {"points": pts_w}, R, t)
+    cam = Camera.from_image_size(640, 480)
+    tracks = [Track(0, "smplx", params, np.ones(F, np.float32), "person"),
+              Track(1, "object", {"points": ball["points"]}, np.ones(F, np.float32), label)]  # fmt: skip
+    return MotionSequence(tracks, cam, F, FPS, strength)
+
+
+def _ball(seq: MotionSequence) -> np.ndarray:
+    return next(t for t in seq.tracks if t.kind == "object").params["points"][:, 20].astype(np.float64)
+
+
+def test_find_interaction_reads_verb_part_and_side():
+    k = find_interaction("he kicks the ball")
+    assert (k.verb, k.part, k.mode, k.side) == ("kick", "foot", "strike", None)
+    t = find_interaction("she throws the ball with her left hand")
+    assert (t.verb, t.part, t.mode, t.side) == ("throw", "hand", "throw", "left")
+    assert find_interaction("he picks up the box").mode == "pickup"
+    assert find_interaction("she puts the cup down").mode == "putdown"
+    assert find_interaction("he waves") is None
+
+
+def test_kick_contact_impulse_and_physics():
+    seq = _scene("kick_right", 0.6)
+    out, notes, d = apply_interaction(seq, "he kicks the ball", 0.6)
+    assert d is not None and d["verb"] == "kick" and d["part"] == "right_foot", notes
+    c = d["contact_frame"]
+    ball = _ball(out)
+    b0 = _ball(seq)[0]
+    # frame 0 projects where the input was (re-seated on the foot's ground along its ray), still until the contact
+    assert np.linalg.norm(np.cross(ball[0], b0)) / (np.linalg.norm(ball[0]) * np.linalg.norm(b0)) < 1e-4
+    assert np.abs(ball[: c + 1] - ball[0]).max() < 1e-5
+    assert np.linalg.norm(ball[c + 1] - ball[c]) > 0.05
+    # the (aimed) foot meets the ball's surface at contact
+    person = next(t for t in out.tracks if t.kind == "smplx")
+    joints, _ = body_points(person.params)
+    gap = np.linalg.norm(joints[c, 11] - ball[c]) - RADIUS
+    assert gap < 0.1, gap
+    # it leaves the way the body faces (the kick swings forward), never through the ground
+    step = ball[c + 1] - ball[c]
+    fwd = facing(seq.tracks[0].params)
+    assert float(step @ fwd) / np.linalg.norm(step) > 0.5
+    assert (ball[:, 1] - ball[0, 1]).max() < 0.01  # camera y is down: never below its resting height
+    assert any("kick with the right foot" in n for n in notes)
+
+
+def test_strength_scales_the_impulse():
+    speeds = []
+    for s in (0.1, 0.9):
+        out, _, d = apply_interaction(_scene("kick_right", s), "he kicks the ball", s)
+        speeds.append(np.linalg.norm(d["impulse_mps"]))
+    assert speeds[1] > 1.3 * speeds[0], speeds
+
+
+def test_no_interaction_leaves_the_ball_where_it_is():
+    seq = _scene("wave_right", 0.7, ball_offset=(0.6, 0, 0.4))
+    out, notes, d = apply_interaction(seq, "he waves", 0.7)
+    assert d is None
+    assert np.abs(_ball(out) - _ball(out)[0]).max() < 1e-5
+    assert any("stays put" in n for n in notes)
+    # a verb with no object named is no interaction either
+    out, notes, d = apply_interaction(_scene("kick_right", 0.7, ball_offset=(0.8, 0, 0.4)), "he kicks", 0.7)
+    assert d is None and np.abs(_ball(out) - _ball(out)[0]).max() < 1e-5
+
+
+def test_body_pushes_a_ball_in_its_way():
+    """No interaction in the prompt, but the swinging leg runs through the ball: the body pushes it."""
+    seq = _scene("kick_right", 0.9, ball_offset=(0.0, 0, 0.45))
+    out, notes, d = apply_interaction(seq, "he kicks", 0.9)
+    assert d is None
+    moved = np.linalg.norm(_ball(out) - _ball(seq)[0], axis=1).max()
+    assert moved > 0.05 and any("pushed by the body" in n for n in notes), (moved, notes)
+
+
+def test_throw_holds_then_releases():
+    seq = _scene("raise_right", 0.8)
+    joints, _ = body_points(seq.tracks[0].params)
+    hand0 = joints[0, 21]
+    pts = seq.tracks[1].params["points"]
+    seq.tracks[1].params["points"] = (pts - pts[:, 20:21] + (hand0 + np.array([0.0, 0.0, 0.12]))).astype(
+        np.float32
+    )
+    out, _, d = apply_interaction(seq, "he throws the ball", 0.8)
+    assert d["verb"] == "throw" and d["release_frame"] is not None and d["part"] == "right_hand"
+    rel = d["release_frame"]
+    person = next(t for t in out.tracks if t.kind == "smplx")
+    hand = body_points(person.params)[0][:, 21]
+    ball = _ball(out)
+    off = ball[0] - hand[0]
+    assert np.abs(ball[: rel + 1] - (hand[: rel + 1] + off)).max() < 1e-4  # held: follows the hand
+    assert np.linalg.norm(ball[-1] - ball[rel]) > 0.1  # then thrown
+
+
+def test_choose_side_picks_the_nearer_foot():
+    seq = _scene("stand_still", 0.5, ball_offset=(0.4, 0, 0.25))  # facing the camera, +x is their left
+    side, inter = choose_side(seq, "he kicks the ball")
+    assert inter.verb == "kick" and side == "left"
+    assert choose_side(seq, "he kicks the ball with his right foot")[0] is None  # the prompt says
+
+
+@pytest.mark.parametrize("prompt", ["he kicks the football", "he kicks it"])
+def test_the_object_may_be_named_by_kind_or_pronoun(prompt):
+    _, _, d = apply_interaction(_scene("kick_right", 0.5), prompt, 0.5)
+    assert d is not None and d["verb"] == "kick"
