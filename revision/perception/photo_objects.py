@@ -4,8 +4,8 @@
 best first, each a :class:`FoundObject` (mask, box, score, how it was found). In order of trust:
 
 1. **the user's marks** (:class:`ObjectHint`): a box (``x0, y0, x1, y1``) → GrabCut inside it; a stroke
-   (``(N, 2)`` x, y points drawn over the object) → GrabCut in the stroke's box grown by half its size, the
-   stroke's pixels kept; the sketch's object colour (:mod:`revision.palette` part ``object``) works like a
+   (``(N, 2)`` x, y points drawn over the object) → GrabCut with the stroke as sure foreground, its box as
+   probable foreground, the box grown by max(16 px, its size) as probable background; the sketch's object colour (:mod:`revision.palette` part ``object``) works like a
    stroke where it covers an object candidate;
 2. **automatic**, one noun at a time: candidates are (a) circles from the Hough transform (round nouns:
    ball, balloon, ...) and (b) blobs whose colour differs from their surroundings (Lab distance to a
@@ -295,6 +295,34 @@ def _auto(photo: np.ndarray, noun: str, people: np.ndarray, person_h: float | No
     return kept
 
 
+def _stroke_mask(photo: np.ndarray, stroke: np.ndarray) -> np.ndarray:
+    """GrabCut from a stroke drawn over an object: its pixels (grown 2 px) sure foreground, its box probable
+    foreground, the box grown by max(16 px, its size) probable background, the rest background."""
+    cv2 = _cv2()
+    H, W = photo.shape[:2]
+    pts = np.asarray(stroke, np.float32).reshape(-1, 2)
+    x0, y0 = pts.min(0)
+    x1, y1 = pts.max(0)
+    pad = max(16.0, float(max(x1 - x0, y1 - y0)))
+    gx0, gy0 = int(max(0, x0 - pad)), int(max(0, y0 - pad))
+    gx1, gy1 = int(min(W, x1 + pad + 1)), int(min(H, y1 + pad + 1))
+    gc = np.full((H, W), cv2.GC_BGD, np.uint8)
+    gc[gy0:gy1, gx0:gx1] = cv2.GC_PR_BGD
+    gc[int(y0) : int(y1) + 1, int(x0) : int(x1) + 1] = cv2.GC_PR_FGD
+    line = np.zeros((H, W), np.uint8)
+    cv2.polylines(line, [np.round(pts).astype(np.int32)], False, 1, thickness=5)
+    line[
+        np.clip(np.round(pts[:, 1]).astype(int), 0, H - 1), np.clip(np.round(pts[:, 0]).astype(int), 0, W - 1)
+    ] = 1
+    gc[line > 0] = cv2.GC_FGD
+    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    try:
+        cv2.grabCut(np.ascontiguousarray(photo[..., ::-1]), gc, None, bgd, fgd, 3, cv2.GC_INIT_WITH_MASK)
+    except cv2.error:
+        return line > 0
+    return (gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)
+
+
 def _from_hint(photo: np.ndarray, hint: ObjectHint, label: str, how: str | None = None) -> FoundObject:
     H, W = photo.shape[:2]
     if hint.box is not None:
@@ -302,16 +330,7 @@ def _from_hint(photo: np.ndarray, hint: ObjectHint, label: str, how: str | None 
         mask = grabcut_mask(photo, box)
         how = how or "user box"
     else:
-        pts = hint.stroke
-        x0, y0 = pts.min(0)
-        x1, y1 = pts.max(0)
-        pad = max(6.0, 0.5 * max(x1 - x0, y1 - y0))
-        box = np.array([x0 - pad, y0 - pad, x1 + pad, y1 + pad], np.float32)
-        box = np.clip(box, 0, [W, H, W, H])
-        mask = grabcut_mask(photo, box)
-        xi = np.clip(np.round(pts[:, 0]).astype(int), 0, W - 1)
-        yi = np.clip(np.round(pts[:, 1]).astype(int), 0, H - 1)
-        mask[yi, xi] = True
+        mask = _stroke_mask(photo, hint.stroke)
         how = how or "user stroke"
     return FoundObject(hint.label or label, mask, mask_to_box(mask), 1.0, how)
 
