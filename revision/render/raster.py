@@ -90,11 +90,10 @@ def rasterize_sparse(
     d1, d2 = iz[:, 1] - iz[:, 0], iz[:, 2] - iz[:, 0]
     aI, bI, cI = a1 * d1 + a2 * d2, b1 * d1 + b2 * d2, iz[:, 0] + c1 * d1 + c2 * d2
     coef = np.stack([a1, b1, c1, a2, b2, c2, aI, bI, cI], 1)
-    keys, pixs = [], []
-    # faces grouped by box width: rows are enumerated with np.repeat, columns broadcast
     # faces grouped by (padded) box width: rows enumerated with np.repeat, columns broadcast
-    wclass = np.where(bw <= _WIDTH_CLASSES[-1], _WIDTH_CLASSES[np.searchsorted(_WIDTH_CLASSES, bw)],
-                      -(-bw // 64) * 64)  # fmt: skip
+    # (np.where evaluates both branches: the class index is clipped so faces wider than the last class don't index past it)
+    cls = np.minimum(np.searchsorted(_WIDTH_CLASSES, bw), len(_WIDTH_CLASSES) - 1)
+    wclass = np.where(bw <= _WIDTH_CLASSES[-1], _WIDTH_CLASSES[cls], -(-bw // 64) * 64)
     order = np.argsort(wclass, kind="stable")
     widths, first = np.unique(wclass[order], return_index=True)
     bounds = np.append(first, len(order))

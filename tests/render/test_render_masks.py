@@ -183,3 +183,17 @@ def test_render_condition_carries_a_moving_object_track_in_depth_order(body):
                     assert np.array_equal(shown, alone.part_ids[f][behind])
             outside = ~disc & (cond.part_ids[f] == obj)
             assert outside.sum() <= 0.02 * disc.sum()  # nothing of the ball where it is not
+
+
+def test_sparse_rasterizer_handles_faces_wider_than_its_largest_width_class():
+    # a face 300 px wide (a body close to the camera, a ball flying at it) used to raise IndexError
+    from revision.render.raster import rasterize_sparse
+
+    uv = np.array([[5.0, 5.0], [305.0, 10.0], [20.0, 150.0]], np.float32)
+    z = np.full(3, 2.0, np.float32)
+    faces = np.array([[0, 1, 2]])
+    fidx, _ = rasterize(uv, z, faces, 160, 320, cull=False)
+    pix, face, depth = rasterize_sparse(uv, z, faces, 160, 320, cull=False)
+    dense = np.flatnonzero(fidx.ravel() >= 0)
+    assert len(dense) > 10000
+    assert np.array_equal(np.sort(pix), dense) and (face == 0).all() and np.allclose(depth, 2.0)
