@@ -7,14 +7,19 @@ proposal (or PPPM) made is kept and frame 0 is untouched:
    pose). On every frame the lowest foot point is put on the ground (no penetration, no floating), plus
    the flight height the action asks for (``airborne``, metres; a jump's ballistic arc), so jumps take
    off from and land on the ground;
-2. **foot lock** — while the same foot stays planted (the lower foot, within ``contact_tol`` of the
-   ground, not airborne) the root is shifted horizontally so that foot does not slide; the body then
-   travels by its legs;
+2. **foot lock** — while a foot stays planted (within ``contact_tol`` of the ground in two consecutive
+   frames, not airborne; of two such feet the one that moves less) the root is shifted horizontally so
+   that foot does not slide; the body then travels by its legs (at a few frames per step the library's
+   sinusoidal hip swing makes that travel uneven; ``lock_smooth`` > 0 smooths the correction, at the cost
+   of some sliding);
 3. **stay in frame** — unless ``allow_leave_frame``, the pelvis is kept ``frame_margin`` inside the
    image horizontally (shifting the root along camera x).
 
-Frames: tracks are camera-space (OpenCV: x right, y down, z forward); the camera is assumed upright, so
-world "up" is camera −y (:data:`R_WC` maps one to the other). Joints come from the joints-only SMPL-X
+Frames: tracks are camera-space (OpenCV: x right, y down, z forward). The ground is horizontal in a
+*ground frame* ``frame`` (3×3, ``x_cam = frame @ x_ground``, ground y up): by default the upright camera's
+world (:data:`R_WC`: world "up" is camera −y); :func:`ground_frame` gives the fitted body's own one (its
+pelvis "up", for a photo taken with a pitched camera or of a leaning person), in which a proposed gait's
+stride runs along its travel, so the foot lock keeps the travel instead of cancelling it. Joints come from the joints-only SMPL-X
 stand-in (:mod:`revision.lifting.rest_skeleton`), whose feet rest at y = 0 — exact up to the body model's
 rest-pose differences, which cancel since only changes relative to frame 0 are used.
 """
@@ -60,6 +65,25 @@ def rest_pelvis(betas: np.ndarray | None = None) -> np.ndarray:
         return _skeleton().rest_joints(b)[0, 0].numpy().astype(np.float64)
 
 
+def ground_frame(global_orient: np.ndarray, max_tilt: float = np.radians(40.0)) -> np.ndarray:
+    """(3,) camera-space SMPL-X global orientation → (3, 3) ground frame (``x_cam = G @ x_ground``, y up).
+
+    Ground "up" is the body's up axis (its pelvis y), tilted from the upright camera's up (camera −y) by at
+    most ``max_tilt`` (a body lying down or a wrong fit does not tip the ground over); the frame is the
+    upright-camera world :data:`R_WC` rotated by the smallest rotation that takes camera −y to that up, so
+    an upright body gets exactly :data:`R_WC`."""
+    from scipy.spatial.transform import Rotation
+
+    up_c = np.array([0.0, -1.0, 0.0])
+    up = Rotation.from_rotvec(np.asarray(global_orient, float).reshape(3)).apply([0.0, 1.0, 0.0])
+    ang = float(np.arccos(np.clip(up @ up_c, -1.0, 1.0)))
+    axis = np.cross(up_c, up)
+    if ang < 1e-6 or np.linalg.norm(axis) < 1e-9:
+        return R_WC.copy()
+    rot = Rotation.from_rotvec(axis / np.linalg.norm(axis) * min(ang, max_tilt))
+    return rot.as_matrix() @ R_WC
+
+
 def foot_heights(joints_world: np.ndarray) -> np.ndarray:
     """(F, 22, 3) world joints (y up) → (F, 2) lowest point of each foot (ankle or foot joint)."""
     return np.stack([joints_world[:, list(p), 1].min(1) for p in FOOT_POINTS], -1)
@@ -78,6 +102,7 @@ def foot_positions(joints_world: np.ndarray) -> np.ndarray:
 class PhysicsConfig:
     contact_tol: float = 0.03  # m: a foot this close to the ground (and not airborne) is planted
     lock_feet: bool = True  # foot lock by root correction
+    lock_smooth: float = 0.0  # Gaussian σ (frames) to smooth the foot lock's root correction (0: exact lock)
     ground_contact: bool = True  # lowest foot on the ground every frame (+ the action's flight height)
     keep_in_frame: bool = True  # pelvis kept inside the image horizontally (unless allow_leave_frame)
     frame_margin: float = 0.08  # fraction of the image width kept free at each side
@@ -85,7 +110,7 @@ class PhysicsConfig:
 
 @dataclass
 class PhysicsReport:
-    ground_y: float  # world height of the ground (camera −y), metres
+    ground_y: float  # height of the ground in the ground frame (camera −y for the default frame), metres
     max_penetration_before: float  # metres below the ground before the step (max over frames)
     max_shift: float  # largest root correction (metres)
     notes: list[str] = field(default_factory=list)
@@ -93,18 +118,22 @@ class PhysicsReport:
 
 def apply_physics(params: dict[str, np.ndarray], camera: Camera | None = None, *, airborne: np.ndarray | None = None,
                   allow_leave_frame: bool = False, ground_y: float | None = None,
-                  config: PhysicsConfig | None = None) -> tuple[dict[str, np.ndarray], PhysicsReport]:  # fmt: skip
+                  config: PhysicsConfig | None = None,
+                  frame: np.ndarray | None = None) -> tuple[dict[str, np.ndarray], PhysicsReport]:  # fmt: skip
     """Camera-space SMPL-X params (F frames) → the same with a corrected ``transl`` (see module doc).
 
     ``airborne`` (F,) metres the lowest foot should be above the ground (0 = in contact; default all 0);
-    ``ground_y`` overrides the ground height (world y, i.e. camera −y).
+    ``ground_y`` overrides the ground height (ground-frame y; camera −y for the default frame);
+    ``frame`` (3, 3) the ground frame (``x_cam = frame @ x_ground``; default :data:`R_WC`, the upright
+    camera; :func:`ground_frame` gives the fitted body's own).
     """
+    G = R_WC if frame is None else np.asarray(frame, float)
     cfg = config or PhysicsConfig()
     out = {k: np.asarray(v).copy() for k, v in params.items()}
     n = len(out["transl"])
     air = np.zeros(n) if airborne is None else np.asarray(airborne, float)
     joints, _ = body_points(out)
-    jw = joints @ R_WC  # R_WC is symmetric and its own inverse
+    jw = joints @ G  # camera → ground frame (row vectors: x_cam @ G = (G^T x_cam)^T)
     heights = foot_heights(jw)
     g = float(heights[0].min()) if ground_y is None else float(ground_y)
     pen = float(max(0.0, (g - heights.min(1)).max()))
@@ -117,16 +146,24 @@ def apply_physics(params: dict[str, np.ndarray], camera: Camera | None = None, *
     if cfg.lock_feet and n > 1:
         feet = foot_positions(jw)  # (F, 2, 3) before the horizontal correction
         h = heights + shift[:, 1:2]
-        # the planted foot is the lower one when it is on the ground (the swing foot of a straight-legged
-        # pendulum also passes close to the ground, so "within tolerance" alone would lock it)
-        lowest = np.argmin(h, 1)
-        planted = (h.min(1) - g < cfg.contact_tol) & (air <= 1e-6)
+        # the planted foot: of the feet on the ground (within contact_tol of the lowest foot, which is on the
+        # ground), the one that moves least horizontally from the previous frame (the swing foot of a
+        # straight-legged pendulum also passes close to the ground, but it moves twice as fast as the body)
+        near = (h - h.min(1, keepdims=True) < cfg.contact_tol) & ((h - g) < cfg.contact_tol) & (air <= 1e-6)[:, None]
         for t in range(1, n):
             shift[t, [0, 2]] = shift[t - 1, [0, 2]]
-            if planted[t] and planted[t - 1] and lowest[t] == lowest[t - 1]:
-                f = lowest[t]
+            both = near[t] & near[t - 1]
+            if both.any():
+                move = np.linalg.norm(feet[t, :, [0, 2]] - feet[t - 1, :, [0, 2]], axis=0)  # (2,)
+                f = int(np.argmin(np.where(both, move, np.inf)))
                 shift[t, [0, 2]] += feet[t - 1, f, [0, 2]] - feet[t, f, [0, 2]]
-    out["transl"] = (out["transl"] + shift @ R_WC).astype(np.float32)
+        if cfg.lock_smooth > 0 and n > 2:  # uneven leg-driven travel: trade some sliding for a smooth root
+            from scipy.ndimage import gaussian_filter1d
+
+            for c in (0, 2):
+                sm = gaussian_filter1d(shift[:, c], cfg.lock_smooth, mode="nearest")
+                shift[:, c] = sm - sm[0]
+    out["transl"] = (out["transl"] + shift @ G.T).astype(np.float32)
     notes = []
     if cfg.keep_in_frame and not allow_leave_frame and camera is not None:
         pelvis = body_points(out)[0][:, PELVIS]

@@ -17,7 +17,8 @@ optional sketch target into a motion, in numbered steps:
    (a smoothstep blend over the second half), the others keep moving;
 4. **PPPM** (``pppm``, optional) refines the proposal conditioned on the prompt and strength, frame 0
    pinned and the sketch target pinned last;
-5. **physics** (:mod:`revision.pppm.physics`): ground contact, foot lock, stay in frame (walks may leave);
+5. **physics** (:mod:`revision.pppm.physics`, in each body's own ground frame): ground contact, foot lock,
+   stay in frame (runs may leave; walks only when the prompt says so, else they are slowed to stay in);
    then the sketch target is re-enforced on the root so the last frame ends where drawn.
 
 Every person moves (the prompt applies to all of them); an unknown prompt or "stand still" gives a near
@@ -34,7 +35,7 @@ import numpy as np
 import torch
 from scipy.spatial.transform import Rotation
 
-from revision.pppm.physics import R_WC, PhysicsConfig, apply_physics, body_points, foot_heights
+from revision.pppm.physics import R_WC, PhysicsConfig, apply_physics, body_points, foot_heights, ground_frame
 from revision.pppm.text import MINILM
 from revision.synthetic import captions as C
 from revision.synthetic import motions as M
@@ -172,9 +173,10 @@ def _blend(r0: Rotation, r1: Rotation, w: np.ndarray) -> Rotation:
     return r0 * Rotation.from_rotvec(rel * np.asarray(w)[:, None])
 
 
-def _action_body(action: str, num_frames: int, fps: float, strength: float) -> M.BodyMotion:
+def _action_body(action: str, num_frames: int, fps: float, strength: float,
+                 times: np.ndarray | None = None) -> M.BodyMotion:  # fmt: skip
     v = M.Variation(0.6 + 0.8 * strength, 0.35 + 0.9 * strength, 0.0, 0.0)
-    return M.EXTRA_HUMAN_MOTIONS[action](np.arange(num_frames) / fps, v)
+    return M.EXTRA_HUMAN_MOTIONS[action](np.arange(num_frames) / fps if times is None else times, v)
 
 
 ANIMAL_FOR = {"walk": "walk", "run": "trot", "jump": "jump", "sit_down": "sit", "squat": "sit", "turn_around": "turn",
@@ -190,38 +192,83 @@ def _animal_body(action: str, num_frames: int, fps: float, strength: float) -> M
     return M.BodyMotion(pose, root, transl)
 
 
+ARM_POSE_JOINTS = frozenset(M.SMPLX_BODY_JOINTS.index(f"{s}_{p}") for s in ("left", "right")
+                            for p in ("collar", "shoulder", "elbow", "wrist"))  # fmt: skip  # body_pose indices
+
+
+def _camera_heading(direction_cam: np.ndarray, frame: np.ndarray) -> float:
+    """Ground-frame heading (yaw about ground +y, 0 = ground +z) of a camera-space direction."""
+    d = np.asarray(frame, float).T @ np.asarray(direction_cam, float)
+    return float(np.arctan2(d[0], d[2]))
+
+
+def turn_duration(strength: float) -> float:
+    """Seconds a directional walk takes to turn towards its direction before it walks."""
+    return 0.6 / (0.6 + 0.8 * float(strength))
+
+
 def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float, strength: float,
-                   cfg: ProposeConfig, kind: str = "smplx") -> tuple[dict[str, np.ndarray], np.ndarray]:  # fmt: skip
+                   cfg: ProposeConfig, kind: str = "smplx", *,
+                   frame: np.ndarray | None = None, time_scale: float = 1.0,
+                   elbow_bend: float = 0.0) -> tuple[dict[str, np.ndarray], np.ndarray]:  # fmt: skip
     """One SMPL-X (or SMAL, ``kind="smal"``) pose in camera space + an action → (F-frame params,
-    airborne heights (F,)). Animals get the library's nearest animal motion (walk/trot/jump/sit/turn/wag)."""
+    airborne heights (F,)). Animals get the library's nearest animal motion (walk/trot/jump/sit/turn/wag).
+
+    Heading, turns and the root path live in the ground frame ``frame`` (``x_cam = frame @ x_ground``,
+    y up; default for SMPL-X: :func:`revision.pppm.physics.ground_frame` of the fitted orientation, i.e.
+    the body's own ground; for SMAL the upright camera's :data:`R_WC`), so a tilted fit walks along its
+    own legs' stride. Directional walks turn towards the image direction first (:func:`turn_duration`),
+    then walk (their gait starts as the turn ends); ``time_scale`` slows the action's clock (SMPL-X);
+    ``elbow_bend`` (rad) bends the raised arms' forearms over the head (raise actions, SMPL-X: hands kept in
+    a tight picture, see :func:`propose_raise_in_frame`)."""
     n = num_frames
     key, nj = ("body_pose", 21) if kind == "smplx" else ("pose", 34)
     go0 = Rotation.from_rotvec(np.asarray(params0["global_orient"], float).reshape(3))
     bp0 = np.asarray(params0[key], float).reshape(nj, 3)
     tr0 = np.asarray(params0["transl"], float).reshape(3)
+    if frame is None:
+        frame = ground_frame(go0.as_rotvec()) if kind == "smplx" else R_WC
+    G = np.asarray(frame, float)
+    t = np.arange(n) / fps
+    t_turn = turn_duration(strength) if action in M.ACTION_HEADINGS else 0.0
     if kind == "smplx":
-        m, rest = _action_body(action, n, fps, strength), M._rest_body(1).pose[0]
+        # a directional walk's gait starts once the turn is mostly done (no stride during the turn);
+        # time_scale < 1 slows it (fewer, slower steps) so the walker stays in the picture
+        t_act = (np.maximum(0.0, t - 0.75 * t_turn) if t_turn else t) * time_scale
+        m, rest = _action_body(action, n, fps, strength, times=t_act), M._rest_body(1).pose[0]
     else:
         m, rest = _animal_body(action, n, fps, strength), np.zeros((nj, 3))
         if m is None:
             m = M.BodyMotion(np.zeros((n, nj, 3)), np.zeros((n, 3)), np.zeros((n, 3)))
-    t = np.arange(n) / fps
     w = M.ease(t / max(cfg.ramp_s, 1e-3))
-    # 1. joints: the ones the action drives blend from the fitted pose into the action
+    # 1. joints: the ones the action drives blend from the fitted pose into the action; arms no faster than
+    #    the action itself leaves its rest pose (else an arm held out in the photo would first drop to the
+    #    side before a wave lifts it); legs at the ramp's pace (a wide stance closes while a walk turns)
     pose = np.repeat(bp0[None], n, 0)
+    weights = {}
     for j in range(nj):
-        if np.abs(m.pose[:, j] - rest[j]).max() > 0.02:
-            pose[:, j] = _blend(Rotation.from_rotvec(bp0[j]), Rotation.from_rotvec(m.pose[:, j]), w).as_rotvec()
+        dev = (Rotation.from_rotvec(np.repeat(rest[j][None], n, 0)).inv() * Rotation.from_rotvec(m.pose[:, j])).magnitude()
+        if dev.max() > 0.02:
+            arm = kind == "smplx" and j in ARM_POSE_JOINTS
+            weights[j] = wj = np.minimum(w, np.maximum.accumulate(dev / dev.max())) if arm else w
+            pose[:, j] = _blend(Rotation.from_rotvec(bp0[j]), Rotation.from_rotvec(m.pose[:, j]), wj).as_rotvec()
+    if elbow_bend and kind == "smplx" and base_action(action) == "raise":
+        for sh, el, sign in ((16, 18, -1.0), (15, 17, 1.0)):  # (shoulder, elbow) indices in body_pose; right bends -z
+            if sh in weights:
+                bend = Rotation.from_rotvec(M.euler(z=sign * elbow_bend * weights[sh]))
+                pose[:, el] = (Rotation.from_rotvec(pose[:, el]) * bend).as_rotvec()
     # 2. root: world (y up) orientation = heading yaw · action's relative root rotation · fitted tilt
-    go_w0 = Rotation.from_matrix(R_WC) * go0
+    RG = Rotation.from_matrix(G)
+    go_w0 = RG.inv() * go0  # the fitted orientation in the ground frame
     h0 = _heading_of(go_w0)
     tilt0 = _yaw(h0).inv() * go_w0
     root = Rotation.from_rotvec(M.euler(m.root[:, 0], m.root[:, 1], m.root[:, 2]))
     root_rel = root * root[0].inv()
     dyaw = np.zeros(n)
-    if action in M.ACTION_HEADINGS:  # directional walks: turn towards the direction first, then walk
-        turn = _wrap(M.ACTION_HEADINGS[action] - h0)
-        dyaw = turn * M.ease(t / (0.6 / (0.6 + 0.8 * strength)))
+    if action in M.ACTION_HEADINGS:  # directional walks: turn towards the image direction first, then walk
+        f = M.ACTION_HEADINGS[action]  # upright-camera world heading → the camera direction → ground heading
+        want = _camera_heading(R_WC @ np.array([np.sin(f), 0.0, np.cos(f)]), G)
+        dyaw = _wrap(want - h0) * M.ease(t / t_turn)
     heading = h0 + dyaw
     go_w = _yaw(heading) * root_rel * tilt0
     # 3. translation: the action's body-frame increments along the current heading
@@ -233,9 +280,9 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
         airborne = np.maximum(0.0, m.transl[:, 1])
         d_w[:, 1] = 0.0  # heights come from the physics step (contact + flight)
     out = {
-        "global_orient": (Rotation.from_matrix(R_WC) * go_w).as_rotvec().astype(np.float32),
+        "global_orient": (RG * go_w).as_rotvec().astype(np.float32),
         key: pose.reshape(n, 3 * nj).astype(np.float32),
-        "transl": (tr0 + d_w @ R_WC).astype(np.float32),
+        "transl": (tr0 + d_w @ G.T).astype(np.float32),
     }
     for k, v in params0.items():
         if k not in out:
@@ -244,6 +291,88 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
     out[key][0] = bp0.reshape(3 * nj)
     out["transl"][0] = tr0
     return out, airborne
+
+
+LEAVE_CUES = ("leave", "leaving", "out of the frame", "out of frame", "out of the picture", "out of view",
+              "off screen", "offscreen", "exit")  # fmt: skip  # a walk may leave the picture only when asked
+
+
+def _walk_inside(params: dict[str, np.ndarray], camera, margin: float, min_depth: float) -> bool:
+    """Whether every joint stays ``margin`` (a fraction of the width) inside the image horizontally (or no
+    further out than at frame 0) and the pelvis no nearer than ``min_depth`` metres."""
+    j = body_points(params)[0]
+    z = np.maximum(j[..., 2], 1e-3)
+    u = (camera.fx * j[..., 0] / z + camera.cx) / camera.width  # (F, 22)
+    lo, hi = min(margin, u[0].min()), max(1 - margin, u[0].max())
+    return bool((u >= lo).all() and (u <= hi).all() and (j[:, 0, 2] >= min(min_depth, j[0, 0, 2])).all())
+
+
+def propose_walk_in_frame(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float,
+                          strength: float, cfg: ProposeConfig, camera, *, frame: np.ndarray | None = None,
+                          iterations: int = 8) -> tuple[dict[str, np.ndarray], np.ndarray, float]:  # fmt: skip
+    """:func:`propose_person` for a walk, slowed (``time_scale`` found by bisection, ≥ 0.2) so the walker's
+    joints stay half ``cfg.physics.frame_margin`` inside the picture, the pelvis no nearer than half its start depth
+    (the person walks as far as the picture allows, then the clip ends). → (params, airborne, scale)."""
+    params, air = propose_person(params0, action, num_frames, fps, strength, cfg, frame=frame)
+    z0 = float(np.asarray(params0["transl"], float).reshape(3)[2])
+
+    def inside(p: dict[str, np.ndarray]) -> bool:  # judged after the physics step (the foot lock moves the root)
+        moved, _ = apply_physics(p, camera, allow_leave_frame=True, config=cfg.physics, frame=frame)
+        return _walk_inside(moved, camera, 0.5 * cfg.physics.frame_margin, 0.5 * z0)
+
+    if inside(params):
+        return params, air, 1.0
+    lo, hi, best = 0.2, 1.0, None
+    for _ in range(iterations):
+        k = 0.5 * (lo + hi)
+        p, a = propose_person(params0, action, num_frames, fps, strength, cfg, frame=frame, time_scale=k)
+        if inside(p):
+            lo, best = k, (p, a, k)
+        else:
+            hi = k
+    if best is None:
+        p, a = propose_person(params0, action, num_frames, fps, strength, cfg, frame=frame, time_scale=lo)
+        best = (p, a, lo)
+    return best
+
+
+HAND_MARKERS = (15, 16, 17, 18, 19, 20, 21, 22)  # MediaPipe wrists, pinkies, index fingers, thumbs
+
+
+def _markers_inside(params: dict[str, np.ndarray], camera, idx: tuple[int, ...], margin: float) -> bool:
+    """Whether the MediaPipe markers ``idx`` stay ``margin`` (a fraction of each side) inside the image on
+    every frame, or no further out than on frame 0."""
+    mk = body_points(params)[1][:, list(idx)]
+    z = np.maximum(mk[..., 2], 1e-3)
+    u = (camera.fx * mk[..., 0] / z + camera.cx) / camera.width
+    v = (camera.fy * mk[..., 1] / z + camera.cy) / camera.height
+    ok = True
+    for c in (u, v):
+        lo, hi = np.minimum(margin, c[0]), np.maximum(1 - margin, c[0])
+        ok &= bool(((c >= lo) & (c <= hi)).all())
+    return ok
+
+
+def propose_raise_in_frame(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float,
+                           strength: float, cfg: ProposeConfig, camera, *, frame: np.ndarray | None = None,
+                           max_bend: float = 2.0, margin: float = 0.03,
+                           iterations: int = 7) -> tuple[dict[str, np.ndarray], np.ndarray, float]:  # fmt: skip
+    """:func:`propose_person` for a raise, with the raised arms' elbows bent over the head just enough
+    (``elbow_bend`` found by bisection, ≤ ``max_bend`` rad) that the hands stay ``margin`` inside a tight
+    picture (arms up, hands in view). → (params, airborne, bend)."""
+    params, air = propose_person(params0, action, num_frames, fps, strength, cfg, frame=frame)
+    if _markers_inside(params, camera, HAND_MARKERS, margin):
+        return params, air, 0.0
+    lo, hi = 0.0, max_bend
+    best = propose_person(params0, action, num_frames, fps, strength, cfg, frame=frame, elbow_bend=max_bend)
+    for _ in range(iterations):
+        b = 0.5 * (lo + hi)
+        p, a = propose_person(params0, action, num_frames, fps, strength, cfg, frame=frame, elbow_bend=b)
+        if _markers_inside(p, camera, HAND_MARKERS, margin):
+            hi, best = b, (p, a)
+        else:
+            lo = b
+    return best[0], best[1], hi
 
 
 def propose_object(points0: np.ndarray, action: str, num_frames: int, fps: float, strength: float,
@@ -347,12 +476,27 @@ def propose_motion(motion0: MotionSequence, prompt: str, motion_strength: float,
         else:
             notes.append("objects: no object action in the prompt; they stay where they are")
     # 2. generate from the photo's pose
-    tracks, airborne, grounds = [], {}, []
+    leave = person is not None and base_action(person.action) == "run"  # runs may leave the picture;
+    if person is not None and base_action(person.action) == "walk":  # walks only when the prompt says so
+        leave = any(_has(prompt.lower(), c) for c in LEAVE_CUES)
+    tracks, airborne, grounds, frames = [], {}, [], {}
     for tr in motion0.tracks:
         p0 = {k: (np.asarray(v)[0] if np.ndim(v) and np.shape(v)[0] == tr.num_frames and k != "betas" else np.asarray(v))
               for k, v in tr.params.items()}  # fmt: skip
         if tr.kind == "smplx":
-            params, air = propose_person(p0, person.action, num_frames, fps, s, cfg)
+            frames[tr.track_id] = ground_frame(p0["global_orient"])
+            if base_action(person.action) == "walk" and not leave and cfg.physics.keep_in_frame:
+                params, air, k = propose_walk_in_frame(p0, person.action, num_frames, fps, s, cfg, motion0.camera,
+                                                       frame=frames[tr.track_id])  # fmt: skip
+                if k < 1.0:
+                    notes.append(f"track {tr.track_id}: walk slowed to {k:.2f}x to stay in the picture")
+            elif base_action(person.action) == "raise" and cfg.physics.keep_in_frame:
+                params, air, b = propose_raise_in_frame(p0, person.action, num_frames, fps, s, cfg, motion0.camera,
+                                                        frame=frames[tr.track_id])  # fmt: skip
+                if b > 0:
+                    notes.append(f"track {tr.track_id}: elbows bent by {b:.2f} rad to keep the hands in the picture")
+            else:
+                params, air = propose_person(p0, person.action, num_frames, fps, s, cfg, frame=frames[tr.track_id])
             airborne[tr.track_id] = air
             grounds.append(float(foot_heights(body_points({k: np.asarray(v)[None] if k != "betas" else v
                                                             for k, v in p0.items()})[0] @ R_WC)[0].min()))  # fmt: skip
@@ -389,12 +533,12 @@ def propose_motion(motion0: MotionSequence, prompt: str, motion_strength: float,
     else:
         notes.append("PPPM not given: the proposal is not refined")
     # 5. physics, then the sketch target's root pins again
-    leave = person is not None and base_action(person.action) in ("walk", "run")
     for tr in seq.tracks:
         if tr.kind != "smplx":
             continue
         tr.params, rep = apply_physics(tr.params, seq.camera, airborne=airborne.get(tr.track_id),
-                                       allow_leave_frame=leave, config=cfg.physics)  # fmt: skip
+                                       allow_leave_frame=leave, config=cfg.physics,
+                                       frame=frames.get(tr.track_id))  # fmt: skip
         notes += [f"track {tr.track_id}: {n}" for n in rep.notes]
         if target and tr.track_id in target:
             tr.params = _reach_target(tr.params, target[tr.track_id], start)

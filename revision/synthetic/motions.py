@@ -315,12 +315,13 @@ def _sided(fn: Callable[[np.ndarray, Variation], BodyMotion], side: str) -> Huma
 
 
 def wave_right(t: np.ndarray, v: Variation) -> BodyMotion:
-    """The right hand goes up beside the head and the forearm swings side to side."""
+    """The right hand goes up and the forearm swings side to side; strength raises the arm higher (a small
+    wave at shoulder height → a big one above the head) and widens and quickens the swing."""
     m = _rest_body(len(t))
     up = ease(t * v.tempo / 0.7)
     ph = 2 * np.pi * 1.3 * v.tempo * t
-    _set(m, "right_shoulder", z=ARMS_DOWN - (1.7 + 0.4 * v.amp) * up)  # z < ARMS_DOWN lifts the right arm
-    m.pose[:, _H["right_elbow"]] = euler(z=-(1.0 + 0.5 * v.amp * np.sin(ph)) * up)
+    _set(m, "right_shoulder", z=ARMS_DOWN - (0.6 + 1.5 * v.amp) * up)  # z < ARMS_DOWN lifts the right arm
+    m.pose[:, _H["right_elbow"]] = euler(z=-(0.6 + 0.6 * v.amp + 0.7 * v.amp * np.sin(ph)) * up)
     _set(m, "head", y=0.08 * v.amp * np.sin(0.5 * ph))
     return m
 
