@@ -264,7 +264,9 @@ def _ball_motion(mode, rng, bc, F, fps, capsules, radii, hand, s, foot=None) -> 
         step[:, 1] = 0.0
         fwd = step.sum(0) if np.linalg.norm(step.sum(0)) > 1e-6 else step[np.argmax(np.linalg.norm(step, axis=1))]
         fwd /= max(np.linalg.norm(fwd), 1e-9)
-        c = 1 + int(np.argmax(step[1:] @ fwd))  # the step c → c + 1 goes forward fastest
+        ahead = step[1:] @ fwd
+        low = foot[2:, 1] < 1.6 * bc.radius  # the foot low enough to meet a ball on the ground
+        c = 1 + int(np.argmax(np.where(low, ahead, ahead - 1e3)))  # the low step c → c + 1 going forward fastest
         p0 = foot[c + 1] + fwd * (bc.radius * 0.6)
         p0[1] = bc.radius
         for _ in range(40):  # not touching the body before the swing reaches it

@@ -121,3 +121,16 @@ def test_cli_writes_resumes_and_rejects_bad_input(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         cli(["--help"])
     assert e.value.code == 0
+
+
+def test_kick_clip_ball_rests_until_the_foot_hits_it():
+    from revision.synthetic.world import make_clip as make
+
+    shard = make(900001, ball="kick")
+    assert "kicks a ball" in shard.caption and shard.extra["motions"] == {"human": "kick", "ball": "kick"}
+    ball = next(t for t in shard.motion.tracks if t.kind == "object").params["points"][:, 20]
+    step = np.linalg.norm(np.diff(ball, axis=0), axis=1)
+    moving = np.nonzero(step > 1e-3)[0]
+    assert len(moving) and moving[0] >= 1 and np.all(step[: moving[0]] < 1e-6)  # at rest, then kicked
+    with pytest.raises(ValueError, match="unknown ball mode"):
+        make(0, ball="juggle")
