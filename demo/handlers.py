@@ -32,6 +32,7 @@ from demo.convert import (
     run_summary,
     side_by_side,
 )
+from demo.objects import corners_to_box, format_box, found_note, parse_boxes, preview
 from demo.plots import motion_figure
 from demo.streaming import Cancelled, stream_call
 from revision.inputs import InputError
@@ -96,6 +97,7 @@ def generate(
     s2_backend: str,
     s3_mode: str = "auto",
     session: dict[str, int] | None = None,
+    object_boxes: str = "",
     progress=gr.Progress(),
 ) -> Iterator[tuple]:
     """The Generate button and the ``/generate`` API: one run of the pipeline, shown stage by stage.
@@ -104,7 +106,10 @@ def generate(
     each stage's outputs as the pipeline hands them over (S1's coarse clip, S2's condition video and 3D
     view, in the order they come: S3 "animation" runs S2 first and then makes S1's preview), and everything
     (final, comparison, timings, downloads, labels naming the S3 mode that ran and why) at the end — the
-    last yield is what ``/generate`` returns. ``s3_mode``: one of ``revision.s3.S3_CHOICES``.
+    last yield is what ``/generate`` returns. ``s3_mode``: one of ``revision.s3.S3_CHOICES``. ``object_boxes``:
+    the user's boxes around the object the person interacts with (:func:`demo.objects.parse_boxes`; '' = let S2
+    find it), passed as the pipeline's ``objects=``; what S2 found comes back in the last output (a list of
+    dicts with "label", "box", "score", "how") and as a notes line.
     The pipeline runs in a worker thread (:func:`demo.streaming.stream_call`); this generator reports
     its progress through ``gr.Progress`` on the request's thread.
     """
@@ -117,6 +122,7 @@ def generate(
         image, notes = load_image(image_path, ctx.limits)
         sketch, sketch_notes = editor_to_sketch(sketch_value, image.size)
         notes += sketch_notes
+        boxes = parse_boxes(object_boxes, image.size)
     run_dir = ctx.runs_dir / f"{RUN_PREFIX}{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     run_dir.mkdir(parents=True)
     prune_runs(ctx.runs_dir, max(1, ctx.keep_runs))
@@ -128,7 +134,7 @@ def generate(
         num_frames=int(num_frames) if num_frames else None,
         num_inference_steps=int(steps) if steps else None, seed=int(seed or 0), s2=s2_backend, s3=s3_mode or "auto",
         s1_step_fraction=float(s1_step_fraction) if s1_step_fraction else None,
-        should_stop=lambda: session["cancelled"] >= run_id,
+        should_stop=lambda: session["cancelled"] >= run_id, **({"objects": boxes} if boxes else {}),
     )  # fmt: skip
     out = None
     seen: list[str] = []  # stages handed over so far: an S1 clip that comes after S2 is a preview
@@ -137,7 +143,8 @@ def generate(
             if event.kind == "progress":
                 progress(event.args[0], desc=event.args[1])
             elif event.kind == "stage":
-                update = _stage_update(run_dir, *event.args, fps=clip_fps, notes=notes, after=tuple(seen))
+                update = _stage_update(run_dir, *event.args, fps=clip_fps, notes=notes, after=tuple(seen),
+                                       image_size=image.size)  # fmt: skip
                 seen.append(event.args[0])
                 if update is not None:
                     yield update
@@ -148,9 +155,54 @@ def generate(
     if fps:  # the coarse clip keeps its pace relative to the final one (S1's preview has every other frame)
         ratio = out.coarse.fps / out.final.fps if out.final.fps else 1.0
         out.final, out.coarse = replace(out.final, fps=fps), replace(out.coarse, fps=fps * ratio)
-    out.notes = notes + list(out.notes)
+    found = _found(out)
+    out.notes = notes + list(out.notes) + ([found_note(found)] if found is not None else [])
     progress(1.0, desc="writing videos")
-    yield _present(_write_run(out, image, sketch, run_dir))
+    yield _present(_write_run(out, image, sketch, run_dir), found)
+
+
+def _found(out: Any) -> list[dict] | None:
+    """The objects S2 found on the photo (boxes in the input image's pixels), or None when S2 did not look for
+    any (no object named in the prompt nor marked, or not the photo path: S3 "conditioned" perceives the coarse
+    clip)."""
+    if "objects" not in ((getattr(out, "settings", None) or {}).get("s2") or {}):
+        return None
+    return [dict(o) for o in (getattr(out, "objects", None) or [])]
+
+
+def objects_view(ctx: DemoContext, image_path: str | None, found: list[dict] | None = None, box_text: str = "",
+                 corner: tuple | None = None):  # fmt: skip
+    """'Objects on the photo': the photo as the pipeline gets it with S2's found objects and the user's boxes
+    drawn on it (None without a photo; a box text that does not parse is not drawn — Generate says why)."""
+    if not image_path:
+        return None
+    try:
+        image, _ = load_image(image_path, ctx.limits)
+        boxes = parse_boxes(box_text, image.size)
+    except UserInputError:
+        return None if "image" not in locals() else preview(image, found, (), corner)
+    return preview(image, found, boxes, corner)
+
+
+def new_photo(ctx: DemoContext, image_path: str | None) -> tuple:
+    """A new first frame: the preview shows it, the old photo's boxes, corner and found objects are cleared."""
+    return objects_view(ctx, image_path), "", None, None
+
+
+def mark_corner(ctx: DemoContext, image_path: str | None, box_text: str, corner: tuple | None,
+                found: list[dict] | None, index) -> tuple:  # fmt: skip
+    """A click on the preview at ``index`` = (x, y): the first click keeps a corner, the second makes the box
+    (replacing the box text). → (box text, pending corner, preview)."""
+    if not image_path or index is None:
+        return box_text, None, objects_view(ctx, image_path, found, box_text)
+    x, y = (float(v) for v in index[:2])
+    if corner is None:
+        return box_text, (x, y), objects_view(ctx, image_path, found, box_text, (x, y))
+    box = corners_to_box(corner, (x, y))
+    if box is None:  # the same row or column: start again from this corner
+        return box_text, (x, y), objects_view(ctx, image_path, found, box_text, (x, y))
+    text = format_box(box)
+    return text, None, objects_view(ctx, image_path, found, text)
 
 
 @contextmanager
@@ -165,7 +217,7 @@ def _as_gr_error():
         raise gr.Error(str(e), duration=None, print_exception=False) from None
 
 
-N_OUTPUTS = 10  # final, coarse, condition, comparison, plot, frame, info, files, notes, motion state
+N_OUTPUTS = 11  # final, coarse, condition, comparison, plot, frame, info, files, notes, motion, found objects
 FINAL_LABEL = "Final video (S3)"
 COARSE_LABEL = "Coarse video (S1)"
 
@@ -197,19 +249,20 @@ def stage_labels(info: dict | None) -> tuple[dict, dict]:
 def _cleared(notes: list[str]) -> tuple:
     """A new run starts: empty every output (no stale video from the previous run), show the notices so far."""
     frame = gr.Slider(minimum=0, maximum=1, value=0, step=1, interactive=False)
-    return (None, None, None, None, None, frame, None, None, notes_markdown(notes), None)
+    return (None, None, None, None, None, frame, None, None, notes_markdown(notes), None, None)
 
 
-def _stage_update(
-    run_dir: Path, name: str, value: Any, *, fps: float, notes: list[str], after: tuple[str, ...] = ()
-) -> tuple | None:
+def _stage_update(run_dir: Path, name: str, value: Any, *, fps: float, notes: list[str], after: tuple[str, ...] = (),
+                  image_size: tuple[int, int] | None = None) -> tuple | None:  # fmt: skip
     """A finished stage → an output tuple with that stage's outputs and ``gr.skip()`` everywhere else.
 
     ``"s1"``: the coarse clip (written to ``run_dir/coarse.mp4``; at its own pace when it comes after S2,
     i.e. S1's preview of the photo animation); ``"s2"``: the part-mask condition video (at the size S2 drew it: the
     photo's in "animation") and the 3D view of extracted vs refined motion (a ``MotionResult``); ``"s3"``
     shows nothing yet — the final clip comes with the comparison, timings and downloads once the run is
-    written. ``after``: the stages handed over before this one.
+    written. ``after``: the stages handed over before this one. On the photo path S2's found objects
+    (``value.objects``, at the condition's size) come as a notes line and the last output, their boxes scaled
+    to ``image_size`` (the input image's (W, H)).
     """
     from revision.io import write_video
     from revision.palette import colorize
@@ -223,11 +276,26 @@ def _stage_update(
         frames = (refined or raw).num_frames if (refined or raw) else 1
         update[4] = motion_figure(raw, refined, frames - 1)
         update[5] = gr.Slider(minimum=0, maximum=max(frames - 1, 1), value=frames - 1, step=1, interactive=frames > 1)
-        update[8] = notes_markdown(notes + list(value.notes))
         update[9] = (raw, refined)
+        found = _stage_objects(value, image_size)
+        found_notes = [found_note(found)] if found is not None else []
+        update[8] = notes_markdown(notes + list(value.notes) + found_notes)
+        update[10] = found
     else:
         return None
     return tuple(update)
+
+
+def _stage_objects(value: Any, image_size: tuple[int, int] | None) -> list[dict] | None:
+    """S2's found objects (``MotionResult.objects``: masks and boxes at the condition's size) as the last output's
+    dicts, boxes in the input image's pixels; None when S2 did not look for objects on the photo."""
+    objs = getattr(value, "objects", None)
+    if objs is None or image_size is None or "objects" not in (getattr(value, "settings", None) or {}):
+        return None
+    h, w = value.condition.part_ids.shape[1:]
+    sx, sy = image_size[0] / w, image_size[1] / h
+    return [{"label": o.label, "box": [round(float(b) * s, 1) for b, s in zip(o.box, (sx, sy, sx, sy))],
+             "score": round(float(o.score), 3), "how": o.how} for o in objs]  # fmt: skip
 
 
 def _write_run(out: Any, image: Any, sketch: Any, run_dir: Path) -> dict:
@@ -242,8 +310,8 @@ def _write_run(out: Any, image: Any, sketch: Any, run_dir: Path) -> dict:
     return load_run(run_dir)
 
 
-def _present(run: dict) -> tuple:
-    """A loaded run (``revision.io.load_run`` dict) → the output components' values."""
+def _present(run: dict, found: list[dict] | None = None) -> tuple:
+    """A loaded run (``revision.io.load_run`` dict) + the found objects → the output components' values."""
     d = Path(run["dir"])
     raw, refined = run.get("motion_raw"), run.get("motion_refined")
     frames = (refined or raw).num_frames if (refined or raw) else 1
@@ -255,7 +323,7 @@ def _present(run: dict) -> tuple:
         motion_figure(raw, refined, frames - 1),
         gr.Slider(minimum=0, maximum=max(frames - 1, 1), value=frames - 1, step=1, interactive=frames > 1),
         run_summary(run.get("timings", {}), run.get("backends", {}), run.get("notes", []), run.get("settings", {})),
-        files, notes_markdown(run.get("notes", [])), (raw, refined),
+        files, notes_markdown(run.get("notes", [])), (raw, refined), found,
     )  # fmt: skip
 
 
@@ -286,4 +354,4 @@ def open_run(ctx: DemoContext, files: list[str] | str | None) -> tuple:
 
         coarse = read_video(run["coarse"]) if run.get("coarse") else read_video(run["final"])
         write_video(target / "comparison.mp4", side_by_side(coarse, run["condition_maps"], read_video(run["final"])))
-    return (run.get("input"), *_present(run))
+    return (run.get("input"), *_present(run)[:-1])  # a saved run has no found-objects output

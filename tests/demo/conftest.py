@@ -36,7 +36,7 @@ class FakePipeline:
 
     def __call__(self, image, prompt="", motion_strength=None, sketch=None, num_frames=None,
                  num_inference_steps=None, seed=0, s2="full", s1_step_fraction=None, s3=None, progress=None,
-                 on_stage=None):  # fmt: skip
+                 on_stage=None, objects=None):  # fmt: skip
         assert isinstance(image, PIL.Image.Image)
         strength = self.config.motion_strength if motion_strength is None else motion_strength
         s3 = s3 or "auto"
@@ -44,9 +44,9 @@ class FakePipeline:
                                       s3)  # fmt: skip
         self.calls.append({"image_size": image.size, "prompt": prompt, "motion_strength": motion_strength,
                            "sketch": sketch, "num_frames": num_frames, "steps": num_inference_steps, "seed": seed,
-                           "s2": s2, "s1_step_fraction": s1_step_fraction, "s3": s3})  # fmt: skip
+                           "s2": s2, "s1_step_fraction": s1_step_fraction, "s3": s3, "objects": objects})  # fmt: skip
         if s3 == "animation":
-            return self._animation(image, num_frames, seed, s2, progress, on_stage)
+            return self._animation(image, num_frames, seed, s2, progress, on_stage, prompt, objects)
         F = num_frames or 4
         report = progress or (lambda f, m: None)
 
@@ -87,8 +87,12 @@ class FakePipeline:
             backends=dict(self.backends), notes=["fake note"], settings={"call": {"seed": seed, "s2": s2}},
         )  # fmt: skip
 
-    def _animation(self, image, num_frames, seed, s2, progress, on_stage) -> ReVisionOutput:
-        """The photo path: S2 → S1 preview → S3 at the image's size (even sides, as the animator's)."""
+    def _animation(self, image, num_frames, seed, s2, progress, on_stage, prompt="", objects=None):
+        """The photo path: S2 → S1 preview → S3 at the image's size (even sides, as the animator's). Like the real
+        S2 it looks for an object when the prompt names a ball or the user marked one: the user's first box, else
+        a made-up ball at (w/4, h/2) 10 px across (found objects are at the condition's = the photo's size)."""
+        from types import SimpleNamespace
+
         from revision.pipeline import preview_clip
 
         F, (w, h) = num_frames or 16, image.size
@@ -98,7 +102,14 @@ class FakePipeline:
         ids = np.zeros((F, h, w), np.int16)
         ids[:, h // 4 : h // 2, w // 4 : w // 2] = 2
         cond = ConditionMaps(ids, (ids > 0).astype(np.float32))
-        hand_over("s2", MotionResult(cond, None, None, backends={"s2": "fake"}, notes=["fake s2 note"]))
+        found, s2_settings = [], {"source": "photo (fake)"}
+        if objects or "ball" in prompt:
+            box, how = ((list(map(float, objects[0])), "user box") if objects
+                        else ([w / 4, h / 2, w / 4 + 10, h / 2 + 10], "circle + colour"))  # fmt: skip
+            found = [SimpleNamespace(label="ball", box=box, score=0.8, how=how)]
+            s2_settings["objects"] = {"found": [vars(o) for o in found]}
+        hand_over("s2", MotionResult(cond, None, None, backends={"s2": "fake"}, notes=["fake s2 note"],
+                                     settings=s2_settings, objects=found))  # fmt: skip
         ramp = np.linspace(0, 255, F).astype(np.uint8)[:, None, None, None]
         final = Clip(np.broadcast_to(ramp, (F, h, w, 3)).copy(), fps=8)
         coarse = preview_clip(final)
@@ -113,7 +124,8 @@ class FakePipeline:
             coarse.height, coarse.width), timings={"s1": 0.01, "s2": 0.2, "s3": 0.1, "total": 0.31},
             backends={**self.backends, "s1": "preview of the photo animation", "s3": f"animation ({reason})"},
             notes=["fake note"], settings={"call": {"seed": seed, "s2": s2, "s3": "animation"},
-            "s3_mode": "animation", "s3_reason": reason}, s3_mode="animation",
+            "s3_mode": "animation", "s3_reason": reason, "s2": s2_settings}, s3_mode="animation",
+            objects=[{"track_id": 2, "label": o.label, "box": o.box, "score": o.score, "how": o.how} for o in found],
         )  # fmt: skip
 
 

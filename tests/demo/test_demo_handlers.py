@@ -55,7 +55,7 @@ SKIP = gr.skip()
 
 def test_generate_returns_every_stage_and_writes_the_run(ctx, fake_pipeline, tmp_path):
     out = _gen(ctx, _png(tmp_path / "a.png"), num_frames=6, steps=3)
-    final, coarse, condition, comparison, fig, slider, info, files, notes, motion = out
+    final, coarse, condition, comparison, fig, slider, info, files, notes, motion, found = out
     for video in (final, coarse, condition, comparison):
         assert Path(video).is_file() and Path(video).stat().st_size > 0 and video.endswith(".mp4")
     names = {Path(f).name for f in files}
@@ -82,7 +82,7 @@ def test_each_stage_is_shown_as_soon_as_it_finishes(ctx, fake_pipeline, tmp_path
     stream = _stream(ctx, _png(tmp_path / "a.png"), num_frames=6, progress=lambda f, desc: reported.append((f, desc)))
 
     cleared = next(stream)  # a new run first clears the previous run's outputs
-    assert cleared[:5] == (None,) * 5 and cleared[6:8] == (None, None) and cleared[9] is None
+    assert cleared[:5] == (None,) * 5 and cleared[6:8] == (None, None) and cleared[9] is None and cleared[10] is None
     coarse = next(stream)  # S1 done; the pipeline is held at the end of S1
     assert not fake_pipeline.finished and not gates["s1"].is_set()
     assert coarse[1].endswith("coarse.mp4") and Path(coarse[1]).stat().st_size > 0
@@ -152,7 +152,7 @@ def test_sketch_strokes_reach_the_pipeline_as_rgba(ctx, fake_pipeline, tmp_path)
 
 def test_empty_sketch_means_no_target_pose_with_a_notice(ctx, fake_pipeline, tmp_path):
     empty = np.zeros((60, 80, 4), np.uint8)
-    *_, notes, _ = _gen(ctx, _png(tmp_path / "a.png"), sketch={"background": None, "layers": [empty], "composite": None})
+    *_, notes, _, _ = _gen(ctx, _png(tmp_path / "a.png"), sketch={"background": None, "layers": [empty], "composite": None})
     assert fake_pipeline.calls[-1]["sketch"] is None
     assert "The target-pose sketch is empty: generating without a target pose." in notes
 
@@ -292,9 +292,11 @@ def test_build_demo_wires_the_api_palette_and_legend(fake_pipeline, tmp_path):
     names = {p.name for p in (tmp_path / "ex").iterdir()}  # real photos of people, the cat, a synthetic frame
     assert {"astronaut.png", "messi5.jpg", "basketball1.png", "chelsea_cat.png", "synthetic_3.png"} <= names
     gen = next(d for d in cfg["dependencies"] if d.get("api_name") == "generate")
-    assert len(gen["inputs"]) == 12 and len(gen["outputs"]) == 10  # ... s2, s3, session
+    assert len(gen["inputs"]) == 13 and len(gen["outputs"]) == 11  # ... s2, s3, session, object box
     s3 = demo.blocks[gen["inputs"][10]]
     assert isinstance(s3, gr.Radio) and s3.value == "auto"
+    box = demo.blocks[gen["inputs"][12]]  # last: a client that leaves it out gets '' (S2 finds the object)
+    assert isinstance(box, gr.Textbox) and box.value == "" and box.elem_id == "object-box"
     assert [c[0] for c in s3.choices] == ["auto", "conditioned", "guided", "animation"]
 
 

@@ -44,7 +44,7 @@ def test_animation_run_streams_s2_then_the_s1_preview_and_shows_videos_at_full_s
     after_s2, after_s1 = yields[1], yields[2]
     assert after_s2[2].endswith("condition.mp4") and after_s2[1] == gr.skip()
     assert after_s1[1].endswith("coarse.mp4") and after_s1[2] == gr.skip()
-    final, coarse, condition, comparison, *_, info, files, notes, motion = yields[-1]
+    final, coarse, condition, comparison, *_, info, files, notes, motion, found = yields[-1]
     f, c, cond, cmp = (read_video(v) for v in (final, coarse, condition, comparison))
     assert (f.width, f.height, f.num_frames) == (90, 58, 16)  # the photo's size, not a 64-px model crop
     assert (c.width, c.height, c.num_frames) == (44, 28, 8)  # S1's quarter-size preview
