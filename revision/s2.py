@@ -406,7 +406,13 @@ class FullMotionStage:
         if any(tr.kind == "object" for tr in refined.tracks):
             from revision.pppm.interaction import apply_interaction
 
-            refined, inter_notes, interaction = apply_interaction(refined, prompt, motion_strength)
+            target = None  # the sketch's object colour away from every found object: where it should go
+            if finder is not None and finder.sketch_object is not None:
+                region = finder.sketch_object & ~np.any([o.mask for o in found] or [np.zeros((H, W), bool)], 0)
+                if region.any() and not any((o.mask & finder.sketch_object).any() for o in found):
+                    ys, xs = np.nonzero(region)
+                    target = np.array([xs.mean(), ys.max()], np.float32)
+            refined, inter_notes, interaction = apply_interaction(refined, prompt, motion_strength, target_px=target)
             notes.extend(inter_notes)
             backends["s2.interaction"] = ("contact → impulse → ball physics (revision.pppm.interaction)"
                                           if interaction else "none in the prompt (objects move only if pushed)")  # fmt: skip

@@ -287,6 +287,31 @@ def _move_points(
     return (out + centres_cam[:, None]).astype(np.float32)
 
 
+def _told_direction(
+    prompt: str, target_px, centre: np.ndarray, ground: float, cam
+) -> tuple[np.ndarray, str] | None:
+    """A level camera-space direction the user asked for: towards ``target_px`` on the ground (the sketch), or
+    the prompt's "left" / "right" / "away" / "towards" (the camera); None when neither says."""
+    if target_px is not None:
+        u, v = (float(a) for a in target_px)
+        if v > cam.cy + 1:  # the ground point seen at that pixel (camera y down, ground at y = ground)
+            z = cam.fy * ground / (v - cam.cy)
+            p = np.array([(u - cam.cx) * z / cam.fx, ground, z])
+        else:  # at or above the horizon: only its side counts
+            side = 1.0 if u > cam.fx * centre[0] / centre[2] + cam.cx else -1.0
+            p = centre + np.array([side, 0.0, 0.0])
+        d = (p - centre) * np.array([1.0, 0.0, 1.0])
+        if np.linalg.norm(d) > 1e-6:
+            return d / np.linalg.norm(d), f"towards the sketched target at ({u:.0f}, {v:.0f}) px"
+    from revision.pppm.propose import direction_cue
+
+    cue = direction_cue(prompt)
+    dirs = {"left": [-1.0, 0, 0], "right": [1.0, 0, 0], "away": [0, 0, 1.0], "towards": [0, 0, -1.0]}
+    if cue in dirs:
+        return np.array(dirs[cue]), f"{cue} (the prompt)"
+    return None
+
+
 def _stop_out_of_view(
     centres: np.ndarray, radius: float, cam, near: float = 0.5
 ) -> tuple[np.ndarray, int | None]:
@@ -329,9 +354,13 @@ def _contact_frame(part: np.ndarray, forward: np.ndarray, fps: float, cfg: Inter
 
 
 def apply_interaction(seq: MotionSequence, prompt: str, strength: float, config: InteractionConfig | None = None,
-                      contact_frame: int | None = None) -> tuple[MotionSequence, list[str], dict | None]:  # fmt: skip
+                      contact_frame: int | None = None,
+                      target_px: np.ndarray | None = None) -> tuple[MotionSequence, list[str], dict | None]:  # fmt: skip
     """The prompt's person-object interaction on ``seq`` (see the module doc) → (sequence, notes, decision).
-    ``contact_frame``: the contact (or a throw's release) at this frame instead of the swing's fastest step."""
+    ``contact_frame``: the contact (or a throw's release) at this frame instead of the swing's fastest step;
+    ``target_px``: (x, y) pixel on the ground where the user wants the object to go (the sketch's object colour
+    away from the object): a strike is sent that way (as is one whose prompt says left / right / away /
+    towards the camera)."""
     cfg = config or InteractionConfig()
     notes: list[str] = []
     inter = find_interaction(prompt)
@@ -379,6 +408,10 @@ def apply_interaction(seq: MotionSequence, prompt: str, strength: float, config:
             normal = (centre - joints[c - 1, end_j]) * np.array([1.0, 0.0, 1.0])
             if np.linalg.norm(normal) > 1e-6 and float(normal @ dir_cam) > 0:
                 dir_cam = normal / np.linalg.norm(normal)
+            told = _told_direction(prompt, target_px, centre, ground, cam)
+            if told is not None:
+                dir_cam, how = told
+                notes.append(f"interaction: the {obj.label} is sent {how}")
             if inter.mode == "bounce":
                 dir_cam = np.array([0.0, 1.0, 0.0])  # camera y is down
             dirn = dir_cam @ R_WC  # world

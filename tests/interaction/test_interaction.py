@@ -124,3 +124,26 @@ def test_choose_side_picks_the_nearer_foot():
 def test_the_object_may_be_named_by_kind_or_pronoun(prompt):
     _, _, d = apply_interaction(_scene("kick_right", 0.5), prompt, 0.5)
     assert d is not None and d["verb"] == "kick"
+
+
+@pytest.mark.parametrize(
+    "words, axis, sign", [("to the left", 0, -1), ("to the right", 0, 1), ("away", 2, 1)]
+)
+def test_the_prompt_sends_the_ball_its_way(words, axis, sign):
+    out, notes, d = apply_interaction(_scene("kick_right", 0.6), f"he kicks the ball {words}", 0.6)
+    ball = _ball(out)
+    c = d["contact_frame"]
+    step = ball[c + 1] - ball[c]
+    assert sign * step[axis] > 0.8 * np.linalg.norm(step[[0, 2]]), (step, notes)
+
+
+def test_a_sketched_target_sends_the_ball_there():
+    seq = _scene("kick_right", 0.6)
+    cam = seq.camera
+    b0 = _ball(seq)[0]
+    u0 = cam.fx * b0[0] / b0[2] + cam.cx
+    v0 = cam.fy * b0[1] / b0[2] + cam.cy
+    out, _, d = apply_interaction(seq, "he kicks the ball", 0.6, target_px=np.array([u0 - 150, v0 + 20]))
+    ball = _ball(out)
+    u = cam.fx * ball[:, 0] / ball[:, 2] + cam.cx
+    assert u[-1] < u[0] - 20  # it went towards the target, to the image's left
