@@ -427,6 +427,11 @@ def main(argv: list[str] | None = None) -> int:
         help="only print how arms and head of N held-out GT conditions survive latent-size "
         "downsampling (nearest vs limb-preserving), then exit",
     )
+    p.add_argument(
+        "--same-clips-as",
+        metavar="OUT",
+        help="summarise only the clips that another run's --out has scored too (paired comparison)",
+    )
     p.add_argument("--num-threads", type=int, default=None)
     args = p.parse_args(argv)
     if args.condition_stats:
@@ -513,6 +518,11 @@ def main(argv: list[str] | None = None) -> int:
                 json.dumps({"seed": r["seed"], "calibration": str(cal_path), "scores": r["scores"]}) + "\n"
             )
     rows = [r for r in done.values() if r.get("person") and "scores" in r]
+    if args.same_clips_as:  # a paired comparison of two runs (e.g. two weights) on the clips both finished
+        other = {
+            s for s, r in _read_rows(Path(args.same_clips_as)).items() if r.get("person") and "scores" in r
+        }
+        rows = [r for r in rows if r["seed"] in other]
     if not rows:
         print("no finished clips with a person", file=sys.stderr)
         return 1
