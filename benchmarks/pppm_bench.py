@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     res = denoising_benchmark(model, samples, text)
     print(f"denoising on {args.clips} held-out procedural clips (parameter L2, lower is better), the network alone:")
     print(format_results(res))
-    for mode, what in (("stutter", "refine()'s default"), ("stutter+order", "refine(repair='stutter+order'), opt-in")):
+    for mode, what in (("stutter", "refine(repair='stutter')"), ("stutter+order", "refine()'s default")):
         res = denoising_benchmark(model, samples, text, repair=mode)
         print(f"the same with the temporal repair {mode!r} before the network (revision.pppm.repair; {what}):")
         print(format_results(res))
