@@ -3,7 +3,8 @@
 :func:`find_objects` returns, for a photo, the objects the prompt names ("he kicks the ball" → a ball),
 best first, each a :class:`FoundObject` (mask, box, score, how it was found). In order of trust:
 
-1. **the user's marks** (:class:`ObjectHint`): a box (``x0, y0, x1, y1``) → GrabCut inside it; a stroke
+1. **the user's marks** (:class:`ObjectHint`): a box (``x0, y0, x1, y1``) → GrabCut inside it (a round noun:
+   within the box's inscribed disk, or the disk itself when GrabCut fills less than 60 % of it); a stroke
    (``(N, 2)`` x, y points drawn over the object) → GrabCut with the stroke as sure foreground, its box as
    probable foreground, the box grown by max(16 px, its size) as probable background; the sketch's object colour (:mod:`revision.palette` part ``object``) works like a
    stroke where it covers an object candidate;
@@ -325,14 +326,25 @@ def _stroke_mask(photo: np.ndarray, stroke: np.ndarray) -> np.ndarray:
 
 def _from_hint(photo: np.ndarray, hint: ObjectHint, label: str, how: str | None = None) -> FoundObject:
     H, W = photo.shape[:2]
+    name = hint.label or label
     if hint.box is not None:
         box = np.array(hint.box, np.float32)
         mask = grabcut_mask(photo, box)
         how = how or "user box"
+        if NOUN_SIZES.get(name, NOUN_SIZES["object"])[1]:  # a round noun: the disk the box holds
+            x0, y0, x1, y1 = box
+            yy, xx = np.mgrid[0:H, 0:W]
+            disk = ((xx + 0.5 - (x0 + x1) / 2) / max((x1 - x0) / 2, 1)) ** 2 + (
+                (yy + 0.5 - (y0 + y1) / 2) / max((y1 - y0) / 2, 1)
+            ) ** 2 <= 1
+            cut = mask & disk
+            # GrabCut found the round object when it fills most of the disk; else the disk itself
+            mask = cut if cut.sum() > 0.6 * disk.sum() else disk
+            how += " (round: the box's disk)" if mask is disk else ""
     else:
         mask = _stroke_mask(photo, hint.stroke)
         how = how or "user stroke"
-    return FoundObject(hint.label or label, mask, mask_to_box(mask), 1.0, how)
+    return FoundObject(name, mask, mask_to_box(mask), 1.0, how)
 
 
 def find_objects(

@@ -461,7 +461,14 @@ def apply_interaction(seq: MotionSequence, prompt: str, strength: float, config:
         else:  # throw / drop / put down: held from frame 0, released
             hand = joints[:, end_j]
             off = centre - hand[0]
-            if inter.mode == "throw":
+            step = np.diff(hand, axis=0) @ fwd * fps
+            lo = max(1, int(np.ceil(cfg.min_contact_s * fps)))
+            still_arm = (
+                inter.mode == "throw" and contact_frame is None and step[lo - 1 :].max(initial=0.0) < 0.5
+            )
+            if still_arm:  # the proposed arm never swings forward: release at 40 % of the clip
+                rel = max(1, int(round(0.4 * (n - 1))))
+            elif inter.mode == "throw":
                 rel = c
             elif inter.mode == "putdown":
                 rel = int(np.argmax(hand[:, 1]))  # the hand's lowest point (camera y down)
@@ -470,9 +477,15 @@ def apply_interaction(seq: MotionSequence, prompt: str, strength: float, config:
             v_hand = (hand[min(rel + 1, n - 1)] - hand[rel]) * fps
             v_w = v_hand @ R_WC
             if inter.mode == "throw":
-                v_w = v_w * cfg.throw_gain + np.array([0.0, cfg.throw_lift, 0.0])
-                if np.linalg.norm(v_w) < speed:
-                    v_w = v_w / max(np.linalg.norm(v_w), 1e-6) * speed
+                told = _told_direction(prompt, target_px, hand[rel] + off, ground, cam)
+                level = (
+                    told[0] if told is not None else fwd if still_arm else v_hand * np.array([1.0, 0, 1.0])
+                )
+                if told is None and float(level @ fwd) <= 0:  # thrown ahead, not backwards
+                    level = fwd
+                level = level / max(np.linalg.norm(level), 1e-9)
+                v_w = (level * max(speed, float(np.linalg.norm(v_hand)) * cfg.throw_gain)) @ R_WC
+                v_w = v_w + np.array([0.0, cfg.throw_lift, 0.0])
             ball = _simulate(n, fps, rel, hand[rel] + off, v_w, ground, bc, pparams, end_j,
                              hold=hand + off)  # fmt: skip
             decision = {"verb": inter.verb, "part": f"{side}_{inter.part}", "track_id": person.track_id,
