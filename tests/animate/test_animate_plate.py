@@ -70,3 +70,36 @@ def test_thin_hole_is_telea_exactly():
     hole = np.zeros(img.shape[:2], bool)
     hole[100:150, 120:130] = True
     assert np.array_equal(background_plate(img, hole), background_plate(img, hole, method="telea"))
+
+
+def test_a_mask_short_of_the_person_leaves_no_fringe_in_the_plate():
+    """The mask misses the person's last 2 px (a jersey's edge) and a dark shadow pocket touches it: the hole's
+    margin (long side / 100) swallows both, so the fill continues neither into the hole (no streak, no blob)."""
+    from revision.animate import AnimateConfig, PhotoAnimator
+    from revision.animate.config import plate_dilate_for
+    from revision.types import Camera, MotionSequence, Track
+
+    H, W = 200, 256
+    cam = Camera.from_image_size(W, H)
+    photo = np.zeros((H, W, 3), np.uint8)
+    photo[:] = (60, 170, 60)  # grass
+    photo[60:140, 100:160] = (30, 40, 220)  # the blue "person"
+    photo[140:142, 120:135] = (5, 5, 5)  # a shadow pocket at its feet, outside its mask
+    mask = np.zeros((H, W), bool)
+    mask[62:138, 102:158] = True  # 2 px short on every side
+    z = 3.0
+    x0, x1, y0, y1 = ((np.array([101.5, 158.5, 61.5, 138.5]) - [cam.cx, cam.cx, cam.cy, cam.cy]) * z
+                      / np.array([cam.fx, cam.fx, cam.fy, cam.fy]))  # fmt: skip
+    ring = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+    outline = np.concatenate([np.linspace(ring[i], ring[(i + 1) % 4], 4, endpoint=False) for i in range(4)])
+    pts = np.concatenate([outline, ring, [ring.mean(0)]])
+    pts = np.concatenate([pts, np.full((21, 1), z)], 1).astype(np.float32)
+    move = pts[None] + np.array([[0, 0, 0], [1.0, 0, 0]], np.float32)[:, None]  # it leaves to the right
+    track = Track(1, "object", {"points": move}, np.ones(2, np.float32), label="box")
+    an = PhotoAnimator(photo, MotionSequence([track], cam, 2), person_masks={1: mask}, config=AnimateConfig())
+    assert plate_dilate_for(an.config, H, W) == 3
+    hole = an.binding.hole
+    assert hole[60:140, 100:160].all() and hole[140:142, 120:135].all()  # the fringe and the shadow pocket
+    inside = an.plate[hole].astype(int)
+    assert (inside[:, 2] - inside[:, 1] > 20).sum() == 0  # no blue streak: the fill is grass
+    assert inside.max(-1).min() > 40  # no dark blob
