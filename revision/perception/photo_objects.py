@@ -4,7 +4,7 @@
 best first, each a :class:`FoundObject` (mask, box, score, how it was found). In order of trust:
 
 1. **the user's marks** (:class:`ObjectHint`): a box (``x0, y0, x1, y1``) → GrabCut inside it (a round noun:
-   within the box's inscribed disk, or the disk itself when GrabCut fills less than 60 % of it); a stroke
+   within the box's inscribed disk, or the disk itself when that cut is not round or under 20 % of it); a stroke
    (``(N, 2)`` x, y points drawn over the object) → GrabCut with the stroke as sure foreground, its box as
    probable foreground, the box grown by max(16 px, its size) as probable background; the sketch's object colour (:mod:`revision.palette` part ``object``) works like a
    stroke where it covers an object candidate;
@@ -296,6 +296,16 @@ def _auto(photo: np.ndarray, noun: str, people: np.ndarray, person_h: float | No
     return kept
 
 
+def _circularity(mask: np.ndarray) -> float:
+    """4π area / perimeter² of the mask's largest outline (1 for a disk)."""
+    cv2 = _cv2()
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return 0.0
+    c = max(contours, key=cv2.contourArea)
+    return float(min(1.0, 4 * np.pi * cv2.contourArea(c) / max(cv2.arcLength(c, True), 1.0) ** 2))
+
+
 def _stroke_mask(photo: np.ndarray, stroke: np.ndarray) -> np.ndarray:
     """GrabCut from a stroke drawn over an object: its pixels (grown 2 px) sure foreground, its box probable
     foreground, the box grown by max(16 px, its size) probable background, the rest background."""
@@ -338,8 +348,8 @@ def _from_hint(photo: np.ndarray, hint: ObjectHint, label: str, how: str | None 
                 (yy + 0.5 - (y0 + y1) / 2) / max((y1 - y0) / 2, 1)
             ) ** 2 <= 1
             cut = mask & disk
-            # GrabCut found the round object when it fills most of the disk; else the disk itself
-            mask = cut if cut.sum() > 0.6 * disk.sum() else disk
+            # GrabCut found the round object when its cut is round and not tiny; else the disk itself
+            mask = cut if cut.sum() > 0.2 * disk.sum() and _circularity(cut) > 0.75 else disk
             how += " (round: the box's disk)" if mask is disk else ""
     else:
         mask = _stroke_mask(photo, hint.stroke)
