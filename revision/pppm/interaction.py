@@ -303,12 +303,22 @@ def _told_direction(
         d = (p - centre) * np.array([1.0, 0.0, 1.0])
         if np.linalg.norm(d) > 1e-6:
             return d / np.linalg.norm(d), f"towards the sketched target at ({u:.0f}, {v:.0f}) px"
-    from revision.pppm.propose import direction_cue
-
-    cue = direction_cue(prompt)
+    cue = direction_words(prompt)
     dirs = {"left": [-1.0, 0, 0], "right": [1.0, 0, 0], "away": [0, 0, 1.0], "towards": [0, 0, -1.0]}
     if cue in dirs:
         return np.array(dirs[cue]), f"{cue} (the prompt)"
+    return None
+
+
+def direction_words(prompt: str) -> str | None:
+    """Where the prompt sends the object: "to the left" / "leftwards" → "left" (the image's), "to the right",
+    "away" (from the camera), "towards the camera / us / me"; a side word alone ("with the right foot")
+    names a limb, not a direction."""
+    p = prompt.lower()
+    for pattern, cue in ((r"\bto the left\b|\bleftwards?\b", "left"), (r"\bto the right\b|\brightwards?\b", "right"),
+                         (r"\baway\b", "away"), (r"\btowards? (the camera|us|me|the viewer)\b", "towards")):  # fmt: skip
+        if re.search(pattern, p):
+            return cue
     return None
 
 
