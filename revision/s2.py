@@ -414,6 +414,7 @@ class FullMotionStage:
                     target = np.array([xs.mean(), ys.max()], np.float32)
             refined, inter_notes, interaction = apply_interaction(refined, prompt, motion_strength, target_px=target)
             notes.extend(inter_notes)
+            settings["interaction"] = interaction  # the decision (verb, part, contact frame, impulse) in run.json
             backends["s2.interaction"] = ("contact → impulse → ball physics (revision.pppm.interaction)"
                                           if interaction else "none in the prompt (objects move only if pushed)")  # fmt: skip
         backends["s2.pppm"] = (f"PPPM ({self.pppm.config.text_encoder} text) refines the proposal" if pppm is not None
