@@ -39,24 +39,58 @@ class SilhouetteTargets:
     grid_target: torch.Tensor  # (M, G) mask at those pixels (0/1)
     grid_weight: torch.Tensor  # (M, G) 1 for real grid points, 0 for padding
     grid_step: torch.Tensor  # (M,) px between grid points
+    scale: torch.Tensor  # (M,) px: the residuals' unit per frame (√ mask area; the focal length when 0)
     refresh: int = 0  # cover term: nearest-sample indices recomputed every this many calls (0: 1 when the
     # (frames × pixels × samples) distance matrix is < 2M entries, e.g. a photo, else 5: clips)
+    coverage_scale: tuple[float, ...] = ()  # per masked frame: raster scale of :meth:`update_coverage` (≤ 1)
     _calls: int = 0
     _nn: torch.Tensor | None = None
+    _covered: torch.Tensor | None = None  # (M, N) bool: sampled mask pixels inside the rendered body
+
+    def update_coverage(
+        self, which: list[int], mesh_uv: np.ndarray, mesh_z: np.ndarray, faces: np.ndarray
+    ) -> None:
+        """Which sampled mask pixels of the masked frames ``which`` (indices into ``self.frames``) the body
+        covers: ``mesh_uv`` (len(which), V, 2) projected mesh vertices, ``mesh_z`` (len(which), V) their
+        depths, ``faces`` (F, 3); rasterised as the IoU is measured (``revision.render.raster``, front
+        faces, pixel centres). Covered pixels pull nothing in the cover term, so the samples' spacing
+        biases nothing."""
+        from revision.render.raster import rasterize_sparse
+
+        H, W = self.size
+        M, N = self.pixels.shape[:2]
+        if self._covered is None:
+            self._covered = torch.zeros(M, N, dtype=torch.bool, device=self.pixels.device)
+        pix = self.pixels.detach().cpu().numpy().astype(np.int64)
+        for k, i in enumerate(which):
+            s = self.coverage_scale[i]  # a large person: rasterised at ≤ coverage_px (mask box's long side)
+            h, w = max(1, int(np.ceil(H * s))), max(1, int(np.ceil(W * s)))
+            try:
+                flat = rasterize_sparse((mesh_uv[k] + 0.5) * s - 0.5, mesh_z[k], faces, h, w)[0]
+            except IndexError:  # the rasteriser's width classes stop at 128 px (a face near the camera)
+                flat = None
+            if flat is None:
+                continue
+            sil = np.zeros(h * w, bool)
+            sil[flat] = True
+            q = np.round((pix[i] + 0.5) * s - 0.5).astype(np.int64)  # pixel centres in the scaled raster
+            hit = sil[np.clip(q[:, 1], 0, h - 1) * w + np.clip(q[:, 0], 0, w - 1)]
+            self._covered[i] = torch.tensor(hit, device=self.pixels.device)
 
     @property
     def num_frames(self) -> int:
         return int(self.frames.numel())
 
     @staticmethod
-    def build(masks, num_frames: int, camera: Camera, n_pixels: int, device, grid: int = 48) -> SilhouetteTargets | None:
+    def build(masks, num_frames: int, camera: Camera, n_pixels: int, device, grid: int = 48, contour: float = 0.0,
+              size_units: bool = False, coverage_px: int = 256) -> SilhouetteTargets | None:  # fmt: skip
         """Per-frame masks (None entries skipped, list length = frames) → targets, or None without masks."""
         import cv2
 
         if len(masks) != num_frames:
             raise ValueError(f"fit_smplx: got {len(masks)} masks for {num_frames} frames")
         rng = np.random.default_rng(0)
-        idx, dists, pix, pw, grids, steps = [], [], [], [], [], []
+        idx, dists, pix, pw, grids, steps, scales, cov = [], [], [], [], [], [], [], []
         size = None
         for f, m in enumerate(masks):
             if m is None:
@@ -71,6 +105,14 @@ class SilhouetteTargets:
             d = cv2.distanceTransform((~m).astype(np.uint8), cv2.DIST_L2, 3)
             ys, xs = np.nonzero(m)
             take = rng.choice(len(xs), size=min(n_pixels, len(xs)), replace=False)
+            if contour > 0:
+                edge = m & ~cv2.erode(m.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+                ey, ex = np.nonzero(edge)
+                ne = min(int(contour * n_pixels), len(ex))
+                te = rng.choice(len(ex), size=ne, replace=False)
+                ys = np.concatenate([ys[take[: n_pixels - ne]], ey[te]])
+                xs = np.concatenate([xs[take[: n_pixels - ne]], ex[te]])
+                take = np.arange(len(xs))
             p = np.zeros((n_pixels, 2), np.float32)
             w = np.zeros(n_pixels, np.float32)
             p[: len(take)] = np.stack([xs[take], ys[take]], 1)
@@ -85,6 +127,8 @@ class SilhouetteTargets:
             gt = m[np.clip(gp[:, 1].astype(int), 0, m.shape[0] - 1), np.clip(gp[:, 0].astype(int), 0, m.shape[1] - 1)]
             grids.append((gp, gt.astype(np.float32)))
             steps.append(step)
+            scales.append(float(np.sqrt(m.sum())) if size_units else 0.0)
+            cov.append(min(1.0, coverage_px / max(x1 - x0, y1 - y0)))
             idx.append(f)
             dists.append(d)
             pix.append(p)
@@ -102,7 +146,8 @@ class SilhouetteTargets:
             gp[i, : len(p)], gt[i, : len(p)], gw[i, : len(p)] = p, m, 1.0
         T = lambda a: torch.tensor(a, device=device)  # noqa: E731
         return SilhouetteTargets(torch.tensor(idx, device=device), t(dists)[:, None], t(pix), t(pw), size,
-                                 T(gp), T(gt), T(gw), T(np.array(steps, np.float32)))  # fmt: skip
+                                 T(gp), T(gt), T(gw), T(np.array(steps, np.float32)),
+                                 T(np.array(scales, np.float32)), coverage_scale=tuple(cov))  # fmt: skip
 
     def loss(self, surface: torch.Tensor, K: torch.Tensor, w_out: float, w_cover: float, w_iou: float = 0.0,
              radius: float = 0.0) -> torch.Tensor:
@@ -113,6 +158,7 @@ class SilhouetteTargets:
         z = pts[..., 2:3].clamp(min=1e-3)
         uv = pts[..., :2] / z * K[:2] + K[2:]  # (M, V, 2) px
         f = K[0]
+        unit = torch.where(self.scale > 0, self.scale, f)[:, None]  # (M, 1) px
         self._calls += 1
         out = uv.new_zeros(())
         if w_out > 0:
@@ -120,13 +166,16 @@ class SilhouetteTargets:
             grid = torch.stack([uv[..., 0] / (W - 1) * 2 - 1, uv[..., 1] / (H - 1) * 2 - 1], -1)[:, :, None]
             d = torch.nn.functional.grid_sample(self.dist, grid, mode="bilinear", padding_mode="border",
                                                 align_corners=True)[:, 0, :, 0]  # (M, V) px  # fmt: skip
-            out = out + w_out * ((d / f).pow(2) * inside).sum() / inside.sum().clamp(min=1)
+            out = out + w_out * ((d / unit).pow(2) * inside).sum() / inside.sum().clamp(min=1)
         if w_cover > 0:
             every = self.refresh or (1 if self.pixels.shape[0] * self.pixels.shape[1] * uv.shape[1] < 2_000_000 else 5)
             if self._nn is None or self._calls % every == 0:  # nearest samples move slowly
                 self._nn = _nearest(self.pixels, uv)
             nearest = (self.pixels - _gather(uv, self._nn)).norm(dim=-1)  # (M, N) px
-            out = out + w_cover * ((nearest / f).pow(2) * self.pixel_weight).sum() / self.pixel_weight.sum()
+            if self._covered is not None:  # covered pixels (inside the rendered body) pull nothing
+                nearest = nearest * ~self._covered
+            cover = ((nearest / unit).pow(2) * self.pixel_weight).sum() / self.pixel_weight.sum()
+            out = out + w_cover * cover
         if w_iou > 0 and radius > 0:
             r = f * radius / z[..., 0]  # (M, V) px
             with torch.no_grad():

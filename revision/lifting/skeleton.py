@@ -143,6 +143,7 @@ class SMPLXSkeleton(torch.nn.Module):
             self.register_buffer("surf_shapedirs", torch.zeros(0, 3, NUM_BETAS))
             self.register_buffer("surf_weights", torch.zeros(0, len(self.order)))
             self.surf_radius = 0.0
+            self.mesh_faces = None
             return
         idx = _area_even_vertices(model, v_template, n)
         w = weights.detach().float()[idx]  # (Vs, J)
@@ -156,6 +157,14 @@ class SMPLXSkeleton(torch.nn.Module):
         self.register_buffer("surf_template", v_template[idx].clone())
         self.register_buffer("surf_shapedirs", shapedirs[idx].clone())
         self.register_buffer("surf_weights", w @ fold)
+        faces = getattr(model, "faces", None)  # the whole mesh, for the silhouette's coverage test
+        if faces is not None:
+            self.register_buffer("mesh_template", v_template.clone())
+            self.register_buffer("mesh_shapedirs", shapedirs.clone())
+            self.register_buffer("mesh_weights", weights.detach().float() @ fold)
+            self.mesh_faces = np.asarray(faces, np.int64).reshape(-1, 3)
+        else:
+            self.mesh_faces = None
 
     def rest_joints(self, betas: torch.Tensor) -> torch.Tensor:
         """(B, 10) → (B, 55, 3) rest-pose joints."""
@@ -207,15 +216,29 @@ class SMPLXSkeleton(torch.nn.Module):
     ) -> torch.Tensor:
         """(B,3), (B,63), (B,10) or (10,), (B,3) → (B, Vs, 3) posed surface samples (linear blend skinning
         of ``surface_samples`` mesh vertices; hand/face joint weights folded into their evaluated ancestors)."""
+        return self._skin(global_orient, body_pose, betas, transl, self.surf_template, self.surf_shapedirs,
+                          self.surf_weights)  # fmt: skip
+
+    def mesh(
+        self, global_orient: torch.Tensor, body_pose: torch.Tensor, betas: torch.Tensor, transl: torch.Tensor
+    ) -> torch.Tensor:
+        """As :meth:`surface`, every vertex of the model: (B, V, 3); faces in ``self.mesh_faces`` (F, 3)
+        (None when the model has no faces)."""
+        if self.mesh_faces is None:
+            raise ValueError("SMPLXSkeleton.mesh: the body model has no faces")
+        return self._skin(global_orient, body_pose, betas, transl, self.mesh_template, self.mesh_shapedirs,
+                          self.mesh_weights)  # fmt: skip
+
+    def _skin(self, global_orient, body_pose, betas, transl, template, shapedirs, weights) -> torch.Tensor:
         B = global_orient.shape[0]
         if betas.dim() == 1:
             betas = betas[None].expand(B, -1)
         R, P, J = self.transforms(global_orient, body_pose, betas, transl)
-        v = self.surf_template + torch.einsum("vdb,nb->nvd", self.surf_shapedirs, betas)  # (B, Vs, 3)
+        v = template + torch.einsum("vdb,nb->nvd", shapedirs, betas)  # (B, Vs, 3)
         t = P - (R @ J[:, self.order, :, None])[..., 0]  # (B, S, 3): v' = R_j v + (P_j − R_j J_j)
         S = R.shape[1]
         A = torch.cat([R.reshape(B, S, 9), t], -1)  # (B, S, 12) per-joint affine transforms
-        T = torch.einsum("vs,bsk->bvk", self.surf_weights, A)  # (B, Vs, 12) blended (as LBS)
+        T = torch.einsum("vs,bsk->bvk", weights, A)  # (B, Vs, 12) blended (as LBS)
         return (T[..., :9].reshape(B, -1, 3, 3) @ v[..., None])[..., 0] + T[..., 9:]
 
 

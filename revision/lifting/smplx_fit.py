@@ -51,10 +51,16 @@ class SMPLXFitConfig:
     w_acc: float = 0.3  # temporal: squared joint acceleration (m / frame²)²
     temporal: bool = True  # False: frames are independent apart from the shared betas
     min_visibility: float = 0.3  # landmarks below this visibility are ignored
-    # silhouette (only when masks are given and the body model has a surface): residuals in focal lengths
-    w_sil_out: float = 3.0  # projected surface samples outside the person mask, (distance to it)²
-    w_sil_cover: float = 20.0  # sampled mask pixels, (distance to the nearest projected surface sample)²
-    sil_pixels: int = 400  # mask pixels sampled per frame for the cover term
+    # silhouette (only when masks are given and the body model has a surface); weights measured with
+    # benchmarks.photo_fit_bench (docs/perception_lifting.md)
+    w_sil_out: float = 60.0  # projected surface samples outside the person mask, (distance to it)²
+    w_sil_cover: float = 60.0  # sampled mask pixels the body misses, (distance to the nearest sample)²
+    sil_pixels: int = 1000  # mask pixels sampled per frame for the cover term
+    sil_contour: float = 0.5  # fraction of them drawn from the mask's contour (the rest: anywhere inside)
+    sil_size_units: bool = True  # residuals in units of √(mask area) (False: of the focal length, which made
+    # the silhouette of a small, far person negligible next to the priors)
+    sil_coverage_every: int = 2  # rasterise the whole mesh every this many iterations (0: never); mask pixels
+    # inside the rendered body then pull nothing in the cover term
     w_sil_iou: float = 0.0  # 1 − soft IoU of splatted surface samples vs the mask (off: measured no better)
     sil_grid: int = 48  # soft-IoU grid: at most sil_grid² pixels over the mask's box per frame
     iters_sil: int = 40  # extra full-stage iterations with the silhouette terms (after ``iters_full``)
@@ -200,14 +206,23 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
     if masks is not None and getattr(skeleton, "has_surface", False):
         from revision.lifting.silhouette import SilhouetteTargets
 
-        sil = SilhouetteTargets.build(masks, F, camera, cfg.sil_pixels, dev, cfg.sil_grid)
+        sil = SilhouetteTargets.build(
+            masks, F, camera, cfg.sil_pixels, dev, cfg.sil_grid, cfg.sil_contour, cfg.sil_size_units
+        )
     opt = torch.optim.Adam([go, bp, betas, tr], lr=cfg.lr)
     n_sil = cfg.iters_sil if sil is not None else 0
-    for _ in range(cfg.iters_full + n_sil):
+    faces = getattr(skeleton, "mesh_faces", None)
+    cover_mesh = sil is not None and cfg.sil_coverage_every > 0 and faces is not None
+    for it in range(cfg.iters_full + n_sil):
         opt.zero_grad()
         loss = _full_loss(skeleton, go, bp, betas, tr, uv, w, target3, K, cfg, markers_rel) + prior_terms()
         if sil is not None:
             fr = sil.frames  # the surface only of the frames that have a mask
+            if cover_mesh and it % cfg.sil_coverage_every == 0:  # one masked frame per update, in turn
+                k = (it // cfg.sil_coverage_every) % sil.num_frames
+                with torch.no_grad():
+                    v = skeleton.mesh(go[fr[k : k + 1]], bp[fr[k : k + 1]], betas, tr[fr[k : k + 1]])
+                sil.update_coverage([k], _project(v, K).cpu().numpy(), v[..., 2].cpu().numpy(), faces)
             loss = loss + sil.loss(skeleton.surface(go[fr], bp[fr], betas, tr[fr]), K, cfg.w_sil_out,
                                    cfg.w_sil_cover, cfg.w_sil_iou, skeleton.surf_radius)  # fmt: skip
         loss.backward()

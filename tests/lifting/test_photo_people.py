@@ -95,6 +95,52 @@ def test_silhouette_term_widens_the_body_to_the_mask(skeleton):
     assert with_mask.params["betas"][1] > plain.params["betas"][1] + 0.2  # wider (measured 0.46 vs 0.11; truth 2.5)
 
 
+def test_silhouette_term_widens_a_small_far_body(skeleton):
+    """The same wide body ~45 px tall (far away, as the pedestrians of a street photo): the silhouette
+    residuals are in units of the mask's size, so a small person's mask still outweighs the priors."""
+    torch.manual_seed(0)
+    H = W = 256
+    cam = Camera.from_image_size(W, H, 55.0)
+    betas = np.zeros(10, np.float32)
+    betas[1] = 2.5
+    gt = Track(0, "smplx", {"global_orient": np.array([[np.pi, 0, 0]], np.float32), "body_pose": np.zeros((1, 63),
+               np.float32), "betas": betas, "transl": np.array([[0.0, 0.9, 9.0]], np.float32)}, np.ones(1))  # fmt: skip
+    mask = _project(gt, cam, H, W)
+    with torch.no_grad():
+        _, markers = skeleton(*(torch.tensor(gt.params[k]) for k in ("global_orient", "body_pose", "betas", "transl")))
+    m = markers[0].numpy()
+    uv = np.stack([cam.fx * m[:, 0] / m[:, 2] + cam.cx, cam.fy * m[:, 1] / m[:, 2] + cam.cy], 1)
+    kp2d = np.concatenate([uv, np.ones((33, 1))], 1)[None].astype(np.float32)
+    kp3d = (m - m[[23, 24]].mean(0))[None]
+    cfg = SMPLXFitConfig(iters_3d=20, iters_full=40, iters_sil=40)
+    plain = fit_smplx(skeleton, kp2d, kp3d, cam, cfg)
+    focal = fit_smplx(skeleton, kp2d, kp3d, cam, SMPLXFitConfig(iters_3d=20, iters_full=40, iters_sil=40,
+                      sil_size_units=False), masks=[mask])  # fmt: skip
+    sized = fit_smplx(skeleton, kp2d, kp3d, cam, cfg, masks=[mask])
+    ious = [mask_iou(_project(Track(0, "smplx", f.params, np.ones(1)), cam, H, W), mask) for f in (plain, focal, sized)]
+    print(f"{int(mask.sum())} px; IoU plain / focal units / mask units: {' / '.join(f'{i:.3f}' for i in ious)}")
+    assert ious[2] > ious[0] + 0.03 and ious[2] > ious[1]
+
+
+def test_coverage_marks_the_mask_pixels_inside_the_rendered_body():
+    """update_coverage rasterises the mesh as the IoU is measured: pixels inside a projected square are covered."""
+    from revision.lifting.silhouette import SilhouetteTargets
+
+    cam = Camera.from_image_size(64, 64, 55.0)
+    mask = np.zeros((64, 64), bool)
+    mask[8:56, 8:56] = True
+    sil = SilhouetteTargets.build([mask], 1, cam, 500, "cpu", size_units=True)
+    uv = np.array([[[20.0, 20.0], [44.0, 20.0], [44.0, 44.0], [20.0, 44.0]]], np.float32)
+    faces = np.array([[0, 2, 1], [0, 3, 2]])  # front-facing in image space (as the body's outside)
+    sil.update_coverage([0], uv, np.full((1, 4), 2.0, np.float32), faces)
+    px = sil.pixels[0].numpy()
+    inside = (px[:, 0] > 20.5) & (px[:, 0] < 43.5) & (px[:, 1] > 20.5) & (px[:, 1] < 43.5)
+    outside = (px[:, 0] < 19.5) | (px[:, 0] > 44.5) | (px[:, 1] < 19.5) | (px[:, 1] > 44.5)
+    cov = sil._covered[0].numpy()
+    assert inside.any() and outside.any()
+    assert cov[inside].all() and not cov[outside].any()
+
+
 def test_masks_must_match_the_frames(skeleton):
     cam = Camera.from_image_size(64, 64)
     kp = np.zeros((2, 33, 3), np.float32)
