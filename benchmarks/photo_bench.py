@@ -17,11 +17,13 @@ Per photo (issue 19; PASS/FAIL per line):
 - **psnr0**: frame 0 of the video vs the input resized to the output size (``cv2.INTER_AREA``) ≥ 30 dB (the
   H.264 encode at crf 18 is included: that is what the user gets).
 - **person**: MediaPipe finds a person in ≥ 90 % of the output frames. On photos with more than one person
-  expected, MediaPipe (one person per image) runs per person region instead: boxes around the connected
-  regions the S2 part masks (``condition.npz``) cover over the clip, grown by 25 % and enlarged to a long side
-  of ≥ 256 px (only where to look comes from the pipeline); a photo passes when some person is found in
-  ≥ 90 % of the frames, the limb line when some person's limb moves, and the acceleration line takes the
-  worst person.
+  expected, MediaPipe (one person per image) runs per fitted person instead, on a crop that follows it: per
+  frame, the box of its 22 SMPL-X joints (``motion_refined.json`` projected with its camera) grown by 30 % of
+  its long side and enlarged to a long side of ≥ 256 px (only where to look comes from the pipeline; until
+  2026-12-02 the crops were fixed boxes around the regions the S2 part masks cover over the whole clip, which
+  merged people walking past each other into one crop where MediaPipe had to pick one of three small people;
+  that fallback remains when the motion is missing); a photo passes when some person is found in ≥ 90 % of
+  the frames, the limb line when some person's limb moves, and the acceleration line takes the worst person.
 - **limb**: a limb joint (elbow, wrist, knee or ankle; visibility ≥ 0.5 at frame 0 and at that frame) moves
   ≥ 0.3 sw from its frame-0 position in some frame.
 - **accel**: median over frames 1..F−2 and over landmarks visible in three consecutive frames of the
@@ -203,6 +205,46 @@ def crop_landmarks(frames: np.ndarray, box: tuple[int, int, int, int], min_side:
     return lm
 
 
+def track_boxes(motion: dict, H: int, W: int, pad: float = 0.3) -> list[np.ndarray]:
+    """Where to look for each person in each frame: the SMPL-X tracks of the CLI's refined motion
+    (``motion_refined.json``) projected with its camera onto an (H, W) output → per track (F, 4) boxes
+    (y0, y1, x0, x1) around the 22 body joints, grown by ``pad`` of the box's long side (head and feet lie
+    beyond the joints). Only the place to look comes from the pipeline."""
+    import torch
+
+    from revision.lifting.extract import _default_skeleton
+
+    sk, _ = _default_skeleton()
+    cam = motion["camera"]
+    s = W / cam["width"]
+    out = []
+    for t in motion.get("tracks", []):
+        if t.get("kind") != "smplx":
+            continue
+        p = {k: torch.tensor(np.asarray(v, np.float32)) for k, v in t["params"].items()}
+        with torch.no_grad():
+            j, _ = sk(p["global_orient"], p["body_pose"], p["betas"], p["transl"])
+        j = j.numpy()
+        z = np.maximum(j[..., 2], 1e-3)
+        u = (cam["fx"] * j[..., 0] / z + cam["cx"]) * s
+        v = (cam["fy"] * j[..., 1] / z + cam["cy"]) * s
+        x0, x1, y0, y1 = u.min(1), u.max(1), v.min(1), v.max(1)
+        m = pad * np.maximum(x1 - x0, y1 - y0)
+        b = np.stack([y0 - m, y1 + m, x0 - m, x1 + m], 1).round()
+        b[:, :2], b[:, 2:] = b[:, :2].clip(0, H), b[:, 2:].clip(0, W)
+        out.append(b.astype(int))
+    return out
+
+
+def track_landmarks(frames: np.ndarray, boxes: np.ndarray, min_side: int = 256) -> np.ndarray:
+    """:func:`crop_landmarks` with one box per frame (``boxes`` (F, 4) y0, y1, x0, x1) → (F, 33, 3)."""
+    out = np.full((len(frames), 33, 3), np.nan)
+    for f, (y0, y1, x0, x1) in enumerate(boxes):
+        if y1 - y0 >= 8 and x1 - x0 >= 8:
+            out[f] = crop_landmarks(frames[f : f + 1], (y0, y1, x0, x1), min_side)[0]
+    return out
+
+
 def shoulder_width(lm: np.ndarray) -> float:
     """Shoulder width in px: frame 0's, else the median over the frames with a person (NaN if none)."""
     sw = np.linalg.norm(lm[:, L_SH, :2] - lm[:, R_SH, :2], axis=-1)
@@ -303,7 +345,9 @@ def check_photo(r: CliRun, expected_people: int) -> dict:
     # finds one person per image); a photo passes "person" when some person is found in ≥ 90 % of frames,
     # "limb" when some person's limb moves, "accel" when no person jitters
     tracks = [lm]
-    if expected_people > 1 and r.condition is not None:
+    if expected_people > 1 and human_tracks(r.motion) > 0:  # a crop per fitted person, following it
+        tracks = [track_landmarks(r.frames, b) for b in track_boxes(r.motion, Ho, Wo)]
+    elif expected_people > 1 and r.condition is not None:
         tracks = [crop_landmarks(r.frames, b) for b in person_boxes(r.condition)] or [lm]
     per = []
     for t in tracks:

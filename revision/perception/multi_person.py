@@ -53,6 +53,7 @@ class MultiPersonConfig:
     repeats: int = 2  # Pose runs per window, found people painted out in between
     max_people: int = 8
     min_visibility: float = 0.5  # nose and both shoulders must reach this
+    max_shoulder_tilt: float = 1.7  # |dy| / |dx| of the shoulder line (60°) above which a find needs a visible hip
     min_detection_confidence: float = 0.5  # MediaPipe person detector threshold
     min_tracking_confidence: float = 0.5  # video mode: below this MediaPipe re-detects
     mask_threshold: float = 0.5  # segmentation probability → bool mask
@@ -123,6 +124,9 @@ def check_candidate(c: Candidate, image_hw: tuple[int, int], people: list[Detect
         reasons.append(f"face {face:.0f}px wider than the body ({size:.0f}px)")
     if kp[NOSE, 1] > neck[1] + 0.5 * size and min(v[L_HIP], v[R_HIP]) > cfg.min_visibility:
         reasons.append("nose below the shoulders")
+    dx, dy = np.abs(kp[L_SH, :2] - kp[R_SH, :2])  # (a profile's shoulders overlap: dy small, not tilted)
+    if dy > max(cfg.max_shoulder_tilt * dx, head_h) and max(v[L_HIP], v[R_HIP]) < cfg.min_visibility:
+        reasons.append("shoulders one above the other with no hip visible (a sideways head and shoulders)")
     if min(v[L_HIP], v[R_HIP]) >= cfg.min_visibility:
         torso = float(np.linalg.norm((kp[L_HIP, :2] + kp[R_HIP, :2]) / 2 - neck))
         if torso < 0.4 * sh or torso > 6.0 * max(sh, face):
