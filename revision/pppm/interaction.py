@@ -389,6 +389,8 @@ def apply_interaction(seq: MotionSequence, prompt: str, strength: float, config:
     bc = replace(cfg.ball, radius=max(r, 0.01))
     c_w0 = _to_world(pts0[20], ground)
     resting = c_w0[1] <= r * 1.5 + 0.03
+    # a resting object's own ground is under it (camera y down): it neither sinks nor hops when it starts moving
+    own_ground = float(pts0[20][1] + r) if resting else ground
     decision: dict | None = None
     pparams = person.params if person is not None else None
     ball = None
@@ -457,7 +459,7 @@ def apply_interaction(seq: MotionSequence, prompt: str, strength: float, config:
                         "part_speed_mps": round(swing, 2), "impulse_mps": np.round(v_w @ R_WC, 2).tolist(),
                         "contact_gap_m": round(gap, 3)}  # fmt: skip
             if inter.mode in ("strike", "bounce"):
-                ball = _simulate(n, fps, c, centre, v_w, ground, bc, pparams, end_j, hold=None)
+                ball = _simulate(n, fps, c, centre, v_w, own_ground, bc, pparams, end_j, hold=None)
                 notes.append(f"interaction: {inter.verb} with the {side} {inter.part} at frame {c} (part speed "
                              f"{swing:.1f} m/s, used {speed:.1f}); the {obj.label} leaves at "
                              f"{np.linalg.norm(v_w):.1f} m/s")  # fmt: skip
@@ -508,7 +510,7 @@ def apply_interaction(seq: MotionSequence, prompt: str, strength: float, config:
         ball = np.repeat(pts0[20][None], n, 0)
         notes.append(f"interaction: none in the prompt; the {obj.label} is off the ground and stays put")
     elif ball is None:  # no interaction: a resting object stays, unless the body runs into it
-        ball = _simulate(n, fps, 0, pts0[20], np.zeros(3), ground, bc, pparams, None, hold=None, settle=True)
+        ball = _simulate(n, fps, 0, pts0[20], np.zeros(3), own_ground, bc, pparams, None, hold=None)
         moved = float(np.linalg.norm(ball - pts0[20], axis=1).max())
         notes.append(f"interaction: none in the prompt; the {obj.label} " +
                      (f"is pushed by the body ({moved:.2f} m)" if moved > 0.02 else "stays put"))  # fmt: skip
@@ -530,8 +532,7 @@ def apply_interaction(seq: MotionSequence, prompt: str, strength: float, config:
 
 
 def _simulate(n: int, fps: float, start: int, p_cam: np.ndarray, v_world: np.ndarray, ground: float,
-              bc: BallConfig, params, skip_joint: int | None, hold: np.ndarray | None,
-              settle: bool = False) -> np.ndarray:  # fmt: skip
+              bc: BallConfig, params, skip_joint: int | None, hold: np.ndarray | None) -> np.ndarray:  # fmt: skip
     """Camera-space centres (n, 3): still (or ``hold`` (n, 3)) before ``start``, then free flight from ``p_cam``
     with world velocity ``v_world``, bouncing on the ground and off the body's capsules (the striking limb's
     capsules and any capsule touching the object at ``start`` are left out)."""
@@ -540,8 +541,7 @@ def _simulate(n: int, fps: float, start: int, p_cam: np.ndarray, v_world: np.nda
     if hold is not None:
         out[start:] = 0
     p_w = _to_world(p_cam, ground)
-    if settle or p_w[1] < bc.radius:
-        p_w[1] = max(p_w[1], bc.radius)
+    p_w[1] = max(p_w[1], bc.radius)  # never starts inside the ground
     caps = radii = None
     if params is not None:
         ends, rad, parts = _capsules(params, ground)
