@@ -64,6 +64,9 @@ class MultiPersonConfig:
     verify: bool = True  # re-find each new person in a window centred on it (hallucinations move or vanish)
     verify_margins: tuple[float, ...] = (1.5, 2.0, 3.0)  # verification windows: side = margin × landmarks' box
     verify_tolerance: float = 0.35  # max median landmark shift between the two finds, × body_scale
+    trim_agreement: float = 0.85  # a person mask that the selfie segmenter covers at least this much loses the
+    # pixels it calls background (beyond 2 % of √area): Pose's mask may follow a wrong landmark into the
+    # background (cameraman: an "arm" along the horizon); 0 disables
 
 
 @dataclass
@@ -282,13 +285,13 @@ class MultiPersonPose:
                 if c.video_mode:  # frame 0 through the tracking graphs too: no jump between frames 0 and 1
                     tracked = self._track(frame, keep_missing=True)
                     dets = _finish_masks([t if t is not None else d for t, d in zip(tracked, dets)])
-                return dets
+                return self._trim_masks(frame, dets)
             dets = [d for d in self._track(frame) if d is not None]
             if redo and len(dets) < c.max_people:
                 new = self.discover(frame, known=dets)
                 self._start_tracks(new, frame.shape[:2], keep=True)
                 dets = dets + new
-            return _finish_masks(dets)
+            return self._trim_masks(frame, _finish_masks(dets))
 
     def detect_photo(self, image: np.ndarray) -> list[Detection]:
         """Every person of one image (discovery only): leaves the clip state of :meth:`detect` alone, so
@@ -296,7 +299,7 @@ class MultiPersonPose:
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
             raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {image.shape} {image.dtype}")
         with self._lock:
-            return self.discover(image)
+            return self._trim_masks(image, self.discover(image))
 
     def discover(self, frame: np.ndarray, known: list[Detection] | None = None) -> list[Detection]:
         """Static-mode search of one image (see the module doc); ``known``: people already found."""
@@ -337,6 +340,33 @@ class MultiPersonPose:
         return _finish_masks(people)[n_known:] if n_known else _finish_masks(people)
 
     # -- internals ------------------------------------------------------------------------------------
+    def _foreground(self, frame: np.ndarray) -> np.ndarray:
+        """MediaPipe selfie segmentation of the whole frame (probability > 0.5) → (H, W) bool."""
+        if self._seg is None:
+            self._seg = self._mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
+        return np.asarray(self._seg.process(np.ascontiguousarray(frame)).segmentation_mask) > 0.5
+
+    def _trim_masks(self, frame: np.ndarray, dets: list[Detection]) -> list[Detection]:
+        """Drop the pixels of a person's mask that the selfie segmenter calls background, where it sees that
+        person (covers ≥ ``trim_agreement`` of the mask; small far people it does not see keep Pose's mask)."""
+        import cv2
+
+        if self.config.trim_agreement <= 0 or not any(d.mask is not None and d.mask.any() for d in dets):
+            return dets
+        fg = self._foreground(frame)
+        for d in dets:
+            if d.mask is None or not d.mask.any():
+                continue
+            area = int(d.mask.sum())
+            if (d.mask & fg).sum() < self.config.trim_agreement * area:
+                continue
+            r = max(1, int(0.02 * np.sqrt(area)))
+            near = cv2.dilate(fg.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2))
+            m = _person_part(d.mask & (near > 0), d.keypoints2d)
+            if m.any():
+                d.mask, d.box = m, mask_to_box(m)
+        return dets
+
     def _verify(self, frame: np.ndarray, cand: Candidate, people: list[Detection]) -> list[str]:
         """Reasons the find is not re-found in a window centred on it (a real person is stable there,
         a hallucination moves or vanishes). Windows of ``verify_margins`` × the landmarks' box are tried."""
@@ -369,9 +399,7 @@ class MultiPersonPose:
         import cv2
 
         H, W = frame.shape[:2]
-        if self._seg is None:
-            self._seg = self._mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
-        fg = np.asarray(self._seg.process(np.ascontiguousarray(frame)).segmentation_mask) > 0.5
+        fg = self._foreground(frame)
         for p in people:
             if p.mask is not None:
                 fg &= ~p.mask

@@ -164,3 +164,26 @@ def test_animal_cue_cat_yes_people_no():
         assert animals.find(img, exclude) is None  # the segmenter's blobs are these people's
     det.close()
     animals.close()
+
+
+def test_masks_trimmed_where_the_segmenter_sees_the_person_and_calls_the_rest_background():
+    """Pose's mask may follow a wrong landmark into the background (cameraman: an "arm" along the horizon);
+    where the selfie segmenter covers the person, the pixels it calls background go; a person it does not
+    see (a small far one) keeps Pose's mask."""
+    from revision.types import Detection
+
+    det = MultiPersonPose()
+    body = np.zeros((100, 100), bool)
+    body[20:90, 30:60] = True
+    strip = body.copy()
+    strip[40:46, 60:98] = True  # the "arm" into the background
+    kp = _frontal(45, 30, 20)
+    seen = Detection("person", np.zeros(4, np.float32), 1.0, mask=strip.copy(), keypoints2d=kp, label="person")
+    unseen = Detection("person", np.zeros(4, np.float32), 1.0, mask=strip.copy(), keypoints2d=kp, label="person")
+    det._foreground = lambda frame: body
+    (out,) = det._trim_masks(np.zeros((100, 100, 3), np.uint8), [seen])
+    assert not out.mask[40:46, 65:98].any() and out.mask[body].all()
+    det._foreground = lambda frame: np.zeros((100, 100), bool)
+    (out,) = det._trim_masks(np.zeros((100, 100, 3), np.uint8), [unseen])
+    assert (out.mask == strip).all()
+    det.close()
