@@ -32,7 +32,7 @@ from demo.convert import (
     run_summary,
     side_by_side,
 )
-from demo.objects import corners_to_box, format_box, found_note, parse_boxes, preview
+from demo.objects import found_note, parse_boxes, preview
 from demo.plots import motion_figure
 from demo.streaming import Cancelled, stream_call
 from revision.inputs import InputError
@@ -170,39 +170,26 @@ def _found(out: Any) -> list[dict] | None:
     return [dict(o) for o in (getattr(out, "objects", None) or [])]
 
 
-def objects_view(ctx: DemoContext, image_path: str | None, found: list[dict] | None = None, box_text: str = "",
-                 corner: tuple | None = None):  # fmt: skip
-    """'Objects on the photo': the photo as the pipeline gets it with S2's found objects and the user's boxes
-    drawn on it (None without a photo; a box text that does not parse is not drawn — Generate says why)."""
+def objects_view(ctx: DemoContext, image_path: str | None, found: list[dict] | None = None, box_text: str = ""):
+    """'Objects on the photo': the photo as the pipeline gets it, with pixel rulers, S2's found objects and the
+    user's boxes drawn on it (None without a photo; a box text that does not parse is not drawn — Generate
+    says why)."""
     if not image_path:
         return None
     try:
         image, _ = load_image(image_path, ctx.limits)
+    except UserInputError:
+        return None
+    try:
         boxes = parse_boxes(box_text, image.size)
     except UserInputError:
-        return None if "image" not in locals() else preview(image, found, (), corner)
-    return preview(image, found, boxes, corner)
+        boxes = []
+    return preview(image, found, boxes)
 
 
 def new_photo(ctx: DemoContext, image_path: str | None) -> tuple:
-    """A new first frame: the preview shows it, the old photo's boxes, corner and found objects are cleared."""
-    return objects_view(ctx, image_path), "", None, None
-
-
-def mark_corner(ctx: DemoContext, image_path: str | None, box_text: str, corner: tuple | None,
-                found: list[dict] | None, index) -> tuple:  # fmt: skip
-    """A click on the preview at ``index`` = (x, y): the first click keeps a corner, the second makes the box
-    (replacing the box text). → (box text, pending corner, preview)."""
-    if not image_path or index is None:
-        return box_text, None, objects_view(ctx, image_path, found, box_text)
-    x, y = (float(v) for v in index[:2])
-    if corner is None:
-        return box_text, (x, y), objects_view(ctx, image_path, found, box_text, (x, y))
-    box = corners_to_box(corner, (x, y))
-    if box is None:  # the same row or column: start again from this corner
-        return box_text, (x, y), objects_view(ctx, image_path, found, box_text, (x, y))
-    text = format_box(box)
-    return text, None, objects_view(ctx, image_path, found, text)
+    """A new first frame: the preview shows it; the old photo's box and found objects are cleared."""
+    return objects_view(ctx, image_path), "", None
 
 
 @contextmanager

@@ -156,7 +156,6 @@ def build_demo(
         session = gr.State(handlers.new_session)
         motion_state = gr.State(None)
         objects_state = gr.State(None)  # what S2 found on the photo (list of dicts), drawn on the preview
-        corner_state = gr.State(None)  # the first clicked corner of a box on the preview
         with gr.Tab("Generate"):
             with gr.Row():
                 with gr.Column(scale=1):
@@ -172,15 +171,15 @@ def build_demo(
                         eraser=gr.Eraser(), height=360,
                     ), "target-pose sketch")  # fmt: skip
                     gr.HTML(legend_html())
-                    # the object the person interacts with: what S2 found is drawn on the preview; two clicks on
-                    # it (or a typed box) mark the right one for the next run (the pipeline's ``objects=``)
-                    object_view = gr.Image(label="Objects on the photo: click two corners of an object to mark it",
+                    # the object the person interacts with: what S2 found is drawn on the preview (with pixel
+                    # rulers); a typed box marks the right one for the next run (the pipeline's ``objects=``)
+                    object_view = gr.Image(label="Objects on the photo (found: yellow · your box: magenta)",
                                            type="pil", interactive=False, elem_id="object-view", height=260)  # fmt: skip
                     object_box = gr.Textbox("", label="Object box (optional)", elem_id="object-box",
-                                            placeholder="x0,y0,x1,y1 in the preview's pixels (several: separate "
-                                            "with ;)", info="the object the person interacts with (the ball to "
-                                            "kick, ...), when S2 misses it or picks the wrong one; empty = S2 "
-                                            "finds it from the prompt")  # fmt: skip
+                                            placeholder="x0,y0,x1,y1 in the preview's pixels, read off its rulers "
+                                            "(several: separate with ;)", info="the object the person interacts "
+                                            "with (the ball to kick, ...), when S2 misses it or picks the wrong "
+                                            "one; empty = S2 finds it from the prompt")  # fmt: skip
                     with gr.Accordion("Advanced", open=False):
                         seed = gr.Number(0, label="Seed", precision=0, minimum=0)
                         num_frames = gr.Number(0, label="Frames of the final clip (0 = model default)", precision=0,
@@ -217,18 +216,11 @@ def build_demo(
 
         image.change(handlers.image_to_sketchpad, inputs=image, outputs=sketch, api_visibility="private",
                      queue=False)  # fmt: skip
-        image.change(partial(handlers.new_photo, ctx), inputs=image,
-                     outputs=[object_view, object_box, corner_state, objects_state], api_visibility="private",
-                     queue=False)  # fmt: skip
-
-        def clicked(image_path, box_text, corner, found, evt: gr.SelectData):
-            return handlers.mark_corner(ctx, image_path, box_text, corner, found, evt.index)
-
-        object_view.select(clicked, inputs=[image, object_box, corner_state, objects_state],
-                           outputs=[object_box, corner_state, object_view], api_visibility="private",
-                           queue=False)  # fmt: skip
-        object_box.submit(partial(handlers.objects_view, ctx), inputs=[image, objects_state, object_box],
-                          outputs=object_view, api_visibility="private", queue=False)  # fmt: skip
+        image.change(partial(handlers.new_photo, ctx), inputs=image, outputs=[object_view, object_box, objects_state],
+                     api_visibility="private", queue=False)  # fmt: skip
+        for typed in (object_box.submit, object_box.blur):  # the typed box is drawn on the preview
+            typed(partial(handlers.objects_view, ctx), inputs=[image, objects_state, object_box], outputs=object_view,
+                  api_visibility="private", queue=False)  # fmt: skip
         gen_inputs = [image, prompt, strength, sketch, seed, num_frames, steps, s1_fraction, fps, s2, s3, session,
                       object_box]  # fmt: skip
         # The labels name the S3 mode that ran and why, and say when S1 is a preview: reset when a run starts,
