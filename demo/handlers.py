@@ -170,7 +170,8 @@ def _found(out: Any) -> list[dict] | None:
     return [dict(o) for o in (getattr(out, "objects", None) or [])]
 
 
-def objects_view(ctx: DemoContext, image_path: str | None, found: list[dict] | None = None, box_text: str = ""):
+def objects_view(ctx: DemoContext, image_path: str | None, found: list[dict] | None = None, box_text: str = ""
+                 ):  # fmt: skip
     """'Objects on the photo': the photo as the pipeline gets it, with pixel rulers, S2's found objects and the
     user's boxes drawn on it (None without a photo; a box text that does not parse is not drawn — Generate
     says why)."""
