@@ -18,6 +18,10 @@ Measured on the ball centre projected into the 64×64 image:
 - **direction**: share of clips whose predicted 2D displacement (first → last frame) has a positive cosine
   with the true one (a still prediction counts as wrong).
 
+A second table does the same on ``--throw-clips`` throw clips (``ball="throw"``: the world's person holds a
+ball in the right hand from frame 0 while doing a random action, and releases it at a random frame in the
+first half; the contact is the last frame held; the caption names both the action and the throw).
+
 Against (a) the ball left still and (b) a constant-velocity guess (the velocity of the true frames 0 → 1,
 extrapolated; a resting ball gives zero), plus the ablation (c) the predicted impulse with no physics
 (straight line from the contact: no gravity, bounces or friction) and (d) the interaction with the true
@@ -31,7 +35,7 @@ foot's contact frame, the matched patch's correlation while it is in view (its l
 Pose on every frame, frame-0 PSNR; then "he waves" (ball marked by a box) and "he kicks" (no object named):
 the ball must stay put.
 
-    python -m benchmarks.interaction_bench [--clips 60] [--photo]
+    python -m benchmarks.interaction_bench [--clips 60] [--throw-clips 30] [--photo]
 """
 
 from __future__ import annotations
@@ -63,20 +67,23 @@ def _first_move(c: np.ndarray, eps: float = 1e-3) -> int | None:
     return int(moving[0]) if len(moving) else None
 
 
-def eval_clip(seed: int, size: int = 64) -> ClipResult | None:
-    """One kick clip → its :class:`ClipResult` (None when the foot never reaches the ball)."""
+def eval_clip(seed: int, size: int = 64, mode: str = "kick") -> ClipResult | None:
+    """One ``mode`` ("kick" / "throw") clip → its :class:`ClipResult` (None when the foot never reaches the
+    ball, or the ball is out of the image on every frame after the contact)."""
     from revision.pppm.interaction import apply_interaction, choose_side
     from revision.pppm.propose import propose_motion
     from revision.synthetic.world import WorldConfig, make_clip
     from revision.types import MotionSequence, Track
 
-    shard = make_clip(seed, WorldConfig(size=size), ball="kick")
+    shard = make_clip(seed, WorldConfig(size=size), ball=mode)
     m = shard.motion
     person = next(t for t in m.tracks if t.kind == "smplx")
     ball = next(t for t in m.tracks if t.kind == "object")
     gt = ball.params["points"][:, 20].astype(np.float64)
-    c_true = _first_move(gt)
-    if c_true is None:
+    c_true = shard.extra[
+        "ball_contact_frame"
+    ]  # kick: last frame at rest (-1: missed); throw: last frame held
+    if c_true < 0:
         return None
     F, fps, s = m.num_frames, m.fps, float(m.motion_strength)
     first = [Track(t.track_id, t.kind, {k: (np.asarray(v)[:1] if k != "betas" else np.asarray(v))
@@ -93,7 +100,7 @@ def eval_clip(seed: int, size: int = 64) -> ClipResult | None:
         seq, prompt, s, contact_frame=c_true
     )  # timing given: impulse + physics only
     timed = next(t for t in oracle.tracks if t.kind == "object").params["points"][:, 20].astype(np.float64)
-    c_pred = decision["contact_frame"] if decision else _first_move(pred)
+    c_pred = _first_move(pred) if decision is None else decision["release_frame"] or decision["contact_frame"]
     # (c) the predicted impulse without physics: a straight line from the contact
     line = pred.copy()
     if decision is not None:
@@ -120,18 +127,19 @@ def eval_clip(seed: int, size: int = 64) -> ClipResult | None:
     return ClipResult(seed, c_true, c_pred, err, direction)
 
 
-def run_synthetic(n_clips: int) -> list[ClipResult]:
+def run_synthetic(n_clips: int, mode: str = "kick") -> list[ClipResult]:
     results: list[ClipResult] = []
     seed, skipped = FIRST_SEED, 0
     while len(results) < n_clips:
-        r = eval_clip(seed)
+        r = eval_clip(seed, mode=mode)
         seed += 1
         if r is None:  # the foot missed the ball, or it left the image at once
             skipped += 1
             continue
         results.append(r)
     print(
-        f"{len(results)} kick clips (seeds {FIRST_SEED}..{seed - 1}; {skipped} skipped: the foot missed the ball)"
+        f"{len(results)} {mode} clips (seeds {FIRST_SEED}..{seed - 1}; {skipped} skipped: the foot missed the ball "
+        "or it was out of the image after the contact)"
     )
     return results
 
@@ -276,7 +284,8 @@ def run_photo(photo_path: str = "demo/photos/messi5.jpg") -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--clips", type=int, default=60)
+    ap.add_argument("--clips", type=int, default=60, help="kick clips")
+    ap.add_argument("--throw-clips", type=int, default=30, help="throw clips (0: none)")
     ap.add_argument("--photo", action="store_true", help="also the real-photo checks on messi5")
     ap.add_argument("--skip-synthetic", action="store_true")
     args = ap.parse_args(argv)
@@ -287,6 +296,10 @@ def main(argv: list[str] | None = None) -> int:
         t = time.perf_counter()
         print_table(run_synthetic(args.clips))
         print(f"({time.perf_counter() - t:.0f} s)")
+        if args.throw_clips:
+            t = time.perf_counter()
+            print_table(run_synthetic(args.throw_clips, mode="throw"))
+            print(f"({time.perf_counter() - t:.0f} s)")
     if args.photo:
         res = run_photo()
         k = res["kick"]

@@ -137,6 +137,7 @@ def make_clip(seed: int, cfg: WorldConfig = WorldConfig(), *, motion: str | None
 
     tracks: list[Track] = []
     captions: list[str] = []
+    contact: int | None = None  # ball modes "throw" / "kick": the last frame the ball is held / at rest
     prims_per_frame: list[list[Primitive]] = [[] for _ in range(F)]
     names: dict[str, str] = {}
     capsules = radii = hand = None
@@ -187,8 +188,8 @@ def make_clip(seed: int, cfg: WorldConfig = WorldConfig(), *, motion: str | None
     elif ball_mode is not None:
         names["ball"] = ball_mode
         bc = BallConfig(radius=float(rng.uniform(0.08, 0.14)), restitution=float(rng.uniform(0.4, 0.75)))
-        centres, ocap = _ball_motion(ball_mode, rng, bc, F, cfg.fps, capsules, radii, hand, s,
-                                     foot=joints[:, 11] if ball_mode == "kick" else None)  # fmt: skip
+        centres, ocap, contact = _ball_motion(ball_mode, rng, bc, F, cfg.fps, capsules, radii, hand, s,
+                                              foot=joints[:, 11] if ball_mode == "kick" else None)  # fmt: skip
         captions.append(ocap)
         rot = Rotation.random(random_state=int(rng.integers(1 << 31))).as_rotvec()[None] * np.linspace(0, 3, F)[:, None]
         pts = lib.object_points(centres, rot, (bc.radius, bc.radius))
@@ -231,7 +232,8 @@ def make_clip(seed: int, cfg: WorldConfig = WorldConfig(), *, motion: str | None
         condition=ConditionMaps(part_ids, (part_ids > 0).astype(np.float32)), depth=depth, boxes=boxes,
         caption=make_caption(captions, s), source="synthetic", quality={"reprojection_iou": 1.0},
         extra={"seed": int(seed), "motions": names, "world": asdict(cfg),
-               "world_to_camera": {"R": R.tolist(), "t": t.tolist()}},
+               "world_to_camera": {"R": R.tolist(), "t": t.tolist()},
+               **({"ball_contact_frame": contact} if contact is not None else {})},
     )  # fmt: skip
 
 
@@ -257,8 +259,9 @@ def _kick_params(F: int, fps: float, s: float, rng: np.random.Generator, betas: 
     return params, lib.HUMAN_MOTIONS["kick"][1]
 
 
-def _ball_motion(mode, rng, bc, F, fps, capsules, radii, hand, s, foot=None) -> tuple[np.ndarray, str]:
-    """Ball centres (F, 3) for an interaction ``mode`` with the person, and a caption."""
+def _ball_motion(mode, rng, bc, F, fps, capsules, radii, hand, s, foot=None) -> tuple[np.ndarray, str, int | None]:
+    """Ball centres (F, 3) for an interaction ``mode`` with the person, a caption, and the contact frame
+    ("throw": the last frame held; "kick": the last frame at rest, -1 if the foot misses; else None)."""
     if mode == "kick":  # resting in the right foot's path where it swings forward fastest; capsules kick it
         step = np.diff(foot, axis=0)
         step[:, 1] = 0.0
@@ -280,18 +283,19 @@ def _ball_motion(mode, rng, bc, F, fps, capsules, radii, hand, s, foot=None) -> 
                 break
             p0 = p0 + fwd * 0.02
         pos, _ = simulate_ball(F, fps, p0, np.zeros(3), bc, capsules, radii)
-        return pos, "the person kicks a ball"
+        moving = np.linalg.norm(np.diff(pos, axis=0), axis=1) > 1e-3
+        return pos, "the person kicks a ball", int(np.argmax(moving)) if moving.any() else -1
     if mode == "throw":
         release = int(rng.integers(1, max(2, F // 2)))
         pos, _ = simulate_ball(F, fps, hand[0], np.zeros(3), bc, capsules, radii, hand, held_until=release)
-        return pos, "the person throws a ball"
+        return pos, "the person throws a ball", release
     if mode == "catch":
         k = int(rng.integers(F // 2, F))
         T = k / fps
         p0 = hand[k] + np.array([rng.choice([-1, 1]) * rng.uniform(1.0, 2.0), rng.uniform(-0.3, 0.3), 0.3])
         v0 = (hand[k] - p0) / T + np.array([0, 0.5 * 9.81 * T, 0])
         pos, _ = simulate_ball(F, fps, p0, v0, bc, capsules, radii, hand, grab_from=k)
-        return pos, "the person catches a ball"
+        return pos, "the person catches a ball", None
     torso = capsules[0, 2].mean(0)
     side = rng.choice([-1, 1])
     if mode == "bounce_off":  # thrown at the body, bounces off it
@@ -299,11 +303,11 @@ def _ball_motion(mode, rng, bc, F, fps, capsules, radii, hand, s, foot=None) -> 
         T = rng.uniform(0.35, 0.6)
         v0 = (torso - p0) / T + np.array([0, 0.5 * 9.81 * T, 0])
         pos, _ = simulate_ball(F, fps, p0, v0, bc, capsules, radii)
-        return pos, "a ball bounces off the person"
+        return pos, "a ball bounces off the person", None
     p0 = np.array([side * rng.uniform(1.2, 1.8), rng.uniform(0.2, 1.2), rng.uniform(0.3, 0.9)])  # pass_by
     v0 = np.array([-side * rng.uniform(1.5, 3.5) * (0.5 + s), rng.uniform(0, 2), rng.uniform(-0.3, 0.3)])
     pos, _ = simulate_ball(F, fps, p0, v0, bc, capsules, radii)
-    return pos, "a ball bounces past"
+    return pos, "a ball bounces past", None
 
 
 def _smooth_noise(rng: np.random.Generator, n: int) -> np.ndarray:

@@ -132,5 +132,9 @@ def test_kick_clip_ball_rests_until_the_foot_hits_it():
     step = np.linalg.norm(np.diff(ball, axis=0), axis=1)
     moving = np.nonzero(step > 1e-3)[0]
     assert len(moving) and moving[0] >= 1 and np.all(step[: moving[0]] < 1e-6)  # at rest, then kicked
+    assert shard.extra["ball_contact_frame"] == moving[0]
+    throw = make(900001, ball="throw")
+    assert 1 <= throw.extra["ball_contact_frame"] < 4 and "throws a ball" in throw.caption
+    assert "ball_contact_frame" not in make(900001, ball="pass_by").extra
     with pytest.raises(ValueError, match="unknown ball mode"):
         make(0, ball="juggle")
