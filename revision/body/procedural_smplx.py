@@ -6,7 +6,7 @@ skinned tubes (torso, neck + head, legs, feet, arms, palms, 30 finger segments, 
 SMPL-X kinematic tree (55 joints). What is procedural rather than learned:
 
 - ``shapedirs`` (V, 3, 20): betas 0..9 = height, girth, shoulder width, leg length, arm length,
-  head size, belly, hip width, arm girth, leg girth; expression dirs 10..19 =
+  head size, belly, hip width, then two small smooth random directions; expression dirs 10..19 =
   mouth open, smile, brows, cheeks, then small smooth random directions (face region only).
 - ``posedirs`` (V, 3, 486) are zero (no pose-corrective blend shapes).
 - hand PCA (45×45 orthonormal): component 0 curls all fingers, 1 curls the proximal joints,
@@ -243,11 +243,7 @@ def _shape_dirs(v: np.ndarray, weights: np.ndarray, radial: np.ndarray, head: np
     d[:, 2, 6] = 0.04 * belly
     hips = np.exp(-(((v[:, 1] - 0.88) / 0.08) ** 2))
     d[:, 0, 7] = 0.02 * np.sign(v[:, 0]) * hips
-    # limb girth (loose sleeves / trousers, muscular limbs): +12 % radius of the arms, of the legs
-    arms = weights[:, [16, 17, 18, 19, 20, 21]].sum(1, keepdims=True)
-    legs = weights[:, [1, 2, 4, 5, 7, 8]].sum(1, keepdims=True)
-    d[:, :, 8] = 0.12 * radial * arms
-    d[:, :, 9] = 0.12 * radial * legs
+    d[:, :, 8:10] = smooth_random_dirs(weights, 2, 0.004, seed=1)
     # expression: face vertices only (in front of the head centre)
     face = hd & (v[:, 2] > 0.05) & (v[:, 1] > 1.5) & (v[:, 1] < 1.7)
     mouth = face & (v[:, 1] < 1.58)

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 ENV_VAR = "REVISION_BODY_MODEL_DIR"
-PROCEDURAL_VERSION = "v3"  # bump when the generator changes (the cache key)
+PROCEDURAL_VERSION = "v2"  # bump when the generator changes (the cache key)
 GET_SMPLX = (
     "Download SMPL-X (license required) from https://smpl-x.is.tue.mpg.de (\"SMPL-X v1.1 (NPZ+PKL)\"), "
     "unpack it and pass the folder holding SMPLX_NEUTRAL.npz (or its parent with a smplx/ sub-folder) "
