@@ -91,6 +91,9 @@ class InteractionConfig:
     bounce_down: float = 3.0  # m/s (× 0.5 + strength) a bounce sends the ball down
     ball: BallConfig = BallConfig(restitution=0.6, friction=0.08)  # friction: rolling, per unit g
     ground_tol: float = 2.0  # an object is on the ground when the person's ground depth agrees within this ×
+    reach: float = (
+        0.35  # m: a held mode's object farther than this from the hand at frame 0 is taken up first
+    )
 
 
 def find_interaction(prompt: str) -> Interaction | None:
@@ -353,14 +356,15 @@ def facing(params: dict[str, np.ndarray]) -> np.ndarray:
 
 def _contact_frame(part: np.ndarray, forward: np.ndarray, fps: float, cfg: InteractionConfig) -> int:
     """The frame ending the part's fastest step along ``forward`` (the body's facing: a kick's swing, a
-    throw's release), its plain fastest step when it never goes forward, not before ``min_contact_s``."""
+    throw's release), not before ``min_contact_s``; 40 % through the clip when it never goes forward faster
+    than 0.5 m/s (the proposed action does not swing that limb)."""
     n = len(part)
     step = np.diff(part, axis=0)  # step[f - 1] = f - 1 → f
     lo = min(n - 1, max(1, int(np.ceil(cfg.min_contact_s * fps))))
     ahead = step[lo - 1 :] @ forward * fps
-    if ahead.max() > 0.3:
+    if ahead.max() > 0.5:
         return lo + int(np.argmax(ahead))
-    return lo + int(np.argmax(np.linalg.norm(step[lo - 1 :], axis=1)))
+    return max(1, int(round(0.4 * (n - 1))))
 
 
 def apply_interaction(seq: MotionSequence, prompt: str, strength: float, config: InteractionConfig | None = None,
@@ -430,11 +434,7 @@ def apply_interaction(seq: MotionSequence, prompt: str, strength: float, config:
             target = centre - dir_cam * (r + part_r) if inter.mode == "strike" else centre - dir_cam * r
             if inter.mode == "bounce":
                 target = centre + np.array([0.0, -(r + part_r), 0.0])  # the hand on top of the ball
-            w = (
-                _bump(n, c)
-                if inter.mode in ("strike", "bounce")
-                else np.clip(np.arange(n) / max(c, 1), 0, 1) ** 2
-            )
+            w = _bump(n, c)  # reach the object at the contact, then back to the proposed pose (carrying it)
             pparams = aim_limb(pparams, root_j, end_j, target, c, w)
             joints, _ = _part_points(pparams)
             miss = target - joints[c, end_j]
@@ -470,15 +470,30 @@ def apply_interaction(seq: MotionSequence, prompt: str, strength: float, config:
                 ball = held
                 notes.append(f"interaction: {inter.verb}: the {side} hand reaches the {obj.label} at frame {c} "
                              "and holds it")  # fmt: skip
-        else:  # throw / drop / put down: held from frame 0, released
+        else:  # throw / drop / put down: held from frame 0 (or grabbed first), released
             hand = joints[:, end_j]
-            off = centre - hand[0]
+            grab = 0
+            if np.linalg.norm(hand[0] - centre) > cfg.reach:  # not in the hand: reach for it first
+                grab = min(c, n - 3)
+                toward = (joints[grab, end_j] - centre) / max(
+                    np.linalg.norm(joints[grab, end_j] - centre), 1e-9
+                )
+                pparams = aim_limb(
+                    pparams, root_j, end_j, centre + toward * (r + part_r), grab, _bump(n, grab)
+                )
+                joints, _ = _part_points(pparams)
+                hand = joints[:, end_j]
+                notes.append(f"interaction: the {obj.label} is not in the hand: the {side} hand takes it at "
+                             f"frame {grab}")  # fmt: skip
+            off = centre - hand[grab]
             step = np.diff(hand, axis=0) @ fwd * fps
-            lo = max(1, int(np.ceil(cfg.min_contact_s * fps)))
+            lo = max(grab + 1, int(np.ceil(cfg.min_contact_s * fps)))
             still_arm = (
                 inter.mode == "throw" and contact_frame is None and step[lo - 1 :].max(initial=0.0) < 0.5
             )
-            if still_arm:  # the proposed arm never swings forward: release at 40 % of the clip
+            if grab > 0:  # taken up, then let go
+                rel = min(n - 2, grab + 3)
+            elif still_arm:  # the proposed arm never swings forward: release at 40 % of the clip
                 rel = max(1, int(round(0.4 * (n - 1))))
             elif inter.mode == "throw":
                 rel = c
@@ -486,8 +501,9 @@ def apply_interaction(seq: MotionSequence, prompt: str, strength: float, config:
                 rel = int(np.argmax(hand[:, 1]))  # the hand's lowest point (camera y down)
             else:
                 rel = max(1, int(round(0.3 * (n - 1))))
+            still_arm = still_arm or grab > 0
             v_hand = (hand[min(rel + 1, n - 1)] - hand[rel]) * fps
-            v_w = v_hand @ R_WC
+            v_w = v_hand @ R_WC if inter.mode != "putdown" else np.zeros(3)  # put down: placed, not tossed
             if inter.mode == "throw":
                 told = _told_direction(prompt, target_px, hand[rel] + off, ground, cam)
                 level = (
@@ -498,10 +514,10 @@ def apply_interaction(seq: MotionSequence, prompt: str, strength: float, config:
                 level = level / max(np.linalg.norm(level), 1e-9)
                 v_w = (level * max(speed, float(np.linalg.norm(v_hand)) * cfg.throw_gain)) @ R_WC
                 v_w = v_w + np.array([0.0, cfg.throw_lift, 0.0])
-            ball = _simulate(n, fps, rel, hand[rel] + off, v_w, ground, bc, pparams, end_j,
-                             hold=hand + off)  # fmt: skip
+            held = np.where((np.arange(n) >= grab)[:, None], hand + off, centre[None])
+            ball = _simulate(n, fps, rel, held[rel], v_w, ground, bc, pparams, end_j, hold=held)
             decision = {"verb": inter.verb, "part": f"{side}_{inter.part}", "track_id": person.track_id,
-                        "object_track_id": obj.track_id, "contact_frame": 0, "release_frame": rel,
+                        "object_track_id": obj.track_id, "contact_frame": grab, "release_frame": rel,
                         "part_speed_mps": round(float(np.linalg.norm(v_hand)), 2),
                         "impulse_mps": np.round(v_w @ R_WC, 2).tolist(), "contact_gap_m": 0.0}  # fmt: skip
             notes.append(f"interaction: {inter.verb}: the {obj.label} is held by the {side} hand until frame {rel}, "

@@ -147,3 +147,12 @@ def test_a_sketched_target_sends_the_ball_there():
     ball = _ball(out)
     u = cam.fx * ball[:, 0] / ball[:, 2] + cam.cx
     assert u[-1] < u[0] - 20  # it went towards the target, to the image's left
+
+
+def test_held_modes_take_an_object_out_of_reach_first():
+    seq = _scene("raise_right", 0.6, ball_offset=(0.3, 0, 0.4))  # on the ground, far from the hands
+    out, notes, d = apply_interaction(seq, "he throws the ball", 0.6)
+    assert d["contact_frame"] > 0 and d["release_frame"] > d["contact_frame"]
+    ball = _ball(out)
+    assert np.abs(ball[: d["contact_frame"]] - ball[0]).max() < 1e-5  # still until taken
+    assert np.linalg.norm(ball[-1] - ball[0]) > 0.1 and any("not in the hand" in n for n in notes)
