@@ -263,7 +263,9 @@ def _stage_update(run_dir: Path, name: str, value: Any, *, fps: float, notes: li
         raw, refined = value.raw_motion, value.refined_motion
         frames = (refined or raw).num_frames if (refined or raw) else 1
         update[4] = motion_figure(raw, refined, frames - 1)
-        update[5] = gr.Slider(minimum=0, maximum=max(frames - 1, 1), value=frames - 1, step=1, interactive=frames > 1)
+        update[5] = gr.Slider(
+            minimum=0, maximum=max(frames - 1, 1), value=frames - 1, step=1, interactive=frames > 1
+        )
         update[9] = (raw, refined)
         found = _stage_objects(value, image_size)
         found_notes = [found_note(found)] if found is not None else []
@@ -327,8 +329,10 @@ def open_run(ctx: DemoContext, files: list[str] | str | None) -> tuple:
 
     paths = [files] if isinstance(files, str) else list(files or [])
     if not paths:
-        raise gr.Error("Upload the folder written by `python -m revision generate --save-intermediates DIR`.",
-                       print_exception=False)
+        raise gr.Error(
+            "Upload the folder written by `python -m revision generate --save-intermediates DIR`.",
+            print_exception=False,
+        )
     ctx.runs_dir.mkdir(parents=True, exist_ok=True)
     target = Path(tempfile.mkdtemp(prefix="opened-", dir=ctx.runs_dir))
     for p in paths:
@@ -337,9 +341,15 @@ def open_run(ctx: DemoContext, files: list[str] | str | None) -> tuple:
         run = load_run(target)
     except (FileNotFoundError, ValueError, KeyError) as e:
         raise gr.Error(f"Not a saved ReVision run: {e}", print_exception=False) from None
-    if not (target / "comparison.mp4").is_file() and run.get("condition_maps") is not None and run.get("final"):
+    if (
+        not (target / "comparison.mp4").is_file()
+        and run.get("condition_maps") is not None
+        and run.get("final")
+    ):
         from revision.io import read_video, write_video
 
         coarse = read_video(run["coarse"]) if run.get("coarse") else read_video(run["final"])
-        write_video(target / "comparison.mp4", side_by_side(coarse, run["condition_maps"], read_video(run["final"])))
+        write_video(
+            target / "comparison.mp4", side_by_side(coarse, run["condition_maps"], read_video(run["final"]))
+        )
     return (run.get("input"), *_present(run)[:-1])  # a saved run has no found-objects output

@@ -58,9 +58,17 @@ def checked_upload(component, what: str):
     def checked(payload):
         try:
             return preprocess(payload)
-        except (PIL.UnidentifiedImageError, PIL.Image.DecompressionBombError, OSError, SyntaxError, ValueError) as e:
+        except (
+            PIL.UnidentifiedImageError,
+            PIL.Image.DecompressionBombError,
+            OSError,
+            SyntaxError,
+            ValueError,
+        ) as e:
             name = _upload_name(payload) or "the upload"
-            reason = "too large to decode" if isinstance(e, PIL.Image.DecompressionBombError) else type(e).__name__
+            reason = (
+                "too large to decode" if isinstance(e, PIL.Image.DecompressionBombError) else type(e).__name__
+            )
             raise gr.Error(f"The uploaded {what} {name!r} is not a usable image ({reason}): upload a PNG, JPEG or "
                            "WebP picture.", duration=None, print_exception=False) from None  # fmt: skip
 
@@ -161,7 +169,9 @@ def build_demo(
                 with gr.Column(scale=1):
                     image = first_frame_image(label="First frame", type="filepath", image_mode=None,
                                       sources=["upload", "clipboard"], elem_id="first-frame", height=320)  # fmt: skip
-                    prompt = gr.Textbox(label="Prompt", placeholder="what should move, and how", elem_id="prompt")
+                    prompt = gr.Textbox(
+                        label="Prompt", placeholder="what should move, and how", elem_id="prompt"
+                    )
                     strength = gr.Slider(0.0, 1.0, value=default_strength, step=0.05, label="Motion strength",
                                          info="0 = barely moving · 1 = very dynamic", elem_id="strength")  # fmt: skip
                     sketch = checked_upload(gr.ImageEditor(
@@ -203,7 +213,9 @@ def build_demo(
                 with gr.Column(scale=1):
                     outputs = _output_panel("gen")
         with gr.Tab("Open a saved run"):
-            gr.Markdown("Upload the folder written by `python -m revision generate ... --save-intermediates DIR`.")
+            gr.Markdown(
+                "Upload the folder written by `python -m revision generate ... --save-intermediates DIR`."
+            )
             run_files = gr.File(label="Saved run folder", file_count="directory", elem_id="run-files")
             open_btn = gr.Button("Open", elem_id="open-run")
             with gr.Row():
@@ -235,7 +247,13 @@ def build_demo(
         gen = reset.then(generate, inputs=gen_inputs, outputs=[*outputs, motion_state, objects_state],
                          api_name="generate", concurrency_limit=concurrency_limit,
                          show_progress_on=outputs[0])  # fmt: skip
-        gen.then(handlers.stage_labels, inputs=outputs[6], outputs=outputs[:2], queue=False, api_visibility="private")
+        gen.then(
+            handlers.stage_labels,
+            inputs=outputs[6],
+            outputs=outputs[:2],
+            queue=False,
+            api_visibility="private",
+        )
         gen.then(partial(handlers.objects_view, ctx), inputs=[image, objects_state, object_box], outputs=object_view,
                  queue=False, api_visibility="private")  # fmt: skip
         cancel_btn.click(handlers.cancel, inputs=session, outputs=outputs[8], cancels=[gen], queue=False,
@@ -260,9 +278,13 @@ def _output_panel(prefix: str) -> list:
         coarse = gr.Video(label=handlers.COARSE_LABEL, elem_id=f"{prefix}-coarse", height=240, loop=True)
         condition = gr.Video(label="Part-mask condition (S2 → S3)", elem_id=f"{prefix}-condition", height=240,
                              loop=True)  # fmt: skip
-    comparison = gr.Video(label="Side by side: S1 | condition | S3", elem_id=f"{prefix}-comparison", loop=True)
+    comparison = gr.Video(
+        label="Side by side: S1 | condition | S3", elem_id=f"{prefix}-comparison", loop=True
+    )
     plot = gr.Plot(label="3D motion: extracted vs refined", elem_id=f"{prefix}-plot")
-    frame = gr.Slider(0, 1, value=0, step=1, label="3D view frame", interactive=False, elem_id=f"{prefix}-frame")
+    frame = gr.Slider(
+        0, 1, value=0, step=1, label="3D view frame", interactive=False, elem_id=f"{prefix}-frame"
+    )
     info = gr.JSON(label="Timings (s), backends, notes, settings", elem_id=f"{prefix}-info")
     files = gr.File(label="Downloads (mp4, motion JSON/npz, condition npz, run.json)", file_count="multiple",
                     elem_id=f"{prefix}-files")  # fmt: skip

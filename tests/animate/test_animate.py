@@ -140,7 +140,9 @@ def test_an_object_layer_translates_rigidly():
     pts = np.stack([pts0 + f * shift for f in range(F)])
     obj = Track(5, "object", {"points": pts}, np.ones(F, np.float32), label="ball")
     # held still (no rolling): every pixel moves by the same vector
-    anim = animate_photo(textured_photo(2), MotionSequence([obj], CAM, F), config=AnimateConfig(object_roll=False))
+    anim = animate_photo(
+        textured_photo(2), MotionSequence([obj], CAM, F), config=AnimateConfig(object_roll=False)
+    )
     dx, dy = CAM.fx * 0.1 / 3.0, CAM.fy * 0.05 / 3.0  # pixels per frame
     yy, xx = np.mgrid[0:H, 0:W]
     inside = anim.alpha[2] > 0.99

@@ -62,7 +62,12 @@ def test_generate_returns_every_stage_and_writes_the_run(ctx, fake_pipeline, tmp
     assert {"final.mp4", "coarse.mp4", "condition.mp4", "comparison.mp4", "condition.npz", "run.json", "input.png",
             "motion_raw.json", "motion_refined.json", "motion_raw.npz", "motion_refined.npz"} <= names  # fmt: skip
     call = fake_pipeline.calls[-1]
-    assert call["image_size"] == (80, 60) and call["num_frames"] == 6 and call["steps"] == 3 and call["seed"] == 3
+    assert (
+        call["image_size"] == (80, 60)
+        and call["num_frames"] == 6
+        and call["steps"] == 3
+        and call["seed"] == 3
+    )
     assert call["motion_strength"] == pytest.approx(0.7) and call["sketch"] is None
     assert info["timings_s"]["total"] == pytest.approx(0.6) and info["backends"]["video_model"] == "fake"
     assert "fake note" in notes and info["notes"] == ["fake note"]
@@ -79,10 +84,17 @@ def test_each_stage_is_shown_as_soon_as_it_finishes(ctx, fake_pipeline, tmp_path
     """S1's clip is yielded while S2/S3 have not run; S2's outputs while S3 has not; the rest at the end."""
     gates = fake_pipeline.gates = {"s1": threading.Event(), "s2": threading.Event()}
     reported = []
-    stream = _stream(ctx, _png(tmp_path / "a.png"), num_frames=6, progress=lambda f, desc: reported.append((f, desc)))
+    stream = _stream(
+        ctx, _png(tmp_path / "a.png"), num_frames=6, progress=lambda f, desc: reported.append((f, desc))
+    )
 
     cleared = next(stream)  # a new run first clears the previous run's outputs
-    assert cleared[:5] == (None,) * 5 and cleared[6:8] == (None, None) and cleared[9] is None and cleared[10] is None
+    assert (
+        cleared[:5] == (None,) * 5
+        and cleared[6:8] == (None, None)
+        and cleared[9] is None
+        and cleared[10] is None
+    )
     coarse = next(stream)  # S1 done; the pipeline is held at the end of S1
     assert not fake_pipeline.finished and not gates["s1"].is_set()
     assert coarse[1].endswith("coarse.mp4") and Path(coarse[1]).stat().st_size > 0
@@ -96,7 +108,9 @@ def test_each_stage_is_shown_as_soon_as_it_finishes(ctx, fake_pipeline, tmp_path
     assert s2[9][1].num_frames == 6 and "fake s2 note" in s2[8]
     gates["s2"].set()
     final = next(stream)  # S3 done: final, comparison, timings, downloads
-    assert len(fake_pipeline.finished) == 1 and Path(final[0]).name == "final.mp4" and Path(final[3]).is_file()
+    assert (
+        len(fake_pipeline.finished) == 1 and Path(final[0]).name == "final.mp4" and Path(final[3]).is_file()
+    )
     assert final[6]["timings_s"]["s3"] == pytest.approx(0.3) and len(final[7]) >= 11
     assert Path(final[1]).parent == Path(coarse[1]).parent  # one run folder
     with pytest.raises(StopIteration):
@@ -139,7 +153,11 @@ def test_comparison_is_three_time_aligned_panels(ctx, tmp_path):
     final, *_ = _gen(ctx, _png(tmp_path / "a.png"))
     comp = read_video(Path(final).parent / "comparison.mp4")
     fin = read_video(final)
-    assert comp.num_frames == fin.num_frames and comp.height == fin.height and comp.width == 3 * fin.width + 2 * 2
+    assert (
+        comp.num_frames == fin.num_frames
+        and comp.height == fin.height
+        and comp.width == 3 * fin.width + 2 * 2
+    )
 
 
 def test_sketch_strokes_reach_the_pipeline_as_rgba(ctx, fake_pipeline, tmp_path):
@@ -152,7 +170,9 @@ def test_sketch_strokes_reach_the_pipeline_as_rgba(ctx, fake_pipeline, tmp_path)
 
 def test_empty_sketch_means_no_target_pose_with_a_notice(ctx, fake_pipeline, tmp_path):
     empty = np.zeros((60, 80, 4), np.uint8)
-    *_, notes, _, _ = _gen(ctx, _png(tmp_path / "a.png"), sketch={"background": None, "layers": [empty], "composite": None})
+    *_, notes, _, _ = _gen(
+        ctx, _png(tmp_path / "a.png"), sketch={"background": None, "layers": [empty], "composite": None}
+    )
     assert fake_pipeline.calls[-1]["sketch"] is None
     assert "The target-pose sketch is empty: generating without a target pose." in notes
 
@@ -161,7 +181,11 @@ def test_sketch_conversion_layers_and_sizes():
     a, b = _stroke(part=0), np.zeros((60, 80, 4), np.uint8)
     b[20, 30] = (*PARTS[3].color, 255)
     merged, notes = editor_to_sketch({"layers": [a, b]}, (80, 60))
-    assert tuple(merged[20, 30, :3]) == PARTS[3].color and tuple(merged[12, 22, :3]) == PARTS[0].color and not notes
+    assert (
+        tuple(merged[20, 30, :3]) == PARTS[3].color
+        and tuple(merged[12, 22, :3]) == PARTS[0].color
+        and not notes
+    )
     half, _ = editor_to_sketch({"layers": [_stroke((160, 120))]}, (80, 60))  # same aspect: rescaled exactly
     assert half.shape == (60, 80, 4) and set(np.unique(half[..., 3])) == {0, 255}
     with pytest.raises(ValueError, match="draw the sketch over the uploaded image"):
@@ -185,14 +209,18 @@ def test_huge_images_are_downscaled_with_a_notice_and_bombs_rejected(tmp_path):
     path = _png(tmp_path / "big.png", (400, 300))
     image, notes = load_image(path, UploadLimits(max_decode_pixels=200_000, max_pixels=30_000))
     assert image.size[0] * image.size[1] <= 30_000 and abs(image.size[0] / image.size[1] - 4 / 3) < 0.02
-    assert notes == ["The image is 400x300 (0 MP), over the 0 MP limit: downscaled to 200x150 before generation."]
+    assert notes == [
+        "The image is 400x300 (0 MP), over the 0 MP limit: downscaled to 200x150 before generation."
+    ]
     with pytest.raises(ValueError, match="not a usable image: image too large"):
         load_image(path, UploadLimits(max_decode_pixels=50_000, max_pixels=30_000))
     PIL.Image.MAX_IMAGE_PIXELS = UploadLimits().max_decode_pixels
 
 
 def test_missing_weights_show_the_load_error(tmp_path):
-    ctx = handlers.DemoContext(None, tmp_path, load_error="No weights found for the video model [video_model].")
+    ctx = handlers.DemoContext(
+        None, tmp_path, load_error="No weights found for the video model [video_model]."
+    )
     with pytest.raises(gr.Error, match=r"No weights found for the video model \[video_model\]"):
         _gen(ctx, _png(tmp_path / "a.png"))
 
@@ -207,7 +235,11 @@ def test_cancel_stops_the_run_at_its_next_progress_step(ctx, fake_pipeline, tmp_
     fake_pipeline.__class__ = type("CancellingFake", (type(fake_pipeline),), {"__call__": lambda self, *a, **kw:
                                                                               call_and_cancel(*a, **kw)})  # fmt: skip
     with pytest.raises(gr.Error, match="Generation cancelled"):
-        list(handlers.generate(ctx, _png(tmp_path / "a.png"), "", 0.5, None, 0, 0, 0, 0, 0, "full", "auto", session))
+        list(
+            handlers.generate(
+                ctx, _png(tmp_path / "a.png"), "", 0.5, None, 0, 0, 0, 0, 0, "full", "auto", session
+            )
+        )
     assert session == {"run": 1, "cancelled": 1}
 
 
@@ -216,7 +248,10 @@ def test_s2_choice_and_s1_fraction_are_passed_to_the_pipeline_unchanged(ctx, fak
     config, stage = fake_pipeline.config, fake_pipeline.motion_stage
     _gen(ctx, _png(tmp_path / "a.png"), s2_backend="off", s1_step_fraction=0.25)
     _gen(ctx, _png(tmp_path / "a.png"), s2_backend="without PPPM", s1_step_fraction=0.0)
-    assert [(c["s2"], c["s1_step_fraction"]) for c in fake_pipeline.calls] == [("off", 0.25), ("without PPPM", None)]
+    assert [(c["s2"], c["s1_step_fraction"]) for c in fake_pipeline.calls] == [
+        ("off", 0.25),
+        ("without PPPM", None),
+    ]
     assert fake_pipeline.config is config and fake_pipeline.motion_stage is stage
     assert not hasattr(handlers, "configure_pipeline")
     with pytest.raises(gr.Error, match="s2 must be one of 'full', 'without PPPM', 'off', got 'bogus'"):
@@ -246,7 +281,9 @@ def test_a_non_image_as_the_sketch_gets_the_projects_message(tmp_path):
     editor = checked_upload(gr.ImageEditor(type="numpy", image_mode="RGBA"), "target-pose sketch")
     payload = editor.data_model(background=None, layers=[FileData(path=str(txt), orig_name="strokes.txt")],
                                 composite=None)  # fmt: skip
-    with pytest.raises(gr.Error, match="uploaded target-pose sketch 'strokes.txt' is not a usable image") as e:
+    with pytest.raises(
+        gr.Error, match="uploaded target-pose sketch 'strokes.txt' is not a usable image"
+    ) as e:
         editor.preprocess(payload)
     assert e.value.print_exception is False
 
@@ -257,8 +294,12 @@ def test_open_saved_run_shows_everything(ctx, fake_pipeline, tmp_path):
     out = fake_pipeline(PIL.Image.new("RGB", (64, 64)), num_frames=4)
     run_dir = save_run(out, tmp_path / "saved", image=PIL.Image.new("RGB", (64, 64), "red"))
     files = [str(p) for p in run_dir.iterdir()]
-    inp, final, coarse, condition, comparison, fig, slider, info, listed, notes, motion = handlers.open_run(ctx, files)
-    assert Path(inp).name == "input.png" and all(Path(v).is_file() for v in (final, coarse, condition, comparison))
+    inp, final, coarse, condition, comparison, fig, slider, info, listed, notes, motion = handlers.open_run(
+        ctx, files
+    )
+    assert Path(inp).name == "input.png" and all(
+        Path(v).is_file() for v in (final, coarse, condition, comparison)
+    )
     assert motion[1].num_frames == 4 and slider.maximum == 3
     assert sum(t.type == "scatter3d" for t in fig.data) == 8
     assert info["timings_s"]["s3"] == pytest.approx(0.3) and "fake note" in notes
@@ -272,7 +313,9 @@ def test_motion_figure_aligns_frames_and_shows_both_sequences(fake_pipeline):
     fig = motion_figure(out.raw_motion, out.refined_motion, 7)
     names = [t.name for t in fig.data]
     assert any(n.startswith("extracted") for n in names) and any(n.startswith("refined") for n in names)
-    skeleton = next(t for t in fig.data if t.type == "scatter3d" and t.name.startswith("refined") and "path" not in t.name)
+    skeleton = next(
+        t for t in fig.data if t.type == "scatter3d" and t.name.startswith("refined") and "path" not in t.name
+    )
     assert np.isfinite(np.asarray(skeleton.x, float)).sum() == 2 * 21  # 21 bones of the 22 SMPL-X body joints
     assert handlers.show_frame(None, 0).layout.annotations[0].text.startswith("no 3D motion")
     assert len(side_by_side(out.coarse, out.condition, out.final).frames) == 8

@@ -62,7 +62,10 @@ def test_stage_labels_name_the_s3_mode_and_why_and_the_s1_preview(ctx, tmp_path)
     assert coarse["label"] == "Coarse video (S1: preview of the photo animation)"
     info = _stream(ctx, _png(tmp_path / "a.png"), "conditioned")[-1][6]
     assert handlers.stage_labels(info)[1]["label"] == handlers.COARSE_LABEL  # S1 ran the video model
-    assert handlers.stage_labels(None) == (gr.update(label=handlers.FINAL_LABEL), gr.update(label=handlers.COARSE_LABEL))
+    assert handlers.stage_labels(None) == (
+        gr.update(label=handlers.FINAL_LABEL),
+        gr.update(label=handlers.COARSE_LABEL),
+    )
     # the label step is wired after Generate and private: /generate keeps returning plain paths
     from demo import build_demo
 

@@ -76,7 +76,10 @@ def test_t_pose_left_right_on_correct_image_sides(body):
 def test_nearer_body_occludes_farther_one(body):
     near, far = _person(0, 0.1, 2.6), _person(1, -0.1, 4.0)
     cam = Camera.from_image_size(W, H)
-    meshes = [(m.vertices[0], m.faces, m.vertex_parts) for m in (track_meshes(t, smplx_model=body) for t in (far, near))]
+    meshes = [
+        (m.vertices[0], m.faces, m.vertex_parts)
+        for m in (track_meshes(t, smplx_model=body) for t in (far, near))
+    ]
     _, depth, owner = rasterize_meshes(meshes, cam, H, W)
     alone = [rasterize_meshes([m], cam, H, W)[2] >= 0 for m in meshes]
     overlap = alone[0] & alone[1]
@@ -105,7 +108,9 @@ def test_ball_in_front_of_person_and_polygon_fill(body):
     L = np.array([[-0.3, -0.3], [0.3, -0.3], [0.3, -0.1], [-0.1, -0.1], [-0.1, 0.3], [-0.3, 0.3]])
     L = np.concatenate([L, L[-1:].repeat(10, 0)])  # pad to 16 outline points (repeats are harmless)
     pts = np.concatenate([np.c_[L, np.full(16, 2.0)], np.zeros((5, 3)) + [0, 0, 2.0]]).astype(np.float32)
-    lmesh = Mesh(pts, np.zeros((0, 3), np.int64), np.full(21, 16, np.int16), polygon=np.arange(16), cull=False)
+    lmesh = Mesh(
+        pts, np.zeros((0, 3), np.int64), np.full(21, 16, np.int16), polygon=np.arange(16), cull=False
+    )
     ids, _ = render_part_masks([lmesh], cam, H, W)
     expect = polygon_mask(project_points(pts[:6], cam)[0], H, W)
     assert ((ids > 0) != expect).sum() <= 0.01 * expect.sum()
@@ -142,7 +147,9 @@ def test_render_condition_frames_confidence_and_camera_scaling(body):
     assert (cond.confidence[0][drawn] == 1.0).all() and (cond.confidence[0][~drawn] == 0).all()
     np.testing.assert_allclose(cond.confidence[2][cond.part_ids[2] > 0], 0.5)
     # a camera made for 640x480 is scaled to 320x240: same masks as rendering with a 320x240 camera
-    direct = render_condition(MotionSequence([person], Camera.from_image_size(W, H), F), H, W, smplx_model=body)
+    direct = render_condition(
+        MotionSequence([person], Camera.from_image_size(W, H), F), H, W, smplx_model=body
+    )
     assert np.array_equal(direct.part_ids, cond.part_ids)
     arr = cond.to_array()
     assert arr.shape == (F, 2, H, W) and arr.max() <= 1.0
