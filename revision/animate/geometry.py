@@ -5,7 +5,6 @@
   the local frame in which a pixel's offset from its anchor point on the body is stored, so the offset
   turns with the surface it hangs from;
 - :func:`backproject` — pixels + depth → camera-space points (inverse of ``project_points``);
-- :func:`fit_affine` — least-squares 2D affine map between point sets;
 - :func:`fit_similarity` — least-squares 2D rotation + uniform scale + translation (object layers: rigid
   along their path, scaled by depth, never sheared or stretched);
 - :func:`mask_box` — the bounding box of a mask, padded.
@@ -48,23 +47,6 @@ def backproject(xy: np.ndarray, z: np.ndarray, camera: Camera) -> np.ndarray:
     x = (xy[:, 0] - camera.cx) / camera.fx * z
     y = (xy[:, 1] - camera.cy) / camera.fy * z
     return np.stack([x, y, z], 1)
-
-
-def fit_affine(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """(N, 2) → (N, 2) point pairs (NaNs ignored) → (2, 3) least-squares affine ``dst ≈ A @ [x, y, 1]``.
-
-    Fewer than 3 valid pairs: the mean translation (identity linear part)."""
-    ok = np.isfinite(src).all(1) & np.isfinite(dst).all(1)
-    s, d = src[ok].astype(np.float64), dst[ok].astype(np.float64)
-    A = np.array([[1.0, 0, 0], [0, 1.0, 0]])
-    if len(s) == 0:
-        return A
-    if len(s) < 3:
-        A[:, 2] = (d - s).mean(0)
-        return A
-    X = np.concatenate([s, np.ones((len(s), 1))], 1)
-    sol, *_ = np.linalg.lstsq(X, d, rcond=None)
-    return sol.T
 
 
 def fit_similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
