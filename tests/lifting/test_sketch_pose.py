@@ -176,7 +176,8 @@ def test_walk_still_walks_and_ends_where_the_drawn_forearms_are_in_reach():
     plain, _ = propose_motion(m0, "a man walks to the left", 0.6, 21, text_encoder=ENC, config=KEYWORDS)
     p, q = seq.tracks[0].params, plain.tracks[0].params
     assert max(_wrist_errors(p, ends).values()) < 0.02
-    assert p["transl"][10, 0] - p["transl"][0, 0] < -0.5  # metres, image left: the walk still moves the root
+    # metres, image left: the walk still moves the root (slowed to 0.47x so that it stays in the picture)
+    assert (p["transl"][:12, 0] - p["transl"][0, 0]).min() < -0.4
     knee = p["body_pose"].reshape(-1, 21, 3)[:, L_KNEE - 1]
     np.testing.assert_allclose(knee, q["body_pose"].reshape(-1, 21, 3)[:, L_KNEE - 1], atol=1e-5)  # legs: the walk's
     assert np.ptp(knee, axis=0).max() > 0.2
