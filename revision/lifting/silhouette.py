@@ -76,6 +76,7 @@ class SilhouetteTargets:
             q = np.round((pix[i] + 0.5) * s - 0.5).astype(np.int64)  # pixel centres in the scaled raster
             hit = sil[np.clip(q[:, 1], 0, h - 1) * w + np.clip(q[:, 0], 0, w - 1)]
             self._covered[i] = torch.tensor(hit, device=self.pixels.device)
+        self._nn = None  # nearest samples are looked up for the uncovered pixels only: refresh them
 
     @property
     def num_frames(self) -> int:
@@ -170,7 +171,7 @@ class SilhouetteTargets:
         if w_cover > 0:
             every = self.refresh or (1 if self.pixels.shape[0] * self.pixels.shape[1] * uv.shape[1] < 2_000_000 else 5)
             if self._nn is None or self._calls % every == 0:  # nearest samples move slowly
-                self._nn = _nearest(self.pixels, uv)
+                self._nn = _nearest(self.pixels, uv, self._covered)
             nearest = (self.pixels - _gather(uv, self._nn)).norm(dim=-1)  # (M, N) px
             if self._covered is not None:  # covered pixels (inside the rendered body) pull nothing
                 nearest = nearest * ~self._covered
@@ -188,11 +189,19 @@ class SilhouetteTargets:
         return out
 
 
-def _nearest(points: torch.Tensor, uv: torch.Tensor) -> torch.Tensor:
+def _nearest(points: torch.Tensor, uv: torch.Tensor, skip: torch.Tensor | None = None) -> torch.Tensor:
     """(M, N, 2), (M, V, 2) → (M, N) index of the nearest uv (no gradient: the min's backward through a
-    full (M, N, V) distance matrix would cost more than the whole rest of the fit)."""
+    full (M, N, V) distance matrix would cost more than the whole rest of the fit). ``skip`` (M, N) bool:
+    points that need no answer (index 0 there; covered pixels pull nothing)."""
     with torch.no_grad():
-        return torch.cdist(points, uv).argmin(-1)
+        if skip is None:
+            return torch.cdist(points, uv).argmin(-1)
+        out = torch.zeros(points.shape[:2], dtype=torch.long, device=points.device)
+        for m in range(points.shape[0]):
+            rows = torch.nonzero(~skip[m])[:, 0]
+            if len(rows):
+                out[m, rows] = torch.cdist(points[m, rows], uv[m]).argmin(-1)
+        return out
 
 
 def _gather(uv: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:

@@ -218,11 +218,11 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
         loss = _full_loss(skeleton, go, bp, betas, tr, uv, w, target3, K, cfg, markers_rel) + prior_terms()
         if sil is not None:
             fr = sil.frames  # the surface only of the frames that have a mask
-            if cover_mesh and it % cfg.sil_coverage_every == 0:  # one masked frame per update, in turn
-                k = (it // cfg.sil_coverage_every) % sil.num_frames
+            if cover_mesh and it % cfg.sil_coverage_every == 0:  # all masked frames first, then one in turn
+                ks = list(range(sil.num_frames)) if it == 0 else [(it // cfg.sil_coverage_every) % sil.num_frames]
                 with torch.no_grad():
-                    v = skeleton.mesh(go[fr[k : k + 1]], bp[fr[k : k + 1]], betas, tr[fr[k : k + 1]])
-                sil.update_coverage([k], _project(v, K).cpu().numpy(), v[..., 2].cpu().numpy(), faces)
+                    v = skeleton.mesh(go[fr[ks]], bp[fr[ks]], betas, tr[fr[ks]])
+                sil.update_coverage(ks, _project(v, K).cpu().numpy(), v[..., 2].cpu().numpy(), faces)
             loss = loss + sil.loss(skeleton.surface(go[fr], bp[fr], betas, tr[fr]), K, cfg.w_sil_out,
                                    cfg.w_sil_cover, cfg.w_sil_iou, skeleton.surf_radius)  # fmt: skip
         loss.backward()
