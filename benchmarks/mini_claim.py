@@ -299,21 +299,22 @@ def format_table(table: dict, conditions: dict, clips: int) -> str:
     return "\n".join(lines)
 
 
-def frontier_plot(table: dict, path: str) -> None:
+def frontier_plot(table: dict, path: str, title: str = "held-out clips") -> None:
     """Motion vs excess malformation for every comparator (plotly → PNG via kaleido)."""
     try:
         import plotly.graph_objects as go
+        from plotly.colors import qualitative
     except ImportError as e:
         raise SystemExit("the frontier plot needs plotly and kaleido: pip install plotly kaleido") from e
     fig = go.Figure()
-    for n in (
-        n for n in table if not n.startswith("_")
-    ):  # one trace per comparator: a legend, no overlapping labels
+    names = [n for n in table if not n.startswith("_")]
+    for i, n in enumerate(names):  # one trace per comparator: a legend, no overlapping labels
         r = table[n]
-        fig.add_trace(go.Scatter(x=[r["M"]], y=[r["EM"]], mode="markers", name=n, marker={"size": 11},
+        fig.add_trace(go.Scatter(x=[r["M"]], y=[r["EM"]], mode="markers", name=n,
+                                 marker={"size": 11, "color": qualitative.Dark24[i % 24]},
                                  error_y={"type": "data", "symmetric": False, "array": [r["EM_ci"][1] - r["EM"]],
                                           "arrayminus": [r["EM"] - r["EM_ci"][0]]}))  # fmt: skip
-    fig.update_layout(title="ReVision-mini: motion vs excess malformation (held-out clips)", width=900, height=600,
+    fig.update_layout(title=f"ReVision-mini: motion vs excess malformation ({title})", width=900, height=600,
                       xaxis_title="clip motion M (articulation / torso length)",
                       yaxis_title="excess malformation EM (95 % CI)", template="plotly_white")  # fmt: skip
     fig.write_image(path)
@@ -529,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
     table, conditions, line = summarize(rows, floor)
     print(format_table(table, conditions, len(rows)))
     if args.plot:
-        frontier_plot(table, args.plot)
+        frontier_plot(table, args.plot, f"{len(rows)} held-out clips, weights: {args.weights or 'embedded'}")
         print(f"wrote {args.plot}")
     print(line)
     return 0
