@@ -18,7 +18,8 @@ optional sketch target into a motion, in numbered steps:
 4. **PPPM** (``pppm``, optional) refines the proposal conditioned on the prompt and strength, frame 0
    pinned and the sketch target pinned last;
 5. **physics** (:mod:`revision.pppm.physics`, in each body's own ground frame): ground contact, foot lock,
-   stay in frame (runs may leave; walks only when the prompt says so, else they are slowed to stay in);
+   stay in frame (runs may leave; walks only when the prompt says so, else they are slowed to stay in;
+   raises bend the elbows and jumps lower their flight to keep the hands / the head in the picture);
    then the sketch target is re-enforced on the root so the last frame ends where drawn.
 
 Every person moves (the prompt applies to all of them); an unknown prompt or "stand still" gives a near
@@ -194,6 +195,8 @@ def _animal_body(action: str, num_frames: int, fps: float, strength: float) -> M
 
 ARM_POSE_JOINTS = frozenset(M.SMPLX_BODY_JOINTS.index(f"{s}_{p}") for s in ("left", "right")
                             for p in ("collar", "shoulder", "elbow", "wrist"))  # fmt: skip  # body_pose indices
+LEG_POSE_JOINTS = frozenset(M.SMPLX_BODY_JOINTS.index(f"{s}_{p}") for s in ("left", "right")
+                            for p in ("hip", "knee", "ankle", "foot"))  # fmt: skip  # body_pose indices
 
 
 def _camera_heading(direction_cam: np.ndarray, frame: np.ndarray) -> float:
@@ -209,8 +212,8 @@ def turn_duration(strength: float) -> float:
 
 def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float, strength: float,
                    cfg: ProposeConfig, kind: str = "smplx", *,
-                   frame: np.ndarray | None = None, time_scale: float = 1.0,
-                   elbow_bend: float = 0.0) -> tuple[dict[str, np.ndarray], np.ndarray]:  # fmt: skip
+                   frame: np.ndarray | None = None, time_scale: float = 1.0, elbow_bend: float = 0.0,
+                   lift: float = 1.0, stand: float = 1.0) -> tuple[dict[str, np.ndarray], np.ndarray]:  # fmt: skip
     """One SMPL-X (or SMAL, ``kind="smal"``) pose in camera space + an action → (F-frame params,
     airborne heights (F,)). Animals get the library's nearest animal motion (walk/trot/jump/sit/turn/wag).
 
@@ -220,7 +223,9 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
     own legs' stride. Directional walks turn towards the image direction first (:func:`turn_duration`),
     then walk (their gait starts as the turn ends); ``time_scale`` slows the action's clock (SMPL-X);
     ``elbow_bend`` (rad) bends the raised arms' forearms over the head (raise actions, SMPL-X: hands kept in
-    a tight picture, see :func:`propose_raise_in_frame`)."""
+    a tight picture, see :func:`propose_raise_in_frame`); ``lift`` scales a jump's flight height and ``stand``
+    how far the legs go from the photo's pose into the action's (SMPL-X: a jump kept in the picture, see
+    :func:`propose_jump_in_frame`)."""
     n = num_frames
     key, nj = ("body_pose", 21) if kind == "smplx" else ("pose", 34)
     go0 = Rotation.from_rotvec(np.asarray(params0["global_orient"], float).reshape(3))
@@ -251,6 +256,8 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
         if dev.max() > 0.02:
             arm = kind == "smplx" and j in ARM_POSE_JOINTS
             weights[j] = wj = np.minimum(w, np.maximum.accumulate(dev / dev.max())) if arm else w
+            if kind == "smplx" and j in LEG_POSE_JOINTS:
+                wj = wj * float(stand)
             pose[:, j] = _blend(Rotation.from_rotvec(bp0[j]), Rotation.from_rotvec(m.pose[:, j]), wj).as_rotvec()
     if elbow_bend and kind == "smplx" and base_action(action) == "raise":
         for sh, el, sign in ((16, 18, -1.0), (15, 17, 1.0)):  # (shoulder, elbow) indices in body_pose; right bends -z
@@ -277,7 +284,7 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
     d_w = np.cumsum(inc_w, axis=0)
     airborne = np.zeros(n)
     if action == "jump" and kind == "smplx":
-        airborne = np.maximum(0.0, m.transl[:, 1])
+        airborne = float(lift) * np.maximum(0.0, m.transl[:, 1])
         d_w[:, 1] = 0.0  # heights come from the physics step (contact + flight)
     out = {
         "global_orient": (RG * go_w).as_rotvec().astype(np.float32),
@@ -373,6 +380,55 @@ def propose_raise_in_frame(params0: dict[str, np.ndarray], action: str, num_fram
     if b == 0.0:
         return p, a, ""
     return p, a, f"elbows bent by {b:.2f} rad" + ("" if out <= 0 else f" (hands still {out:.0%} of the picture outside)")
+
+
+HEAD_MARKERS = tuple(range(13))  # MediaPipe nose, eyes, ears, mouth, shoulders
+
+
+def _head_outside(params: dict[str, np.ndarray], camera, margin: float) -> float:
+    """How far (a fraction of the image height) the head and shoulder markers get above or below the image
+    shrunk by ``margin`` on any frame, beyond where they are on frame 0 (0: inside)."""
+    mk = body_points(params)[1][:, list(HEAD_MARKERS)]
+    v = (camera.fy * mk[..., 1] / np.maximum(mk[..., 2], 1e-3) + camera.cy) / camera.height
+    lo, hi = np.minimum(margin, v[0]), np.maximum(1 - margin, v[0])
+    return max(0.0, float(np.max(lo - v)), float(np.max(v - hi)))
+
+
+def propose_jump_in_frame(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float,
+                          strength: float, cfg: ProposeConfig, camera, *, frame: np.ndarray | None = None,
+                          iterations: int = 8) -> tuple[dict[str, np.ndarray], np.ndarray, str]:  # fmt: skip
+    """:func:`propose_person` for a jump whose head and shoulders stay half ``cfg.physics.frame_margin`` inside
+    the picture vertically (or no further out than on frame 0), judged after the physics step: the flight
+    height is scaled down (``lift``, bisection); if standing up from the photo's pose (a crouch, a lunge)
+    already leaves the picture, the legs straighten only part of the way as well (``stand`` = ``lift``,
+    bisection), so the body still rises and falls with a (lower) flight. → (params, airborne, what was
+    changed ("" when nothing))."""
+    margin = 0.5 * cfg.physics.frame_margin
+
+    def make(lift: float, stand: float) -> tuple[dict[str, np.ndarray], np.ndarray, float]:
+        p, a = propose_person(
+            params0, action, num_frames, fps, strength, cfg, frame=frame, lift=lift, stand=stand
+        )
+        moved, _ = apply_physics(p, camera, airborne=a, config=cfg.physics, frame=frame)
+        return p, a, _head_outside(moved, camera, margin)
+
+    p, a, out = make(1.0, 1.0)
+    if out <= 0:
+        return p, a, ""
+    both = make(0.0, 1.0)[2] > 0  # standing up alone leaves the picture: scale the legs too
+    lo, hi, best = 0.0, 1.0, None
+    for _ in range(iterations):
+        k = 0.5 * (lo + hi)
+        p, a, out = make(k, k if both else 1.0)
+        if out <= 0:
+            lo, best = k, (p, a)
+        else:
+            hi = k
+    if best is None:  # even the photo's pose with a tiny jump leaves: the smallest tried
+        p, a, out = make(lo, lo if both else 1.0)
+        best = (p, a)
+    how = f"jump height scaled to {lo:.2f}x" + (f" and legs straightened {lo:.2f} of the way" if both else "")
+    return best[0], best[1], how
 
 
 def propose_object(points0: np.ndarray, action: str, num_frames: int, fps: float, strength: float,
@@ -495,6 +551,11 @@ def propose_motion(motion0: MotionSequence, prompt: str, motion_strength: float,
                                                           frame=frames[tr.track_id])  # fmt: skip
                 if how:
                     notes.append(f"track {tr.track_id}: {how} to keep the hands in the picture")
+            elif person.action == "jump" and cfg.physics.keep_in_frame:
+                params, air, how = propose_jump_in_frame(p0, person.action, num_frames, fps, s, cfg, motion0.camera,
+                                                         frame=frames[tr.track_id])  # fmt: skip
+                if how:
+                    notes.append(f"track {tr.track_id}: {how} to keep the head in the picture")
             else:
                 params, air = propose_person(p0, person.action, num_frames, fps, s, cfg, frame=frames[tr.track_id])
             airborne[tr.track_id] = air

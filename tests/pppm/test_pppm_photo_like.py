@@ -125,3 +125,34 @@ def test_wave_strength_scales_the_raise_from_an_arm_held_out(fake_encoder):
 
     a, b, c = travel(0.2), travel(0.5), travel(0.9)
     assert a < b < c and c > 1.5 * a
+
+
+def _jump(person, cam, fake_encoder, keep: bool = True):
+    cfg = dataclasses.replace(KEYWORDS, physics=dataclasses.replace(KEYWORDS.physics, keep_in_frame=keep))
+    seq, notes = propose_motion(
+        _scene(person, cam), "he jumps", 0.7, 16, text_encoder=fake_encoder, config=cfg
+    )
+    j, mk = body_points(seq.tracks[0].params)
+    return j, _project(cam, mk), notes
+
+
+def test_a_jump_keeps_the_head_in_a_picture_with_little_room_above_and_is_unchanged_with_room(fake_encoder):
+    person = _person()
+    wide = Camera.from_image_size(256, 256)
+    j, mk, notes = _jump(person, wide, fake_encoder)
+    j_free, mk_free, _ = _jump(person, wide, fake_encoder, keep=False)
+    assert not any("jump height" in n for n in notes), notes  # room above: the jump is as high as before
+    np.testing.assert_allclose(j, j_free, atol=1e-5)
+    rise = j[0, 0, 1] - j[:, 0, 1].min()  # camera y is down: the pelvis's largest rise, metres
+    assert rise > 0.2
+    # the same person zoomed ×2 with the nose 12 % below the top of the picture: the full jump leaves it
+    nose = body_points(person)[1][0, NOSE]
+    f = 2.0 * wide.fx
+    tight = dataclasses.replace(wide, fx=f, fy=f, cy=0.12 * wide.height - f * nose[1] / nose[2])
+    _, mk_out, _ = _jump(person, tight, fake_encoder, keep=False)
+    assert mk_out[:, :13, 1].min() < 0
+    j, mk, notes = _jump(person, tight, fake_encoder)
+    assert mk[:, :13, 1].min() >= 0, notes  # head and shoulders stay in the picture
+    assert any("jump height scaled" in n for n in notes), notes
+    low = j[0, 0, 1] - j[:, 0, 1].min()
+    assert 0.02 < low < rise  # still a (lower) jump
