@@ -16,12 +16,20 @@ import numpy as np
 import pytest
 
 from benchmarks.photo_bench import (
+    ARM_JOINTS,
+    MIN_JUMP_SW,
     MIN_PERSON_FRAC,
     MIN_PSNR0,
+    MIN_WALK_SW,
+    MIN_WAVE_RATIO,
+    leftward,
+    limb_travel,
     pose_landmarks,
     psnr,
     resized_input,
     run_cli,
+    shoulder_rise,
+    shoulder_width,
     wrists_above_nose,
 )
 from benchmarks.photo_set import photo
@@ -59,3 +67,32 @@ def test_cli_raises_both_arms_on_a_real_photo(tmp_path, name, prompt):
     assert np.isfinite(lm[:, 0, 0]).mean() >= MIN_PERSON_FRAC
     ok, why = wrists_above_nose(lm)
     assert ok, why
+
+
+def _landmarks(tmp_path, name: str, prompt: str, strength: float):
+    r = run_cli(photo(name).load(), prompt, strength, tmp_path / f"{strength}")
+    assert r.returncode == 0, r.stderr
+    lm = pose_landmarks(r.frames)
+    assert np.isfinite(lm[:, 0, 0]).mean() >= MIN_PERSON_FRAC
+    return lm, shoulder_width(lm)
+
+
+@pytest.mark.slow
+def test_cli_jump_lifts_the_shoulders_on_a_real_photo(tmp_path):
+    lm, sw = _landmarks(tmp_path, "messi5", "he jumps", 0.7)
+    assert shoulder_rise(lm, sw) >= MIN_JUMP_SW
+
+
+@pytest.mark.slow
+def test_cli_walk_left_moves_the_body_left_on_a_real_photo(tmp_path):
+    lm, sw = _landmarks(tmp_path, "messi5", "he walks to the left", 0.7)
+    assert leftward(lm, sw) >= MIN_WALK_SW
+
+
+@pytest.mark.slow
+def test_cli_wave_strength_scales_the_arm_travel_on_a_real_photo(tmp_path):
+    travel = []
+    for strength in (0.2, 0.9):
+        lm, sw = _landmarks(tmp_path, "messi5", "he waves with his right hand", strength)
+        travel.append(limb_travel(lm, ARM_JOINTS) / sw)
+    assert travel[0] > 0 and travel[1] >= MIN_WAVE_RATIO * travel[0], travel
