@@ -19,7 +19,11 @@ from revision.animate.config import AnimateConfig, PhotoAnimation, output_size
 from revision.animate.geometry import mask_box
 from revision.animate.plate import background_plate
 from revision.animate.pose import pose_frame, track_turns
+from revision.animate.turn import clamp_turn
+from revision.palette import PART_BY_NAME
 from revision.types import Clip, MotionSequence, Track
+
+TORSO = PART_BY_NAME["torso"].id  # a body's turn is its torso's (raised arms are no turn)
 
 
 def _resize(img: np.ndarray, H: int, W: int, nearest: bool = False) -> np.ndarray:
@@ -98,6 +102,9 @@ class PhotoAnimator:
         camera = motion.camera.scaled(W, H)
         t = time.perf_counter()
         self.posed = pose_tracks(motion, smplx_model=smplx_model, smal_model=smal_model)
+        if cfg.max_turn_deg is not None:  # people only (an animal's long axis is not its up axis)
+            self.posed = [p if p is None or tr.kind != "smplx" else (clamp_turn(p[0], cfg.max_turn_deg, p[3] == TORSO)[0],
+                          *p[1:]) for tr, p in zip(motion.tracks, self.posed, strict=True)]  # fmt: skip
         self.timings["pose"] = time.perf_counter() - t
         t = time.perf_counter()
         masks = []

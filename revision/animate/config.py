@@ -36,6 +36,9 @@ class AnimateConfig:
     moved_grow_px: int = 2  # the moved mask is grown by this and feathered before compositing
     backfill: bool = True  # draw the posed body behind the pixels to fill what was hidden at frame 0
     object_roll: bool = True  # a round object whose track does not turn it rolls by its travel (Δx / radius)
+    # a person's turn about its frame-0 up axis is clamped to ± this (degrees; None = off): the photographed
+    # side must stay in view, or its pixels go edge-on and the person is drawn in shards (revision.animate.turn)
+    max_turn_deg: float | None = 30.0
 
     def __post_init__(self) -> None:
         if self.max_side < 16:
@@ -44,6 +47,8 @@ class AnimateConfig:
             raise ValueError(f"raster_scale must be in [0.1, 1], got {self.raster_scale}")
         if self.grid_step is not None and self.grid_step < 2:
             raise ValueError(f"grid_step must be >= 2, got {self.grid_step}")
+        if self.max_turn_deg is not None and not 0 <= self.max_turn_deg <= 180:
+            raise ValueError(f"max_turn_deg must be in [0, 180] or None, got {self.max_turn_deg}")
         if self.matte not in ("inside", "centred"):
             raise ValueError(f"matte must be 'inside' or 'centred', got {self.matte!r}")
         if self.inpaint not in INPAINT_METHODS:

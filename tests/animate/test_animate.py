@@ -271,3 +271,48 @@ def test_a_fit_wider_than_the_person_mask_paints_nothing_outside_it():
     reach = cv2.dilate((mask | arm).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
     far = ~reach
     assert anim.alpha[3][far].max() < 0.5  # no layer pixel beyond the mask and the moved arm
+
+
+def turning_body(F: int = 5, to_deg: float = 90.0) -> Track:
+    """A body facing the camera that turns about its vertical axis to ``to_deg`` at the last frame."""
+    from scipy.spatial.transform import Rotation
+
+    track = body_track(F, {})
+    th = np.deg2rad(np.linspace(0, to_deg, F))
+    go = [(Rotation.from_rotvec([0, t, 0]) * Rotation.from_rotvec([np.pi, 0, 0])).as_rotvec() for t in th]
+    track.params["global_orient"] = np.asarray(go, np.float32)
+    return track
+
+
+def test_clamp_turn_keeps_the_turn_within_the_limit_and_leaves_smaller_turns_alone():
+    from revision.animate.turn import clamp_turn
+
+    V = track_meshes(turning_body()).vertices
+    out, turns = clamp_turn(V, 30.0)
+    assert np.allclose(np.abs(turns), [0, 22.5, 45, 67.5, 90], atol=1.0)  # the body's own turn, measured
+    assert np.array_equal(out[:2], V[:2])  # within the limit: untouched
+    _, after = clamp_turn(out, 180.0)
+    assert np.all(np.abs(after[2:]) <= 30.0 + 1.0)
+    for f in range(2, 5):  # it turns about its centroid: the body stays where the motion puts it
+        assert np.linalg.norm(out[f].mean(0, dtype=np.float64) - V[f].mean(0, dtype=np.float64)) < 1e-5
+
+
+def test_a_body_turning_sideways_keeps_its_photographed_pixels_in_view():
+    """A person turned 90° away from the view of the photo is drawn edge-on without the clamp (its frame-0
+    pixels collapse to a strip and shards); with it (default 30°) most of them stay drawn, in one or two
+    pieces (an arm may hang apart from the turned torso)."""
+    import cv2
+
+    track = turning_body()
+    photo = textured_photo(3)
+    mask = parts_of(track, 0) > 0
+    motion = MotionSequence([track], CAM, 5)
+    drawn = {}
+    for lim in (None, 30.0):
+        anim = animate_photo(photo, motion, person_masks={0: mask}, config=AnimateConfig(max_turn_deg=lim))
+        src = np.clip(np.round(anim.flow[-1]).astype(int), 0, [W - 1, H - 1])
+        shown = (anim.alpha[-1] > 0.5) & mask[src[..., 1], src[..., 0]]
+        drawn[lim] = (shown.sum() / mask.sum(), cv2.connectedComponents(shown.astype(np.uint8))[0] - 1)
+    # measured: without the clamp 22 % in 13 pieces (the vtest walkers' shards), with it 80 % in 2
+    assert drawn[30.0][0] >= 0.75 and drawn[30.0][1] <= 2
+    assert drawn[None][0] < 0.4 and drawn[None][1] >= 5
