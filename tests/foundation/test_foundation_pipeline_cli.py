@@ -234,7 +234,7 @@ def test_run_json_records_the_whole_configuration_and_reproduces_the_run(video, 
     s = run["settings"]
     assert s["call"] == {"prompt": "a person waves", "motion_strength": 0.3, "num_frames": 3, "num_inference_steps": 1,
                          "seed": 7, "s2": "without PPPM", "s1_step_fraction": 1.0, "s3": "conditioned",
-                         "sketch": False}  # fmt: skip
+                         "sketch": False, "objects": []}  # fmt: skip
     assert s["config"]["svd"]["height"] == pipe.config.svd.height and "efficient" in s["config"]
     assert s["config"]["limits"]["min_side"] == 32 and "perceive_input_frame" in s["config"]
     assert s["s3"]["num_frames"] == 3 and s["s1"]["num_inference_steps"] == 1
