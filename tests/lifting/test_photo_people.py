@@ -65,6 +65,16 @@ def test_no_human_body_on_the_cat():
     assert [(t.kind, t.label) for t in ex.motion.tracks] == [("smal", "animal")]
 
 
+
+def _keypoints(skeleton, gt: Track, cam: Camera) -> tuple[np.ndarray, np.ndarray]:
+    """The posed body's 33 markers as perfect detections: (1, 33, 3) pixels + confidence, (1, 33, 3) hip-centred."""
+    with torch.no_grad():
+        _, markers = skeleton(*(torch.tensor(gt.params[k]) for k in ("global_orient", "body_pose", "betas", "transl")))
+    m = markers[0].numpy()
+    uv = np.stack([cam.fx * m[:, 0] / m[:, 2] + cam.cx, cam.fy * m[:, 1] / m[:, 2] + cam.cy], 1)
+    kp2d = np.concatenate([uv, np.ones((33, 1))], 1)[None].astype(np.float32)
+    return kp2d, (m - m[[23, 24]].mean(0))[None]
+
 def test_silhouette_term_widens_the_body_to_the_mask(skeleton):
     """A wide body (girth beta +2.5) seen by keypoints alone is fitted at the mean girth; with its mask the
     silhouette term recovers the width: IoU with the mask goes up."""
@@ -78,12 +88,7 @@ def test_silhouette_term_widens_the_body_to_the_mask(skeleton):
     gt = Track(0, "smplx", {"global_orient": np.array([[np.pi, 0, 0]], np.float32), "body_pose": pose,
                             "betas": betas, "transl": np.array([[0.0, 0.9, 3.2]], np.float32)}, np.ones(1))  # fmt: skip
     mask = _project(gt, cam, H, W)
-    with torch.no_grad():
-        _, markers = skeleton(*(torch.tensor(gt.params[k]) for k in ("global_orient", "body_pose", "betas", "transl")))
-    m = markers[0].numpy()
-    uv = np.stack([cam.fx * m[:, 0] / m[:, 2] + cam.cx, cam.fy * m[:, 1] / m[:, 2] + cam.cy], 1)
-    kp2d = np.concatenate([uv, np.ones((33, 1))], 1)[None].astype(np.float32)
-    kp3d = (m - m[[23, 24]].mean(0))[None]
+    kp2d, kp3d = _keypoints(skeleton, gt, cam)
     cfg = SMPLXFitConfig(iters_3d=20, iters_full=40, iters_sil=40)
     plain = fit_smplx(skeleton, kp2d, kp3d, cam, cfg)
     with_mask = fit_smplx(skeleton, kp2d, kp3d, cam, cfg, masks=[mask])
@@ -106,12 +111,7 @@ def test_silhouette_term_widens_a_small_far_body(skeleton):
     gt = Track(0, "smplx", {"global_orient": np.array([[np.pi, 0, 0]], np.float32), "body_pose": np.zeros((1, 63),
                np.float32), "betas": betas, "transl": np.array([[0.0, 0.9, 9.0]], np.float32)}, np.ones(1))  # fmt: skip
     mask = _project(gt, cam, H, W)
-    with torch.no_grad():
-        _, markers = skeleton(*(torch.tensor(gt.params[k]) for k in ("global_orient", "body_pose", "betas", "transl")))
-    m = markers[0].numpy()
-    uv = np.stack([cam.fx * m[:, 0] / m[:, 2] + cam.cx, cam.fy * m[:, 1] / m[:, 2] + cam.cy], 1)
-    kp2d = np.concatenate([uv, np.ones((33, 1))], 1)[None].astype(np.float32)
-    kp3d = (m - m[[23, 24]].mean(0))[None]
+    kp2d, kp3d = _keypoints(skeleton, gt, cam)
     cfg = SMPLXFitConfig(iters_3d=20, iters_full=40, iters_sil=40)
     plain = fit_smplx(skeleton, kp2d, kp3d, cam, cfg)
     focal = fit_smplx(skeleton, kp2d, kp3d, cam, SMPLXFitConfig(iters_3d=20, iters_full=40, iters_sil=40,
