@@ -258,7 +258,14 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
             weights[j] = wj = np.minimum(w, np.maximum.accumulate(dev / dev.max())) if arm else w
             if kind == "smplx" and j in LEG_POSE_JOINTS:
                 wj = wj * float(stand)
-            pose[:, j] = _blend(Rotation.from_rotvec(bp0[j]), Rotation.from_rotvec(m.pose[:, j]), wj).as_rotvec()
+            r0, act = Rotation.from_rotvec(bp0[j]), Rotation.from_rotvec(m.pose[:, j])
+            if kind == "smplx" and j not in ARM_POSE_JOINTS | LEG_POSE_JOINTS:
+                # spine, neck, head: the action's motion from its rest pose on top of the photo's pose (a fit
+                # whose neck and head bend ~50° against each other would otherwise get only the head reset)
+                delta = Rotation.from_rotvec(np.repeat(rest[j][None], n, 0)).inv() * act
+                pose[:, j] = (r0 * _blend(Rotation.identity(n), delta, wj)).as_rotvec()
+            else:
+                pose[:, j] = _blend(r0, act, wj).as_rotvec()
     if elbow_bend and kind == "smplx" and base_action(action) == "raise":
         for sh, el, sign in ((16, 18, -1.0), (15, 17, 1.0)):  # (shoulder, elbow) indices in body_pose; right bends -z
             if sh in weights:

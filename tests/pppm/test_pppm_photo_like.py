@@ -156,3 +156,16 @@ def test_a_jump_keeps_the_head_in_a_picture_with_little_room_above_and_is_unchan
     assert any("jump height scaled" in n for n in notes), notes
     low = j[0, 0, 1] - j[:, 0, 1].min()
     assert 0.02 < low < rise  # still a (lower) jump
+
+
+def test_a_wave_keeps_the_photos_neck_and_head_pose(fake_encoder):
+    # a fit whose neck and head bend ~50° against each other (seen on the astronaut portrait): the wave's small
+    # head motion goes on top of the photo's head pose instead of resetting the head alone (a 50° tilt)
+    person = _person({"neck": (0.87, 0.0, 0.0), "head": (-0.87, 0.0, 0.0)})
+    seq, _ = propose_motion(_scene(person), "she waves with her right hand", 0.7, 16, text_encoder=fake_encoder,
+                            config=KEYWORDS)  # fmt: skip
+    bp = Rotation.from_rotvec(seq.tracks[0].params["body_pose"].reshape(16 * 21, 3)).as_rotvec().reshape(16, 21, 3)
+    for joint in ("neck", "head"):
+        j = M.SMPLX_BODY_JOINTS.index(joint)
+        change = (Rotation.from_rotvec(bp[0, j]).inv() * Rotation.from_rotvec(bp[:, j])).magnitude()
+        assert np.degrees(change.max()) < 15.0, (joint, np.degrees(change.max()))
