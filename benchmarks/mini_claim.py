@@ -202,7 +202,7 @@ def score_clip(segmenter, frames: dict[str, list[np.ndarray]], ranges: dict, s1_
 
 
 def calibration(
-    path: Path, segmenter, vae, clips: int, seed_start: int = 0
+    path: Path, segmenter, vae, clips: int, seed_start: int = 0, world: str = "default"
 ) -> tuple[dict, cm.FloorCurve, dict]:
     """Load or compute the malformation ranges and floor curve (training seeds with a person)."""
     if path.exists():
@@ -211,11 +211,12 @@ def calibration(
                                                                                 for k, v in d["floor"].items()}), d["info"]  # fmt: skip
     from benchmarks import part_seg
     from benchmarks.mini_eval import vae_roundtrip
-    from revision.synthetic.world import WorldConfig, make_clip
+    from revision.synthetic.world import make_clip, world_preset
 
     groups = []
+    wcfg = world_preset(world, size=64, num_frames=8)
     for s in range(seed_start, seed_start + clips):
-        clip = make_clip(s, WorldConfig(size=64, num_frames=8))
+        clip = make_clip(s, wcfg)
         if (clip.condition.part_ids[0] == 2).sum() < cm.MIN_AREA:
             continue
         groups.append(part_seg.segment(segmenter, clip.frames))
@@ -223,6 +224,7 @@ def calibration(
     ranges, floor, info = cm.calibrate(groups)
     info["clips"] = len(groups) // 2
     info["seeds"] = [seed_start, seed_start + clips - 1]
+    info["world"] = world
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"ranges": ranges, "floor": floor.__dict__, "info": info}, indent=1))
     return ranges, floor, info
@@ -320,18 +322,21 @@ def frontier_plot(table: dict, path: str, title: str = "held-out clips") -> None
     fig.write_image(path)
 
 
-def condition_stats(seeds: range, latent: int = 16, size: int = 64) -> dict[str, dict[str, float]]:
+def condition_stats(
+    seeds: range, latent: int = 16, size: int = 64, world: str = "default"
+) -> dict[str, dict[str, float]]:
     """How the ground-truth condition's arms and head survive the trip to latent size, nearest sampling
     (the pipeline's ``resize_condition``) vs :func:`revision.render.downsample.downsample_part_ids`:
     share of frames where a part present in pixels (≥ 3 px) has no cell (``dropped``), and the
     :func:`~revision.render.downsample.blink_rate` of its cell count (``blink``), over person clips."""
     from benchmarks.part_seg import group_ids
     from revision.render.downsample import blink_rate, downsample_part_ids, nearest_part_ids
-    from revision.synthetic.world import WorldConfig, make_clip
+    from revision.synthetic.world import make_clip, world_preset
 
     acc: dict[str, dict[str, list[float]]] = {}
+    wcfg = world_preset(world, size=size, num_frames=8)
     for seed in seeds:
-        ids = make_clip(seed, WorldConfig(size=size, num_frames=8)).condition.part_ids
+        ids = make_clip(seed, wcfg).condition.part_ids
         if (ids[0] == 2).sum() < cm.MIN_AREA:
             continue
         full = group_ids(ids)
@@ -433,10 +438,17 @@ def main(argv: list[str] | None = None) -> int:
         metavar="OUT",
         help="summarise only the clips that another run's --out has scored too (paired comparison)",
     )
+    p.add_argument(
+        "--world",
+        default="default",
+        help="synthetic world preset of the held-out and calibration clips "
+        "(revision.synthetic.world.PRESETS: default | resolvable)",
+    )
     p.add_argument("--num-threads", type=int, default=None)
     args = p.parse_args(argv)
     if args.condition_stats:
-        for k, v in condition_stats(range(args.seed_start, args.seed_start + args.condition_stats)).items():
+        seeds = range(args.seed_start, args.seed_start + args.condition_stats)
+        for k, v in condition_stats(seeds, world=args.world).items():
             print(f"{k}: {v}")
         return 0
     shard, nshards = (int(x) for x in args.shard.split("/"))
@@ -452,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks import part_seg
     from revision.config import MINI_CONFIG
     from revision.pipeline import ReVisionPipeline
-    from revision.synthetic.world import WorldConfig, make_clip
+    from revision.synthetic.world import make_clip, world_preset
 
     if args.num_threads:
         torch.set_num_threads(args.num_threads)
@@ -465,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
     s3 = MINI_CONFIG.svd
     if not args.summary_only:
         stages = s2_stages()
-        wcfg = WorldConfig(size=s3.width, num_frames=s3.num_frames)
+        wcfg = world_preset(args.world, size=s3.width, num_frames=s3.num_frames)
         mine = [r for s, r in done.items() if (s - args.seed_start) % nshards == shard and r.get("person")]
         target = -(-args.num_clips // nshards)
         bar = tqdm(
@@ -498,11 +510,17 @@ def main(argv: list[str] | None = None) -> int:
             return 0
     if not Path(args.segmenter).exists():
         print(f"training the part segmenter ({args.segmenter}) ...", file=sys.stderr)
-        seg_cfg = part_seg.SegTrainConfig()
+        seg_cfg = part_seg.SegTrainConfig(world=args.world)
         part_seg.save(part_seg.train(seg_cfg, pipe.video.vae), args.segmenter, seg_cfg)
     segmenter = part_seg.load(args.segmenter)
     cal_path = Path(args.calibration or Path(args.segmenter).with_suffix(".calibration.json"))
-    ranges, floor, cal_info = calibration(cal_path, segmenter, pipe.video.vae, args.calib_clips)
+    ranges, floor, cal_info = calibration(
+        cal_path, segmenter, pipe.video.vae, args.calib_clips, world=args.world
+    )
+    if cal_info.get("world", "default") != args.world:
+        print(f"error: the calibration {cal_path} is of the world {cal_info.get('world', 'default')!r}, "
+              f"not --world {args.world!r}", file=sys.stderr)  # fmt: skip
+        return 2
     print(f"malformation calibration ({cal_path}): {cal_info}; floor p_GT(A) by quintile "
           f"{tuple(round(r, 4) for r in floor.rates)} (edges {tuple(round(e, 3) for e in floor.edges)})")  # fmt: skip
     s1_times = (

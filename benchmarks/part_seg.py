@@ -70,6 +70,7 @@ class SegTrainConfig:
     vae_fraction: float = 0.5  # share of frames passed through the video model's VAE
     width: int = 16
     seed: int = 0
+    world: str = "default"  # the synthetic world preset (revision.synthetic.world.PRESETS) of the clips
 
 
 def build_net(width: int = 16):
@@ -117,12 +118,13 @@ def make_data(cfg: SegTrainConfig, vae=None, size: int = 64, seeds: range | None
     import torch
     from tqdm import tqdm
 
-    from revision.synthetic.world import WorldConfig, make_clip
+    from revision.synthetic.world import make_clip, world_preset
     from revision.video_model.tiny import roundtrip
 
     frames, labels = [], []
+    wcfg = world_preset(cfg.world, size=size, num_frames=8)
     for s in tqdm(seeds if seeds is not None else range(cfg.clips), desc="synthetic clips", leave=False):
-        clip = make_clip(s, WorldConfig(size=size, num_frames=8))
+        clip = make_clip(s, wcfg)
         frames.append(clip.frames)
         labels.append(group_ids(clip.condition.part_ids))
     x = torch.from_numpy(np.concatenate(frames)).permute(0, 3, 1, 2).float() / 127.5 - 1
@@ -324,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch-size", type=int, default=SegTrainConfig.batch_size)
     p.add_argument("--width", type=int, default=SegTrainConfig.width, help="channels of the first level (multiple of 4)")
     p.add_argument("--weights", help="video model folder whose VAE makes the round trips (default: embedded mini)")
+    p.add_argument("--world", default="default", help="world preset of the clips: default | resolvable")
     p.add_argument("--num-threads", type=int, default=None)
     args = p.parse_args(argv)
     import torch
@@ -334,7 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     from revision.pipeline import ReVisionPipeline
 
     vae = ReVisionPipeline.from_pretrained(args.weights, motion_stage=None, config=MINI_CONFIG).video.vae
-    cfg = SegTrainConfig(clips=args.clips, steps=args.steps, batch_size=args.batch_size, width=args.width)
+    cfg = SegTrainConfig(clips=args.clips, steps=args.steps, batch_size=args.batch_size, width=args.width,
+                         world=args.world)  # fmt: skip
     net = train(cfg, vae)
     save(net, args.out, cfg)
     x, rec, y = make_data(cfg, vae, seeds=range(2_000_000, 2_000_050))  # held-out check

@@ -19,6 +19,8 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output folder of shards")
     p.add_argument("--num-clips", type=int, required=True, help="number of clips to write")
     p.add_argument("--seed-start", type=int, default=0, help="seed of the first clip (clip i has seed start+i)")
+    p.add_argument("--preset", default="default",
+                   help="named world of revision.synthetic.world.PRESETS: default | resolvable")  # fmt: skip
     p.add_argument("--size", type=int, default=64, help="frame side in pixels (default 64)")
     p.add_argument("--num-frames", type=int, default=8, help="frames per clip (default 8)")
     p.add_argument("--fps", type=float, default=7.0, help="frame rate of the motions (default 7)")
@@ -31,10 +33,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def _one(args: tuple[int, str, dict, bool]) -> str:
     from revision.shards import write_shard
-    from revision.synthetic.world import WorldConfig, make_clip
+    from revision.synthetic.world import make_clip, world_preset
 
     seed, out, cfg, first_frame = args
-    clip = make_clip(seed, WorldConfig(**cfg))
+    clip = make_clip(seed, world_preset(**cfg))
     if first_frame:
         import PIL.Image
 
@@ -51,10 +53,15 @@ def main(argv: list[str] | None = None) -> int:
     from tqdm import tqdm
 
     from revision.shards import shard_path
+    from revision.synthetic.world import PRESETS
+
+    if args.preset not in PRESETS:
+        print(f"error: unknown --preset {args.preset!r}; choose from {sorted(PRESETS)}", file=sys.stderr)
+        return 2
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    cfg = {"size": args.size, "num_frames": args.num_frames, "fps": args.fps}
+    cfg = {"name": args.preset, "size": args.size, "num_frames": args.num_frames, "fps": args.fps}
     todo = [s for s in range(args.seed_start, args.seed_start + args.num_clips)
             if not shard_path(out, f"syn{s:08d}").exists()]  # fmt: skip
     jobs = [(s, str(out), cfg, args.first_frames) for s in todo]

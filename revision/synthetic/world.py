@@ -21,7 +21,7 @@ camera in the shard has ``R = I, t = 0``; the world→camera extrinsics are in `
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -48,6 +48,35 @@ class WorldConfig:
     p_object_only: float = 0.1  # chance of an object-only clip (no person)
     distance: tuple[float, float] = (2.2, 3.2)  # camera distance to the person, metres
     fov_deg: tuple[float, float] = (45.0, 60.0)  # horizontal field of view
+    # the fields below default to the world every shard so far was drawn from (same random draws, same
+    # frames for a seed); :data:`PRESETS` names other settings (``python -m revision.synthetic --preset``)
+    camera_height: tuple[float, float] = (0.8, 1.1)  # metres above the ground (the camera is level)
+    camera_yaw: float = 0.25  # largest |yaw| of the camera, radians
+    camera_offset: float = 0.3  # largest sideways offset of the camera, metres
+    motions: tuple[str, ...] | None = None  # human motions drawn from (None: every one of HUMAN_MOTIONS)
+    patterns: tuple[str, ...] = ("checker", "stripes", "plain", "noise")  # ground textures drawn from
+    limb_radius_scale: float = 1.0  # arm, hand, leg and foot capsule radii x this (torso and head unchanged)
+
+
+# Named worlds. "resolvable" (lever 4 of issue 22): a closer camera at mid-body height with a narrower
+# field of view so the person fills most of the frame height, limbs 1.3x thicker, articulated motions
+# only (no walk / run / turn / sit / idle: little whole-body translation), plain ground, fewer balls and
+# no object-only clips, so that arms and head cover several cells of the mini's 16x16 latent grid.
+PRESETS: dict[str, WorldConfig] = {
+    "default": WorldConfig(),
+    "resolvable": WorldConfig(
+        p_ball=0.25, p_object_only=0.0, distance=(2.0, 2.4), fov_deg=(42.0, 48.0), camera_height=(0.9, 1.05),
+        camera_yaw=0.08, camera_offset=0.1, motions=("dance", "jump", "kick", "reach", "squat", "wave"),
+        patterns=("plain",), limb_radius_scale=1.3,
+    ),
+}  # fmt: skip
+
+
+def world_preset(name: str = "default", **overrides) -> WorldConfig:
+    """The :data:`PRESETS` world ``name`` with ``overrides`` (e.g. ``size``, ``num_frames``) replaced."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown world preset {name!r}; choose from {sorted(PRESETS)}")
+    return replace(PRESETS[name], **overrides)
 
 
 _PART = {n: PART_BY_NAME[n].id for n in PART_BY_NAME}
@@ -127,10 +156,10 @@ def make_clip(seed: int, cfg: WorldConfig = WorldConfig(), *, motion: str | None
     object_only = motion is None and ball is None and rng.uniform() < cfg.p_object_only
     # --- camera (level, looking along world −z towards the person)
     dist = rng.uniform(*cfg.distance)
-    cam_h = rng.uniform(0.8, 1.1)
-    yaw = rng.uniform(-0.25, 0.25)
+    cam_h = rng.uniform(*cfg.camera_height)
+    yaw = rng.uniform(-cfg.camera_yaw, cfg.camera_yaw)
     R = (Rotation.from_euler("y", yaw).as_matrix() @ np.diag([1.0, -1.0, -1.0])).astype(np.float64)
-    t = np.array([rng.uniform(-0.3, 0.3), cam_h, dist])
+    t = np.array([rng.uniform(-cfg.camera_offset, cfg.camera_offset), cam_h, dist])
     fov = rng.uniform(*cfg.fov_deg)
     cam_px = Camera.from_image_size(size * ss, size * ss, fov)
     camera = Camera.from_image_size(size, size, fov)
@@ -142,7 +171,7 @@ def make_clip(seed: int, cfg: WorldConfig = WorldConfig(), *, motion: str | None
     names: dict[str, str] = {}
     capsules = radii = hand = None
     if not object_only:
-        name = motion or str(rng.choice(sorted(lib.HUMAN_MOTIONS)))
+        name = motion or str(rng.choice(sorted(cfg.motions or lib.HUMAN_MOTIONS)))
         names["human"] = name
         betas = np.zeros(lib.NUM_SMPLX_BETAS)
         betas[:3] = rng.normal(0, 1, 3).clip(-2, 2)
@@ -160,6 +189,9 @@ def make_clip(seed: int, cfg: WorldConfig = WorldConfig(), *, motion: str | None
                                            start=start)  # fmt: skip
         joints, markers = body_points(params)
         capsules, radii, parts, roles = body_segments(joints, markers)
+        if cfg.limb_radius_scale != 1.0:
+            limb = np.array([p not in ("torso", "head") for p in parts])
+            radii = np.where(limb, radii * cfg.limb_radius_scale, radii)
         palette = {"skin": _SKIN[rng.integers(len(_SKIN))] * rng.uniform(0.9, 1.1), "shirt": _colour(rng),
                    "pants": _colour(rng, 0.05, 0.7), "shoes": _colour(rng, 0.02, 0.3)}  # fmt: skip
         cam_caps = _world_to_cam(capsules, R, t)
@@ -197,7 +229,7 @@ def make_clip(seed: int, cfg: WorldConfig = WorldConfig(), *, motion: str | None
     # --- scenery and lighting
     bg = Background(
         sky_top=_colour(rng, 0.3, 1.0), sky_bottom=_colour(rng, 0.5, 1.0), ground_a=_colour(rng, 0.1, 0.8),
-        ground_b=_colour(rng, 0.1, 0.8), pattern=str(rng.choice(["checker", "stripes", "plain", "noise"])),
+        ground_b=_colour(rng, 0.1, 0.8), pattern=str(rng.choice(list(cfg.patterns))),
         tile=float(rng.uniform(0.3, 1.0)), camera_height=cam_h,
     )  # fmt: skip
     noise = _smooth_noise(rng, size * ss) if bg.pattern == "noise" else None
