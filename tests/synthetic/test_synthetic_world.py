@@ -138,3 +138,63 @@ def test_kick_clip_ball_rests_until_the_foot_hits_it():
     assert "ball_contact_frame" not in make(900001, ball="pass_by").extra
     with pytest.raises(ValueError, match="unknown ball mode"):
         make(0, ball="juggle")
+
+
+# sha256 over frames, part ids and caption of WorldConfig(size=32, num_frames=4, supersample=1) seeds 0..11,
+# taken at 33e7f4b, before the world presets were added: the default world must keep drawing the same clips
+# (PPPM's training data, the interaction tests and the held-out benchmarks depend on it)
+_DEFAULT_WORLD_DIGEST = "c2fab6b0d94d97d277298fa79cfa3869ad5ab12ace2e88c4e5977f9073ebd2d8"
+
+
+def test_default_world_is_unchanged_by_the_presets():
+    import hashlib
+
+    from revision.synthetic.world import PRESETS, world_preset
+
+    h = hashlib.sha256()
+    for s in range(12):
+        c = make_clip(s, SMALL)
+        h.update(np.ascontiguousarray(c.frames).tobytes())
+        h.update(np.ascontiguousarray(c.condition.part_ids).tobytes())
+        h.update(c.caption.encode())
+    assert h.hexdigest() == _DEFAULT_WORLD_DIGEST
+    assert PRESETS["default"] == WorldConfig() and world_preset(size=32) == WorldConfig(size=32)
+    with pytest.raises(ValueError, match="unknown world preset"):
+        world_preset("moon")
+
+
+def _arm_fraction(cfg: WorldConfig, seeds: range) -> float:
+    """Median share of the frame covered by one arm (upper + lower arm + hand), over frames showing it."""
+    from benchmarks.part_seg import group_ids
+
+    fr = []
+    for s in seeds:
+        g = group_ids(make_clip(s, cfg).condition.part_ids)
+        for arm in (3, 4):
+            area = (g == arm).reshape(len(g), -1).mean(1)
+            fr.extend(area[area > 0])
+    return float(np.median(fr))
+
+
+def test_resolvable_preset_has_bigger_limbs_articulated_motions_and_plain_ground():
+    from revision.synthetic.world import world_preset
+
+    cfg = world_preset("resolvable", num_frames=4)
+    base = WorldConfig(num_frames=4)
+    seeds = range(100, 112)
+    assert _arm_fraction(cfg, seeds) > 2.0 * _arm_fraction(base, seeds)  # measured ~3.3x (93 vs 28 px)
+    clips = [make_clip(s, cfg) for s in seeds]
+    assert {c.extra["motions"]["human"] for c in clips} <= set(cfg.motions)
+    assert all("object" not in c.extra["motions"] for c in clips)  # no object-only clips
+    assert all(tuple(c.extra["world"]["patterns"]) == ("plain",) for c in clips)
+    # the person fills most of the frame height (median over clips of the body's first-frame height)
+    heights = [np.ptp(np.nonzero((c.condition.part_ids[0] > 0).any(1))[0]) / 64 for c in clips]
+    assert np.median(heights) > 0.8
+
+
+def test_cli_preset(tmp_path, capsys):
+    args = ["--out", str(tmp_path), "--num-clips", "1", "--size", "32", "--num-frames", "3", "--quiet"]
+    assert cli([*args, "--preset", "resolvable"]) == 0
+    clip = read_shard(list_shards(tmp_path)[0])
+    assert clip.extra["world"]["limb_radius_scale"] == 1.3 and clip.frames.shape == (3, 32, 32, 3)
+    assert cli([*args, "--preset", "moon"]) == 2
