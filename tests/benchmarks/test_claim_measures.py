@@ -145,3 +145,13 @@ def test_mini_eval_retires_b_and_points_to_mini_claim(capsys):
 
     assert main(["--parts", "a,b"]) == 2
     assert "benchmarks.mini_claim" in capsys.readouterr().err
+
+
+def test_condition_stats_reads_the_chosen_world():
+    """--world resolvable: its arms cover more latent cells at nearest sampling than the default world's."""
+    from benchmarks.mini_claim import condition_stats
+
+    seeds = range(1_000_000, 1_000_006)
+    default, resolvable = condition_stats(seeds), condition_stats(seeds, world="resolvable")
+    for arm in ("left_arm", "right_arm"):
+        assert resolvable[f"nearest {arm}"]["cells"] > 1.5 * default[f"nearest {arm}"]["cells"]
