@@ -59,7 +59,7 @@ TOWARDS = ("toward", "closer", "approach", "up to the camera", "to the camera", 
 
 
 def base_action(action: str) -> str:
-    """"wave_left" → "wave", "turn_head_right" → "turn_head", "clap" → "clap"."""
+    """ "wave_left" → "wave", "turn_head_right" → "turn_head", "clap" → "clap"."""
     head, _, tail = action.rpartition("_")
     return head if head and tail in ("left", "right", "both", "towards", "away") else action
 
@@ -252,7 +252,9 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
     pose = np.repeat(bp0[None], n, 0)
     weights = {}
     for j in range(nj):
-        dev = (Rotation.from_rotvec(np.repeat(rest[j][None], n, 0)).inv() * Rotation.from_rotvec(m.pose[:, j])).magnitude()
+        dev = (
+            Rotation.from_rotvec(np.repeat(rest[j][None], n, 0)).inv() * Rotation.from_rotvec(m.pose[:, j])
+        ).magnitude()
         if dev.max() > 0.02:
             arm = kind == "smplx" and j in ARM_POSE_JOINTS
             weights[j] = wj = np.minimum(w, np.maximum.accumulate(dev / dev.max())) if arm else w
@@ -267,7 +269,10 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
             else:
                 pose[:, j] = _blend(r0, act, wj).as_rotvec()
     if elbow_bend and kind == "smplx" and base_action(action) == "raise":
-        for sh, el, sign in ((16, 18, -1.0), (15, 17, 1.0)):  # (shoulder, elbow) indices in body_pose; right bends -z
+        for sh, el, sign in (
+            (16, 18, -1.0),
+            (15, 17, 1.0),
+        ):  # (shoulder, elbow) indices in body_pose; right bends -z
             if sh in weights:
                 bend = Rotation.from_rotvec(M.euler(z=sign * elbow_bend * weights[sh]))
                 pose[:, el] = (Rotation.from_rotvec(pose[:, el]) * bend).as_rotvec()
@@ -330,7 +335,9 @@ def propose_walk_in_frame(params0: dict[str, np.ndarray], action: str, num_frame
     params, air = propose_person(params0, action, num_frames, fps, strength, cfg, frame=frame)
     z0 = float(np.asarray(params0["transl"], float).reshape(3)[2])
 
-    def inside(p: dict[str, np.ndarray]) -> bool:  # judged after the physics step (the foot lock moves the root)
+    def inside(
+        p: dict[str, np.ndarray],
+    ) -> bool:  # judged after the physics step (the foot lock moves the root)
         moved, _ = apply_physics(p, camera, allow_leave_frame=True, config=cfg.physics, frame=frame)
         return _walk_inside(moved, camera, 0.5 * cfg.physics.frame_margin, 0.5 * z0)
 
@@ -359,7 +366,10 @@ def _hands_outside(params: dict[str, np.ndarray], camera, margin: float) -> floa
     mk = body_points(params)[1][:, list(HAND_MARKERS)]
     z = np.maximum(mk[..., 2], 1e-3)
     out = 0.0
-    for c in ((camera.fx * mk[..., 0] / z + camera.cx) / camera.width, (camera.fy * mk[..., 1] / z + camera.cy) / camera.height):
+    for c in (
+        (camera.fx * mk[..., 0] / z + camera.cx) / camera.width,
+        (camera.fy * mk[..., 1] / z + camera.cy) / camera.height,
+    ):
         lo, hi = np.minimum(margin, c[0]), np.maximum(1 - margin, c[0])
         out = max(out, float(np.max(lo - c)), float(np.max(c - hi)))
     return max(out, 0.0)
@@ -367,26 +377,30 @@ def _hands_outside(params: dict[str, np.ndarray], camera, margin: float) -> floa
 
 def propose_raise_in_frame(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float,
                            strength: float, cfg: ProposeConfig, camera, *, frame: np.ndarray | None = None,
-                           bends: tuple[float, ...] = (0.0, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0),
+                           bends: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75),
                            margin: float = 0.03) -> tuple[dict[str, np.ndarray], np.ndarray, str]:  # fmt: skip
-    """:func:`propose_person` for a raise whose hands stay ``margin`` inside a tight picture: the elbows bend
-    over the head by the smallest of ``bends`` (rad) that keeps the hand markers inside on every frame (or
-    no further out than on frame 0), else by the one that leaves the picture least (a portrait too tight
-    for the arms' sideways sweep; the last frame then still has the hands above the head, in view).
-    (Lifting the arms forward instead was tried: in a close portrait perspective throws hands reaching
-    towards the camera further out.) → (params, airborne, what was changed ("" when nothing))."""
-    best = None
+    """:func:`propose_person` for a raise in a tight picture: the elbows bend by the smallest of ``bends``
+    (rad) that keeps the hand markers ``margin`` inside on every frame (or no further out than on frame 0);
+    when even the largest does not, the arms go straight up and the hands leave the top of the picture, as
+    they would in a filmed portrait. (Bending the forearms over the head until the hands fit, up to 2 rad,
+    was the rule until 2026-12-02: in the astronaut's portrait that folded them flat over her head, a
+    different gesture, and MediaPipe read the arms as down either way. Lifting the arms forward instead was
+    tried earlier: in a close portrait perspective throws hands reaching towards the camera further out.)
+    → (params, airborne, what was changed ("" when nothing))."""
+    straight = None
     for b in bends:
         p, a = propose_person(params0, action, num_frames, fps, strength, cfg, frame=frame, elbow_bend=b)
         out = _hands_outside(p, camera, margin)
-        if best is None or out < best[0] - 1e-6:
-            best = (out, p, a, b)
+        if b == 0.0:
+            straight = (p, a, out)
         if out <= 0:
-            break
-    out, p, a, b = best
-    if b == 0.0:
-        return p, a, ""
-    return p, a, f"elbows bent by {b:.2f} rad" + ("" if out <= 0 else f" (hands still {out:.0%} of the picture outside)")
+            return p, a, "" if b == 0.0 else f"elbows bent by {b:.2f} rad (hands kept in the picture)"
+    p, a, out = straight if straight is not None else (p, a, out)
+    return (
+        p,
+        a,
+        f"hands leave the picture (up to {out:.0%} of it outside): the portrait is too tight for the raise",
+    )
 
 
 HEAD_MARKERS = tuple(range(13))  # MediaPipe nose, eyes, ears, mouth, shoulders
@@ -455,7 +469,9 @@ def propose_object(points0: np.ndarray, action: str, num_frames: int, fps: float
     return (pts @ R_WC).astype(np.float32)
 
 
-def _reach_target(params: dict[str, np.ndarray], tgt: dict[str, np.ndarray], start: int) -> dict[str, np.ndarray]:
+def _reach_target(
+    params: dict[str, np.ndarray], tgt: dict[str, np.ndarray], start: int
+) -> dict[str, np.ndarray]:
     """Blend the pinned parts of ``tgt`` in over [start, last] (smoothstep), exact on the last frame."""
     out = {k: np.asarray(v).copy() for k, v in params.items()}
     n = len(out["transl"])
@@ -472,8 +488,12 @@ def _reach_target(params: dict[str, np.ndarray], tgt: dict[str, np.ndarray], sta
         out["body_pose"] = bp.reshape(n, 63).astype(np.float32)
     if "global_orient" in tgt:
         cur = Rotation.from_rotvec(out["global_orient"])
-        rel = (cur[-1].inv() * Rotation.from_rotvec(np.asarray(tgt["global_orient"], float).reshape(3))).as_rotvec()
-        out["global_orient"] = (cur * Rotation.from_rotvec(rel[None] * w[:, None])).as_rotvec().astype(np.float32)
+        rel = (
+            cur[-1].inv() * Rotation.from_rotvec(np.asarray(tgt["global_orient"], float).reshape(3))
+        ).as_rotvec()
+        out["global_orient"] = (
+            (cur * Rotation.from_rotvec(rel[None] * w[:, None])).as_rotvec().astype(np.float32)
+        )
     if "transl" in tgt:
         d = np.asarray(tgt["transl"], float).reshape(3) - out["transl"][-1]
         out["transl"] = (out["transl"] + w[:, None] * d).astype(np.float32)
@@ -496,7 +516,9 @@ def _check(motion0: MotionSequence, strength: float, num_frames: int, target) ->
         if tr.kind != "smplx":
             raise ValueError(f"a sketch target is supported for SMPL-X tracks; track {tid} is {tr.kind!r}")
         if not {"global_orient", "body_pose", "transl"} & set(tg):
-            raise ValueError(f"target for track {tid} pins nothing (give body_pose, global_orient and/or transl)")
+            raise ValueError(
+                f"target for track {tid} pins nothing (give body_pose, global_orient and/or transl)"
+            )
 
 
 def propose_motion(motion0: MotionSequence, prompt: str, motion_strength: float, num_frames: int, *,
@@ -522,7 +544,9 @@ def propose_motion(motion0: MotionSequence, prompt: str, motion_strength: float,
     person = match_action(prompt, text_encoder, kinds=("person",)) if kinds & {"smplx", "smal"} else None
     obj = match_action(prompt, text_encoder, kinds=("object",)) if "object" in kinds else None
     if person is not None:
-        if person.similarity < cfg.min_similarity or (obj is not None and obj.similarity > person.similarity + 0.1):
+        if person.similarity < cfg.min_similarity or (
+            obj is not None and obj.similarity > person.similarity + 0.1
+        ):
             notes.append(f"people: no person action recognised in {prompt!r} (best {person.action!r}, "
                          f"similarity {person.similarity:.2f}); they stand still")  # fmt: skip
             person = ActionMatch("stand_still", person.similarity, person.paraphrase)
@@ -532,7 +556,9 @@ def propose_motion(motion0: MotionSequence, prompt: str, motion_strength: float,
                          f"similarity {person.similarity:.2f}{cue})")  # fmt: skip
     obj_action = None
     if obj is not None:
-        if obj.similarity >= cfg.min_similarity and (person is None or obj.similarity >= person.similarity - 0.1):
+        if obj.similarity >= cfg.min_similarity and (
+            person is None or obj.similarity >= person.similarity - 0.1
+        ):
             obj_action = obj.action
             notes.append(f"objects: action {obj.action!r} (nearest paraphrase {obj.paraphrase!r}, "
                          f"similarity {obj.similarity:.2f})")  # fmt: skip
@@ -557,14 +583,16 @@ def propose_motion(motion0: MotionSequence, prompt: str, motion_strength: float,
                 params, air, how = propose_raise_in_frame(p0, person.action, num_frames, fps, s, cfg, motion0.camera,
                                                           frame=frames[tr.track_id])  # fmt: skip
                 if how:
-                    notes.append(f"track {tr.track_id}: {how} to keep the hands in the picture")
+                    notes.append(f"track {tr.track_id}: {how}")
             elif person.action == "jump" and cfg.physics.keep_in_frame:
                 params, air, how = propose_jump_in_frame(p0, person.action, num_frames, fps, s, cfg, motion0.camera,
                                                          frame=frames[tr.track_id])  # fmt: skip
                 if how:
                     notes.append(f"track {tr.track_id}: {how} to keep the head in the picture")
             else:
-                params, air = propose_person(p0, person.action, num_frames, fps, s, cfg, frame=frames[tr.track_id])
+                params, air = propose_person(
+                    p0, person.action, num_frames, fps, s, cfg, frame=frames[tr.track_id]
+                )
             airborne[tr.track_id] = air
             grounds.append(float(foot_heights(body_points({k: np.asarray(v)[None] if k != "betas" else v
                                                             for k, v in p0.items()})[0] @ R_WC)[0].min()))  # fmt: skip
@@ -578,10 +606,14 @@ def propose_motion(motion0: MotionSequence, prompt: str, motion_strength: float,
     if obj_action is not None:
         g = min(grounds) if grounds else None
         dirn = direction_cue(prompt)
-        heading = {"left": -np.pi / 2, "right": np.pi / 2, "towards": 0.0, "away": np.pi}.get(dirn or "", cfg.object_default_heading)
+        heading = {"left": -np.pi / 2, "right": np.pi / 2, "towards": 0.0, "away": np.pi}.get(
+            dirn or "", cfg.object_default_heading
+        )
         for tr in tracks:
             if tr.kind == "object":
-                tr.params["points"] = propose_object(tr.params["points"][0], obj_action, num_frames, fps, s, g, heading)
+                tr.params["points"] = propose_object(
+                    tr.params["points"][0], obj_action, num_frames, fps, s, g, heading
+                )
     # 3. sketch target
     start = int(round(cfg.target_blend_from * (num_frames - 1)))
     for tr in tracks:
@@ -594,7 +626,9 @@ def propose_motion(motion0: MotionSequence, prompt: str, motion_strength: float,
 
         pins = {tr.track_id: {k: tr.params[k][-1] for k in ("global_orient", "body_pose", "transl")}
                 for tr in tracks if target and tr.track_id in target}  # fmt: skip
-        seq = refine(pppm, seq, prompt, s, pinned_last=pins or None, text_encoder=text_encoder, reference_strength=None)
+        seq = refine(
+            pppm, seq, prompt, s, pinned_last=pins or None, text_encoder=text_encoder, reference_strength=None
+        )
         for tr in seq.tracks:
             tr.confidence = np.ones(num_frames, np.float32)
         notes.append(f"PPPM refined the proposal ({pppm.config.text_encoder}, strength {s:.2f})")
