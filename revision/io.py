@@ -264,7 +264,8 @@ def save_run(
     Files: input.png, sketch.png (the target-pose strokes, when given), coarse.mp4 (S1), condition.mp4
     (part masks, coloured), final.mp4 (S3), condition.npz, motion_raw.json / motion_refined.json (when S2
     produced motion), animation.npz (S3 "animation"/"guided": the photo animation's ``flow`` to frame 0
-    (F, H, W, 2) float16, ``moved`` mask (F, H, W) uint8 0..255, ``alpha`` matte, ``part_ids``) with
+    (F, H, W, 2) float16, ``moved`` mask (F, H, W) uint8 0..255, ``alpha`` matte, ``part_ids``, the
+    background ``plate`` (H, W, 3) uint8 shown where no layer covers) with
     animation_moved.mp4, run.json (timings, backends, notes and ``settings``: the call's arguments, the S1/S3
     sampling settings, the whole ReVisionConfig, the S2 stage's settings and how the weights were loaded —
     enough to reproduce the run with :func:`run_call_arguments`).
@@ -292,7 +293,7 @@ def save_run(
             with open(tmp, "wb") as f:
                 np.savez_compressed(f, flow=anim.flow.astype(np.float16), moved=moved,
                                     alpha=(np.clip(anim.alpha, 0, 1) * 255).round().astype(np.uint8),
-                                    part_ids=anim.part_ids)  # fmt: skip
+                                    part_ids=anim.part_ids, plate=np.asarray(anim.background, np.uint8))  # fmt: skip
         write_video(d / "animation_moved.mp4", np.repeat(moved[..., None], 3, axis=-1), fps=out.final.fps)
     for name, motion in (("motion_raw.json", out.raw_motion), ("motion_refined.json", out.refined_motion)):
         if motion is not None:

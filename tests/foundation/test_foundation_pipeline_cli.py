@@ -366,3 +366,27 @@ def test_quiet_cli_prints_only_its_result(tmp_path, image_file):
     assert p.returncode == 0, p.stderr
     assert all(line.startswith("note: ") for line in p.stderr.splitlines()), p.stderr
     assert p.stdout.startswith("wrote ") and "s2.pppm" in p.stdout
+
+
+def test_save_run_writes_the_photo_animation_with_its_plate(tmp_path):
+    """animation.npz carries flow, moved, alpha, part ids and the background plate (what the photo benchmark
+    checks unfilled pixels against)."""
+    from types import SimpleNamespace
+
+    from revision.animate.config import PhotoAnimation
+    from revision.types import Clip
+
+    F, H, W = 2, 6, 8
+    rng = np.random.default_rng(0)
+    plate = rng.integers(0, 255, (H, W, 3), dtype=np.uint8)
+    anim = PhotoAnimation(Clip(np.zeros((F, H, W, 3), np.uint8), 8.0), np.zeros((F, H, W, 2), np.float32),
+                          np.zeros((F, H, W), np.float32), plate, np.ones((F, H, W), np.float32),
+                          np.zeros((F, H, W), np.int16), {})  # fmt: skip
+    clip = Clip(np.zeros((F, H, W, 3), np.uint8), 8.0)
+    cond = SimpleNamespace(part_ids=np.zeros((F, H, W), np.int16), confidence=np.zeros((F, H, W), np.float32))
+    out = SimpleNamespace(coarse=clip, final=clip, condition=cond, animation=anim, raw_motion=None,
+                          refined_motion=None, timings={}, backends={}, notes=[], settings={})  # fmt: skip
+    save_run(out, tmp_path / "run")
+    with np.load(tmp_path / "run" / "animation.npz") as z:
+        assert set(z.files) == {"flow", "moved", "alpha", "part_ids", "plate"}
+        np.testing.assert_array_equal(z["plate"], plate)
