@@ -240,6 +240,38 @@ def aim_limb(params: dict[str, np.ndarray], root_joint: int, end_joint: int, tar
     return out
 
 
+def plant_support_foot(params: dict[str, np.ndarray], kick_side: str, max_ratio: float = 0.25
+                       ) -> tuple[dict[str, np.ndarray], float | None]:  # fmt: skip
+    """A kick's support foot planted: the root translation is re-solved so that the other foot (the mean of its
+    ankle and foot joints) stays where it is on frame 0 (the photo), on every frame, when the proposal is a
+    one-legged action — the support foot moves relative to the pelvis less than ``max_ratio`` of what the
+    kicking foot does (a kick: ~0.1; walks, runs, jumps, dances: 0.8-1.2, their gait keeps its feet).
+
+    The proposal's physics step (:func:`revision.pppm.physics.apply_physics`) puts the lowest foot on the
+    ground and locks the one that moves least among the low ones; on a tilted fit (messi5's lunge: 30°) the
+    swinging foot is the lowest in most frames, so the body was lifted and slid with the kicking foot
+    (0.5 m in a frame). The joint angles are the proposal's, so the root now moves as smoothly as they do.
+    → (params, the ratio) or (params unchanged, the ratio) when not one-legged; None without frames."""
+    n = len(params["transl"])
+    if n < 2:
+        return params, None
+    support = "left" if kick_side == "right" else "right"
+    sj = {"left": [7, 10], "right": [8, 11]}
+    joints, _ = _part_points(params)
+    rel = joints - joints[:, :1]
+
+    def path(p: np.ndarray) -> float:
+        return float(np.linalg.norm(np.diff(p, axis=0), axis=1).sum())
+
+    s_path, k_path = path(rel[:, sj[support]].mean(1)), path(rel[:, sj[kick_side]].mean(1))
+    ratio = s_path / max(k_path, 1e-9)
+    if k_path < 1e-6 or ratio >= max_ratio:
+        return params, ratio
+    foot = joints[:, sj[support]].mean(1)
+    transl = np.asarray(params["transl"], np.float64) - (foot - foot[0])
+    return {**params, "transl": transl.astype(np.float32)}, ratio
+
+
 def _bump(n: int, c: int, fall: int = 3) -> np.ndarray:
     """(n,) weight: smooth rise from 0 at frame 0 to 1 at frame c, then back to 0 over ``fall`` frames."""
     f = np.arange(n, dtype=float)
@@ -406,6 +438,12 @@ def apply_interaction(seq: MotionSequence, prompt: str, strength: float, config:
         side = inter.side or choose_side(seq, prompt)[0] or "right"
         root_j, end_j = PART_JOINTS[inter.part][side]
         part_r = cfg.foot_radius if inter.part == "foot" else cfg.hand_radius
+        if inter.part == "foot" and inter.mode == "strike":  # a kick: the other foot is planted
+            planted, ratio = plant_support_foot(pparams, side)
+            if planted is not pparams:
+                pparams = planted
+                notes.append(f"interaction: the {'left' if side == 'right' else 'right'} (support) foot stays "
+                             f"planted (it moves {ratio:.2f}× the kicking foot's motion relative to the pelvis)")  # fmt: skip
         joints, _ = _part_points(pparams)
         fwd = facing(pparams)
         c = _contact_frame(joints[:, end_j], fwd, fps, cfg) if contact_frame is None else int(contact_frame)

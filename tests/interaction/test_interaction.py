@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from revision.pppm.interaction import apply_interaction, choose_side, facing, find_interaction
+from revision.pppm.interaction import (
+    apply_interaction,
+    choose_side,
+    facing,
+    find_interaction,
+    plant_support_foot,
+)
 from revision.pppm.physics import body_points, rest_pelvis
 from revision.synthetic import motions as lib
 from revision.types import Camera, MotionSequence, Track
@@ -156,3 +162,34 @@ def test_held_modes_take_an_object_out_of_reach_first():
     ball = _ball(out)
     assert np.abs(ball[: d["contact_frame"]] - ball[0]).max() < 1e-5  # still until taken
     assert np.linalg.norm(ball[-1] - ball[0]) > 0.1 and any("not in the hand" in n for n in notes)
+
+
+def test_a_kick_keeps_its_support_foot_planted():
+    """A proposal whose root lurches with the kicking foot (the physics step's foot lock on a tilted fit locks
+    the swinging foot, messi5) kicks with the other foot planted: the body no longer jumps around."""
+    seq = _scene("kick_right", 0.7, ball_offset=(0.0, 0.0, 0.25))
+    person = seq.tracks[0]
+    joints, _ = body_points(person.params)
+    swing = joints[:, 11] - joints[0, 11]
+    person.params["transl"] = (person.params["transl"] + 0.8 * swing).astype(np.float32)  # the lurch
+    lurch = body_points(person.params)[0][:, 0]
+    out, notes, d = apply_interaction(seq, "he kicks the ball", 0.7)
+    assert any("(support) foot stays planted" in n for n in notes), notes
+    j, _ = body_points(next(t for t in out.tracks if t.kind == "smplx").params)
+    support = j[:, [7, 10]].mean(1)
+    step = next((float(n.split("steps ")[1].split(" m")[0]) for n in notes if "steps" in n), 0.0)
+    assert np.linalg.norm(support - support[0], axis=1).max() <= step + 0.01
+    acc = lambda p: np.linalg.norm(p[2:] - 2 * p[1:-1] + p[:-2], axis=1).max()  # noqa: E731
+    assert acc(j[:, 0]) < 0.25 * acc(lurch), (acc(j[:, 0]), acc(lurch))  # the pelvis moves smoothly
+    # the interaction's guarantees hold: the foot at the ball at contact, the ball moving after it
+    c, ball = d["contact_frame"], _ball(out)
+    assert np.linalg.norm(j[c, 11] - ball[c]) - RADIUS < 0.1
+    assert np.linalg.norm(ball[c + 1] - ball[c]) > 0.05
+
+
+@pytest.mark.parametrize("action", ["walk_towards", "run", "jump"])
+def test_gaits_keep_their_feet(action):
+    """Walks, runs and jumps move both feet: the kick's support-foot plant leaves them as they are."""
+    params = _scene(action, 0.7).tracks[0].params
+    out, ratio = plant_support_foot(params, "right")
+    assert out is params and ratio is not None and ratio > 0.25, ratio
