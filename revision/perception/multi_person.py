@@ -10,6 +10,14 @@ reasonable size, so a large photo with several (or small) people yields one pers
    found person explains. Windows are visited from large to small; in each window Pose runs again
    with the people found so far painted out (grey), up to ``repeats`` times, so two people sharing a
    window are both found. Landmarks are mapped back to full-image pixels.
+   **Small people** (:func:`small_windows`): when the people found are small in the picture (median
+   box height ≤ ``small_scene_frac`` of the image height: a wide scene, not a portrait), a second pass
+   tiles the image with windows of side ``small_window_factor`` × the smallest found person's height
+   (≥ ``small_min_window``, half overlapping; windows that found people cover are skipped). Pose's
+   detector works on a 224-px resize of its window, so a person of ~30 px in a ~100-px window is seen
+   where the coarse windows (≥ 128 px, most far larger) miss it. The same checks and verification apply
+   (verification windows as small as the pass's). A photo where nobody was found, or where people are
+   large, never runs it (no cost, no new chance of a hallucination on a portrait or an animal).
 2. **Checks** (:func:`check_candidate`): a find is kept only when it looks like a whole person seen
    by the window rather than a guess: nose and both shoulders visible, image-space proportions of a
    human (shoulder width vs face size, torso length vs shoulder width), the shoulders not cut by an
@@ -53,7 +61,8 @@ class MultiPersonConfig:
     repeats: int = 2  # Pose runs per window, found people painted out in between
     max_people: int = 8
     min_visibility: float = 0.5  # nose and both shoulders must reach this
-    max_shoulder_tilt: float = 1.7  # |dy| / |dx| of the shoulder line (60°) above which a find needs a visible hip
+    # |dy| / |dx| of the shoulder line (60°) above which a find needs a visible hip
+    max_shoulder_tilt: float = 1.7
     min_detection_confidence: float = 0.5  # MediaPipe person detector threshold
     min_tracking_confidence: float = 0.5  # video mode: below this MediaPipe re-detects
     mask_threshold: float = 0.5  # segmentation probability → bool mask
@@ -62,11 +71,17 @@ class MultiPersonConfig:
     video_mode: bool = True  # clips: follow people with video-mode graphs (False: discover every frame)
     rediscover_every: int = 0  # clips: full discovery every N frames (0: only on the first frame)
     verify: bool = True  # re-find each new person in a window centred on it (hallucinations move or vanish)
-    verify_margins: tuple[float, ...] = (1.5, 2.0, 3.0)  # verification windows: side = margin × landmarks' box
+    verify_margins: tuple[float, ...] = (1.5, 2.0, 3.0)  # verification windows: margin × landmarks' box
     verify_tolerance: float = 0.35  # max median landmark shift between the two finds, × body_scale
-    trim_agreement: float = 0.85  # a person mask that the selfie segmenter covers at least this much loses the
-    # pixels it calls background (beyond 2 % of √area): Pose's mask may follow a wrong landmark into the
-    # background (cameraman: an "arm" along the horizon); 0 disables
+    small_people: bool = True  # second pass with small windows when the people found are small (module doc)
+    small_scene_frac: float = 0.25  # run it when the found people's median box height ≤ this × image height
+    small_window_factor: float = 1.6  # its window side = factor × the smallest found person's box height
+    small_min_window: int = 48  # px: its smallest window (and verification window)
+    small_max_windows: int = 150  # at most this many windows (else larger ones, see small_windows)
+    # a person mask that the selfie segmenter covers at least this much loses the pixels it calls background
+    # (beyond 2 % of √area): Pose's mask may follow a wrong landmark into the background (cameraman: an "arm"
+    # along the horizon); 0 disables
+    trim_agreement: float = 0.85
 
 
 @dataclass
@@ -109,7 +124,9 @@ def _run_pose(graph, image: np.ndarray, window, full_hw, mask_threshold: float) 
     return Candidate(np.concatenate([xy, vis[:, None]], 1), kp3d, mask, tuple(window))
 
 
-def check_candidate(c: Candidate, image_hw: tuple[int, int], people: list[Detection], cfg: MultiPersonConfig) -> list[str]:
+def check_candidate(
+    c: Candidate, image_hw: tuple[int, int], people: list[Detection], cfg: MultiPersonConfig
+) -> list[str]:
     """Reasons to reject a Pose find (empty list: a plausible, new, whole person)."""
     H, W = image_hw
     kp = c.keypoints2d
@@ -197,6 +214,38 @@ def _square(cx: float, cy: float, side: float, H: int, W: int) -> tuple[int, int
     return x0, y0, x0 + sw, y0 + sh
 
 
+def small_windows(
+    H: int, W: int, people: list[Detection], cfg: MultiPersonConfig
+) -> list[tuple[int, int, int, int]]:
+    """The small-people pass's windows (module doc): none unless people were found and their median box
+    height is ≤ ``small_scene_frac`` × H; else half-overlapping squares of side ``small_window_factor`` × the
+    smallest found box height (≥ ``small_min_window``; grown by 10 % steps while the grid would exceed
+    ``small_max_windows``) over the image, minus those whose centre quarter lies on a found person's box
+    (nothing new to see there)."""
+    heights = [float(p.box[3] - p.box[1]) for p in people if p.box is not None]
+    if not cfg.small_people or not heights or float(np.median(heights)) > cfg.small_scene_frac * H:
+        return []
+    side = int(round(max(cfg.small_window_factor * min(heights), cfg.small_min_window)))
+    while True:  # too many windows: larger ones (the image stays covered; the smallest people may be missed)
+        if side >= min(H, W):
+            return []
+        nx = int(np.ceil((W - side) / (side / 2))) + 1
+        ny = int(np.ceil((H - side) / (side / 2))) + 1
+        if nx * ny <= cfg.small_max_windows:
+            break
+        side = int(np.ceil(side * 1.1))
+    boxes = np.array([p.box for p in people], np.float32)
+    out = []
+    for y in np.linspace(0, H - side, ny).round().astype(int):
+        for x in np.linspace(0, W - side, nx).round().astype(int):
+            q = side / 4  # the window's centre quarter
+            cx0, cy0, cx1, cy1 = x + 1.5 * q, y + 1.5 * q, x + 2.5 * q, y + 2.5 * q
+            inside = (boxes[:, 0] <= cx0) & (boxes[:, 1] <= cy0) & (boxes[:, 2] >= cx1) & (boxes[:, 3] >= cy1)
+            if not inside.any():
+                out.append((int(x), int(y), int(x) + side, int(y) + side))
+    return out
+
+
 def discovery_windows(H: int, W: int, cfg: MultiPersonConfig) -> list[tuple[int, int, int, int]]:
     """Whole image first, then half-overlapping squares per scale, largest first (at most ``max_windows``)."""
     out = [(0, 0, W, H)]
@@ -232,6 +281,7 @@ class MultiPersonPose:
         self._people: list[_Person] = []
         self._frame_index = 0
         self.last_rejected: list[Candidate] = []  # the finds the checks refused in the last discovery
+        self.last_small_windows = 0  # windows of the small-people pass in the last discovery (0: not run)
 
     @property
     def lock(self) -> threading.RLock:
@@ -313,10 +363,16 @@ class MultiPersonPose:
         people: list[Detection] = list(known or [])
         n_known = len(people)
         rejected: list[Candidate] = []
+        self.last_small_windows = 0
         windows = discovery_windows(H, W, c)
         seen: set[tuple[int, int, int, int]] = set()
-        i = 0
-        while i < len(windows) and len(people) < c.max_people:
+        i, small_pass = 0, False
+        while len(people) < c.max_people:
+            if i == len(windows):  # coarse windows done: the small-people pass (module doc), once
+                if small_pass or not (windows := small_windows(H, W, people, c)):
+                    break
+                small_pass, i = True, 0
+                self.last_small_windows = len(windows)
             win = windows[i]
             i += 1
             if win in seen:
@@ -329,12 +385,15 @@ class MultiPersonPose:
                     break
                 cand.reasons = check_candidate(cand, (H, W), people, c)
                 if not cand.reasons and c.verify and not _whole_torso_in_whole_image(cand, (H, W), c):
-                    cand.reasons = self._verify(frame, cand, people)
+                    cand.reasons = self._verify(
+                        frame, cand, people, c.small_min_window if small_pass else c.min_window
+                    )
                 if cand.reasons:
                     rejected.append(cand)
                     break
                 people.append(_to_detection(cand))
-            if i == 1 and c.segment_components:  # after the whole image: windows around unexplained people-like blobs
+            if i == 1 and not small_pass and c.segment_components:
+                # after the whole image: windows around unexplained people-like blobs
                 windows[1:1] = [w for w in self._component_windows(frame, people) if w not in seen]
         self.last_rejected = rejected
         return _finish_masks(people)[n_known:] if n_known else _finish_masks(people)
@@ -361,15 +420,20 @@ class MultiPersonPose:
             if (d.mask & fg).sum() < self.config.trim_agreement * area:
                 continue
             r = max(1, int(0.02 * np.sqrt(area)))
-            near = cv2.dilate(fg.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2))
+            near = cv2.dilate(
+                fg.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2)
+            )
             m = _person_part(d.mask & (near > 0), d.keypoints2d)
             if m.any():
                 d.mask, d.box = m, mask_to_box(m)
         return dets
 
-    def _verify(self, frame: np.ndarray, cand: Candidate, people: list[Detection]) -> list[str]:
+    def _verify(
+        self, frame: np.ndarray, cand: Candidate, people: list[Detection], min_side: int | None = None
+    ) -> list[str]:
         """Reasons the find is not re-found in a window centred on it (a real person is stable there,
-        a hallucination moves or vanishes). Windows of ``verify_margins`` × the landmarks' box are tried."""
+        a hallucination moves or vanishes). Windows of ``verify_margins`` × the landmarks' box (side ≥
+        ``min_side``, default ``min_window``) are tried."""
         c = self.config
         H, W = frame.shape[:2]
         kp = cand.keypoints2d
@@ -379,23 +443,29 @@ class MultiPersonPose:
         why = "not found again in a window centred on it"
         tried = 0
         for m in c.verify_margins:
-            win = _square(*(lo + hi) / 2, max(m * float((hi - lo).max()), c.min_window), H, W)
+            win = _square(*(lo + hi) / 2, max(m * float((hi - lo).max()), min_side or c.min_window), H, W)
             if win == cand.window:
                 continue
             tried += 1
-            again = _run_pose(self._static_graph(), _paint_out(frame, people, win), win, (H, W), c.mask_threshold)
+            again = _run_pose(
+                self._static_graph(), _paint_out(frame, people, win), win, (H, W), c.mask_threshold
+            )
             if again is None:
                 continue
             both = ok & (again.keypoints2d[:, 2] > c.min_visibility)
             if both.sum() < 3:
                 continue
-            shift = float(np.median(np.linalg.norm(kp[both, :2] - again.keypoints2d[both, :2], axis=1))) / scale
+            shift = (
+                float(np.median(np.linalg.norm(kp[both, :2] - again.keypoints2d[both, :2], axis=1))) / scale
+            )
             if shift <= c.verify_tolerance:
                 return []
             why = f"found again {shift:.2f} body scales away"
         return [why] if tried else []  # the person fills the image: no other view to compare with
 
-    def _component_windows(self, frame: np.ndarray, people: list[Detection]) -> list[tuple[int, int, int, int]]:
+    def _component_windows(
+        self, frame: np.ndarray, people: list[Detection]
+    ) -> list[tuple[int, int, int, int]]:
         import cv2
 
         H, W = frame.shape[:2]
@@ -438,13 +508,17 @@ class MultiPersonPose:
             if p.graph is None:
                 p.graph = self._pose_graph(static=False)
             cand = _run_pose(p.graph, frame, p.window, (H, W), c.mask_threshold)
-            if cand is None:  # lost: static searches in its window, then in the whole frame (others painted out)
+            # lost: static searches in its window, then in the whole frame (others painted out)
+            if cand is None:
                 others = out + [q.det for q in self._people if q is not p and q.missing == 0]
                 for win in (p.window, (0, 0, W, H)):
                     cand = _run_pose(self._static_graph(), _paint_out(frame, others, win), win, (H, W),
                                      c.mask_threshold)  # fmt: skip
-                    if cand is not None and not check_candidate(cand, (H, W), others, c) \
-                            and float(box_iou(_kp_box(cand.keypoints2d), _kp_box(p.det.keypoints2d))[0, 0]) > 0.3:
+                    if (
+                        cand is not None
+                        and not check_candidate(cand, (H, W), others, c)
+                        and float(box_iou(_kp_box(cand.keypoints2d), _kp_box(p.det.keypoints2d))[0, 0]) > 0.3
+                    ):
                         break
                     cand = None
             if cand is None or any(_on_person(cand.keypoints2d, q) for q in out):
@@ -515,7 +589,9 @@ def _to_detection(c: Candidate) -> Detection:
             box[[0, 2]] = np.clip(box[[0, 2]], 0, W)
             box[[1, 3]] = np.clip(box[[1, 3]], 0, H)
     score = float(np.mean(kp[[L_SH, R_SH, L_HIP, R_HIP], 2]))  # torso visibility (as MediaPipePose)
-    return Detection("person", box, score, mask=mask, keypoints2d=kp, keypoints3d=c.keypoints3d, label="person")
+    return Detection(
+        "person", box, score, mask=mask, keypoints2d=kp, keypoints3d=c.keypoints3d, label="person"
+    )
 
 
 def _person_part(mask: np.ndarray, kp: np.ndarray) -> np.ndarray:
