@@ -1,0 +1,100 @@
+"""photo_bench's limb line on synthetic MediaPipe landmark arrays: the seen-joint travel counts a limb joint
+that rises into the picture after frame 0, never a joint seen in one or two frames, and not jitter."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from benchmarks.photo_bench import (
+    L_SH,
+    L_WR,
+    MIN_LIMB_SW,
+    R_SH,
+    R_WR,
+    limb_travel,
+    passes,
+    seen_limb_travel,
+    seen_positions,
+    still_video,
+)
+
+SW = 100.0  # shoulder width in px of the synthetic person
+
+
+def _still_person(frames: int = 16, seed: int = 0, jitter: float = 0.0) -> np.ndarray:
+    """(F, 33, 3) landmarks of a still portrait: shoulders 100 px apart, every limb joint out of view
+    (visibility 0.05) at the bottom edge; ``jitter``: Gaussian px noise on every landmark, every frame."""
+    rng = np.random.default_rng(seed)
+    lm = np.zeros((frames, 33, 3))
+    lm[:, :, :2] = (250.0, 200.0)
+    lm[:, :, 2] = 0.99
+    lm[:, L_SH, :2], lm[:, R_SH, :2] = (300.0, 300.0), (200.0, 300.0)
+    for j in (13, 14, 15, 16, 25, 26, 27, 28):
+        lm[:, j] = (250.0, 700.0, 0.05)  # below the 600-px frame, not seen
+    lm[:, :, :2] += rng.normal(0.0, jitter, (frames, 33, 2))
+    return lm
+
+
+def test_a_wrist_that_rises_into_a_portrait_counts_only_in_the_seen_measure():
+    lm = _still_person()
+    for f in range(6, 16):  # the right wrist enters at frame 6 and rises 10 px per frame
+        lm[f, R_WR] = (150.0, 590.0 - 10 * (f - 6), 0.9)
+    assert limb_travel(lm) == 0.0  # the frame-0 reading: no limb joint visible at frame 0
+    travel = seen_limb_travel(lm, frame_hw=(600, 500))
+    # 3-frame medians run from frame 7 (y 580) to frame 14 (y 510): 70 px
+    np.testing.assert_allclose(travel, 70.0)
+    assert travel / SW >= MIN_LIMB_SW
+
+
+def test_a_joint_seen_in_one_or_two_frames_does_not_count():
+    lm = _still_person()
+    lm[5, L_WR] = (100.0, 100.0, 0.95)  # a flicker far away, one frame
+    lm[9:11, R_WR] = ((400.0, 150.0, 0.9), (390.0, 450.0, 0.9))  # two consecutive frames: still not three
+    assert seen_limb_travel(lm, frame_hw=(600, 500)) == 0.0
+    starts, pos = seen_positions(lm, R_WR, (600, 500))
+    assert starts.size == 0 and pos.shape == (0, 2)
+
+
+def test_a_one_frame_jump_inside_a_seen_run_is_filtered_by_the_median():
+    lm = _still_person()
+    lm[4:12, L_WR] = (320.0, 450.0, 0.9)  # a wrist seen still for 8 frames ...
+    lm[7, L_WR, :2] = (100.0, 100.0)  # ... and one frame where MediaPipe put it elsewhere
+    assert seen_limb_travel(lm, frame_hw=(600, 500)) == 0.0
+    assert limb_travel(lm) == 0.0  # (not visible at frame 0 either)
+
+
+def test_off_frame_positions_are_not_seen():
+    lm = _still_person()
+    for f in range(16):  # visible by MediaPipe's score but below the picture, moving 20 px per frame
+        lm[f, L_WR] = (250.0, 620.0 + 20 * f, 0.9)
+    assert seen_limb_travel(lm, frame_hw=(600, 500)) == 0.0
+    assert seen_limb_travel(lm) > 200.0  # without the frame size the off-frame guesses would count
+
+
+def test_jitter_alone_stays_below_the_threshold():
+    lm = _still_person(jitter=3.0)
+    for j in (13, 14, 15, 16):  # arms visible in every frame, still, with MediaPipe-like jitter of 3 px
+        lm[:, j, 2] = 0.9
+        lm[:, j, :2] = (200.0 + 30 * (j % 2), 420.0) + np.random.default_rng(j).normal(0, 3.0, (16, 2))
+    travel = seen_limb_travel(lm, frame_hw=(600, 500))
+    assert 0.0 < travel / SW < MIN_LIMB_SW
+
+
+def test_still_video_repeats_frame0_with_fresh_noise():
+    frame = np.full((64, 48, 3), 120, np.uint8)
+    frame[20:40, 10:30] = (200, 40, 40)
+    v = still_video(frame, 5)
+    assert v.shape == (5, 64, 48, 3) and v.dtype == np.uint8
+    err = np.abs(v.astype(float) - frame[None]).mean(axis=(1, 2, 3))
+    assert (err < 4.0).all()  # the same picture (noise σ = 2 levels, H.264 crf 18) ...
+    assert np.abs(v[1:].astype(int) - v[:-1]).max() > 0  # ... not identical copies
+
+
+def _row(limb_sw: float) -> dict:
+    return {"size_ok": True, "psnr0": 40.0, "holes": 0, "nonfinite": 0, "expected": 1, "person_frac": 1.0,
+            "limb_sw": limb_sw, "accel_sw": 0.05, "humans": 1}  # fmt: skip
+
+
+def test_limb_verdict_uses_the_seen_travel_and_fails_when_nobody_counts():
+    assert passes(_row(0.31))["limb"] and not passes(_row(0.29))["limb"]
+    assert not passes(_row(float("nan")))["limb"]  # nobody whose still control stays below 0.3 sw
