@@ -14,7 +14,10 @@
    camera-space height of their lowest foot; its pixels unchanged, its depth from its lowest row) when that
    agrees with the object's size prior, so the part and the object share one 3D frame;
 3. **contact**: the contact frame is the frame of the part's fastest motion forward (the body's facing) in the
-   proposal (a kick's swing, a throw's release), never in the first ``min_contact_s``; the limb is re-aimed (its hip / shoulder
+   proposal (a kick's swing, a throw's release), never in the first ``min_contact_s``; a strike takes the frame
+   of that forward swing where the part is level with the object's near surface instead, when the swing passes
+   it (:func:`_contact_frame`); a kick first plants the support foot (:func:`plant_support_foot`: the other
+   foot stays where it is in the photo when the proposal is one-legged); the limb is re-aimed (its hip / shoulder
    rotated, weight rising smoothly to 1 at the contact frame and easing back after) so the part meets the
    object's surface there, the rest of the reach by a root step capped at ``max_step`` metres;
 4. **impulse**: at contact a struck object takes the part's speed along the strike direction times
@@ -386,17 +389,35 @@ def facing(params: dict[str, np.ndarray]) -> np.ndarray:
     return f / max(np.linalg.norm(f), 1e-9)
 
 
-def _contact_frame(part: np.ndarray, forward: np.ndarray, fps: float, cfg: InteractionConfig) -> int:
+def _contact_frame(part: np.ndarray, forward: np.ndarray, fps: float, cfg: InteractionConfig,
+                   reach: float | None = None) -> int:  # fmt: skip
     """The frame ending the part's fastest step along ``forward`` (the body's facing: a kick's swing, a
     throw's release), not before ``min_contact_s``; 40 % through the clip when it never goes forward faster
-    than 0.5 m/s (the proposed action does not swing that limb)."""
+    than 0.5 m/s (the proposed action does not swing that limb).
+
+    ``reach`` (a strike: the object's near surface, as a coordinate along ``forward``): when the forward swing
+    around that fastest step (from the wind-up's back-most frame to the follow-through's front-most) passes
+    it, the swing frame nearest it instead — the part meets the object where its own swing takes it, so the
+    limb is re-aimed sideways rather than pulled back or pushed on (messi5's hip re-aim: 64° → 27°)."""
     n = len(part)
     step = np.diff(part, axis=0)  # step[f - 1] = f - 1 → f
     lo = min(n - 1, max(1, int(np.ceil(cfg.min_contact_s * fps))))
     ahead = step[lo - 1 :] @ forward * fps
-    if ahead.max() > 0.5:
-        return lo + int(np.argmax(ahead))
-    return max(1, int(round(0.4 * (n - 1))))
+    if ahead.max() <= 0.5:
+        return max(1, int(round(0.4 * (n - 1))))
+    c = lo + int(np.argmax(ahead))
+    if reach is None:
+        return c
+    x = part @ forward
+    a, b = c - 1, c
+    while a > 0 and x[a - 1] < x[a]:
+        a -= 1
+    while b < n - 1 and x[b + 1] > x[b]:
+        b += 1
+    frames = np.arange(max(a + 1, lo), b + 1)
+    if not len(frames) or not x[a] <= reach <= x[b]:
+        return c
+    return int(frames[np.argmin(np.abs(x[frames] - reach))])
 
 
 def apply_interaction(seq: MotionSequence, prompt: str, strength: float, config: InteractionConfig | None = None,
@@ -446,7 +467,12 @@ def apply_interaction(seq: MotionSequence, prompt: str, strength: float, config:
                              f"planted (it moves {ratio:.2f}× the kicking foot's motion relative to the pelvis)")  # fmt: skip
         joints, _ = _part_points(pparams)
         fwd = facing(pparams)
-        c = _contact_frame(joints[:, end_j], fwd, fps, cfg) if contact_frame is None else int(contact_frame)
+        reach = float(pts0[20] @ fwd) - (r + part_r) if inter.mode == "strike" else None
+        c = (
+            _contact_frame(joints[:, end_j], fwd, fps, cfg, reach)
+            if contact_frame is None
+            else int(contact_frame)
+        )
         c = min(max(c, 1), n - 1)
         v_part = (joints[c, end_j] - joints[c - 1, end_j]) * fps
         swing = float(np.linalg.norm(v_part))
