@@ -193,3 +193,16 @@ def test_gaits_keep_their_feet(action):
     params = _scene(action, 0.7).tracks[0].params
     out, ratio = plant_support_foot(params, "right")
     assert out is params and ratio is not None and ratio > 0.25, ratio
+
+
+def test_a_kick_meets_the_ball_where_its_swing_passes_it():
+    """A ball nearer the start of the forward swing is met earlier in it (never before min_contact_s): the
+    part meets the object where its own swing takes it instead of being pulled back to it."""
+    frames = []
+    for z in (0.05, 0.6):
+        out, notes, d = apply_interaction(
+            _scene("kick_right", 0.7, ball_offset=(0.0, 0.0, z)), "he kicks the ball", 0.7
+        )
+        frames.append(d["contact_frame"])
+        assert d["contact_gap_m"] < 0.02, notes
+    assert 4 <= frames[0] < frames[1], frames  # 0.45 s at 8 fps: frame 4 at the earliest
