@@ -213,7 +213,8 @@ def turn_duration(strength: float) -> float:
 def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float, strength: float,
                    cfg: ProposeConfig, kind: str = "smplx", *,
                    frame: np.ndarray | None = None, time_scale: float = 1.0, elbow_bend: float = 0.0,
-                   lift: float = 1.0, stand: float = 1.0) -> tuple[dict[str, np.ndarray], np.ndarray]:  # fmt: skip
+                   lift: float = 1.0, stand: float = 1.0,
+                   amount: float = 1.0) -> tuple[dict[str, np.ndarray], np.ndarray]:  # fmt: skip
     """One SMPL-X (or SMAL, ``kind="smal"``) pose in camera space + an action → (F-frame params,
     airborne heights (F,)). Animals get the library's nearest animal motion (walk/trot/jump/sit/turn/wag).
 
@@ -225,7 +226,9 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
     ``elbow_bend`` (rad) bends the raised arms' forearms over the head (raise actions, SMPL-X: hands kept in
     a tight picture, see :func:`propose_raise_in_frame`); ``lift`` scales a jump's flight height and ``stand``
     how far the legs go from the photo's pose into the action's (SMPL-X: a jump kept in the picture, see
-    :func:`propose_jump_in_frame`)."""
+    :func:`propose_jump_in_frame`); ``amount`` (0..1) takes every joint, the root's turn and its path only
+    that far from the photo's pose into the action's (SMPL-X: a bow or squat kept in the picture, see
+    :func:`propose_kept_in_frame`)."""
     n = num_frames
     key, nj = ("body_pose", 21) if kind == "smplx" else ("pose", 34)
     go0 = Rotation.from_rotvec(np.asarray(params0["global_orient"], float).reshape(3))
@@ -245,7 +248,7 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
         m, rest = _animal_body(action, n, fps, strength), np.zeros((nj, 3))
         if m is None:
             m = M.BodyMotion(np.zeros((n, nj, 3)), np.zeros((n, 3)), np.zeros((n, 3)))
-    w = M.ease(t / max(cfg.ramp_s, 1e-3))
+    w = M.ease(t / max(cfg.ramp_s, 1e-3)) * float(amount)
     # 1. joints: the ones the action drives blend from the fitted pose into the action; arms no faster than
     #    the action itself leaves its rest pose (else an arm held out in the photo would first drop to the
     #    side before a wave lifts it); legs at the ramp's pace (a wide stance closes while a walk turns)
@@ -283,6 +286,8 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
     tilt0 = _yaw(h0).inv() * go_w0
     root = Rotation.from_rotvec(M.euler(m.root[:, 0], m.root[:, 1], m.root[:, 2]))
     root_rel = root * root[0].inv()
+    if amount != 1.0:
+        root_rel = Rotation.from_rotvec(root_rel.as_rotvec() * float(amount))
     dyaw = np.zeros(n)
     if action in M.ACTION_HEADINGS:  # directional walks: turn towards the image direction first, then walk
         f = M.ACTION_HEADINGS[action]  # upright-camera world heading → the camera direction → ground heading
@@ -293,10 +298,10 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
     # 3. translation: the action's body-frame increments along the current heading
     inc = np.diff(m.transl, axis=0, prepend=m.transl[:1])
     inc_w = _yaw(heading).apply(inc)
-    d_w = np.cumsum(inc_w, axis=0)
+    d_w = np.cumsum(inc_w, axis=0) * float(amount)
     airborne = np.zeros(n)
     if action == "jump" and kind == "smplx":
-        airborne = float(lift) * np.maximum(0.0, m.transl[:, 1])
+        airborne = float(lift) * float(amount) * np.maximum(0.0, m.transl[:, 1])
         d_w[:, 1] = 0.0  # heights come from the physics step (contact + flight)
     out = {
         "global_orient": (RG * go_w).as_rotvec().astype(np.float32),
@@ -413,6 +418,41 @@ def _head_outside(params: dict[str, np.ndarray], camera, margin: float) -> float
     v = (camera.fy * mk[..., 1] / np.maximum(mk[..., 2], 1e-3) + camera.cy) / camera.height
     lo, hi = np.minimum(margin, v[0]), np.maximum(1 - margin, v[0])
     return max(0.0, float(np.max(lo - v)), float(np.max(v - hi)))
+
+
+def propose_kept_in_frame(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float,
+                          strength: float, cfg: ProposeConfig, camera, *, frame: np.ndarray | None = None,
+                          iterations: int = 6, min_amount: float = 0.2
+                          ) -> tuple[dict[str, np.ndarray], np.ndarray, str]:  # fmt: skip
+    """:func:`propose_person` for any other action (bow, squat, sit, dance, ...) whose head and shoulders
+    must stay half ``cfg.physics.frame_margin`` inside the picture vertically (or no further out than on
+    frame 0), judged after the physics step: when they do not, the body goes only part of the way into the
+    action (``amount`` found by bisection, ≥ ``min_amount``). In a portrait cut at the chest a full bow took
+    grace_hopper's head and torso out of the bottom of the picture: the video showed the inpainted plate.
+    → (params, airborne, what was changed ("" when nothing))."""
+    margin = 0.5 * cfg.physics.frame_margin
+
+    def make(k: float) -> tuple[dict[str, np.ndarray], np.ndarray, float]:
+        p, a = propose_person(params0, action, num_frames, fps, strength, cfg, frame=frame, amount=k)
+        moved, _ = apply_physics(p, camera, airborne=a, config=cfg.physics, frame=frame)
+        return p, a, _head_outside(moved, camera, margin)
+
+    p, a, out = make(1.0)
+    if out <= 0:
+        return p, a, ""
+    lo, hi, best = min_amount, 1.0, None
+    for _ in range(iterations):
+        k = 0.5 * (lo + hi)
+        q, b, o = make(k)
+        if o <= 0:
+            lo, best = k, (q, b, k)
+        else:
+            hi = k
+    if best is None:
+        q, b, o = make(min_amount)
+        return q, b, f"{action} only {min_amount:.2f} of the way (head still {o:.0%} of the picture outside)"
+    q, b, k = best
+    return q, b, f"{action} only {k:.2f} of the way to keep the head in the picture"
 
 
 def propose_jump_in_frame(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float,
@@ -589,6 +629,13 @@ def propose_motion(motion0: MotionSequence, prompt: str, motion_strength: float,
                                                          frame=frames[tr.track_id])  # fmt: skip
                 if how:
                     notes.append(f"track {tr.track_id}: {how} to keep the head in the picture")
+            elif (
+                cfg.physics.keep_in_frame and not leave and base_action(person.action) not in ("walk", "run")
+            ):
+                params, air, how = propose_kept_in_frame(p0, person.action, num_frames, fps, s, cfg, motion0.camera,
+                                                         frame=frames[tr.track_id])  # fmt: skip
+                if how:
+                    notes.append(f"track {tr.track_id}: {how}")
             else:
                 params, air = propose_person(
                     p0, person.action, num_frames, fps, s, cfg, frame=frames[tr.track_id]

@@ -190,3 +190,23 @@ def test_a_wave_keeps_the_photos_neck_and_head_pose(fake_encoder):
         j = M.SMPLX_BODY_JOINTS.index(joint)
         change = (Rotation.from_rotvec(bp[0, j]).inv() * Rotation.from_rotvec(bp[:, j])).magnitude()
         assert np.degrees(change.max()) < 15.0, (joint, np.degrees(change.max()))
+
+
+@pytest.mark.parametrize("prompt", ["she bows", "she squats"])
+def test_a_bow_or_squat_in_a_portrait_keeps_the_head_in_the_picture(fake_encoder, prompt):
+    """A close portrait (the nose 0.8 m from the camera, a third down the picture): a full bow or squat takes
+    the head out of the bottom, so the body goes only part of the way (the notes say how far); 4 m away the
+    action is whole."""
+    cam = Camera.from_image_size(256, 256)
+    person = _person()
+    nose = body_points(person)[1][0, NOSE]
+    want = np.array([0.0, (0.3 * cam.height - cam.cy) * 0.8 / cam.fy, 0.8])
+    close = {**person, "transl": (person["transl"] + (want - nose)[None]).astype(np.float32)}
+    seq, notes = propose_motion(_scene(close, cam), prompt, 0.7, 16, text_encoder=fake_encoder, config=KEYWORDS)
+    head = _project(cam, body_points(seq.tracks[0].params)[1])[:, :13, 1]  # nose … shoulders, image y
+    assert head.max() <= cam.height * (1 - 0.5 * ProposeConfig().physics.frame_margin) + 1.0, notes
+    assert any("of the way to keep the head in the picture" in n for n in notes), notes
+    far, notes_far = propose_motion(_scene(person, cam), prompt, 0.7, 16, text_encoder=fake_encoder, config=KEYWORDS)
+    assert not any("of the way" in n for n in notes_far), notes_far
+    nose_y = _project(cam, body_points(far.tracks[0].params)[1])[:, NOSE, 1]
+    assert nose_y.max() - nose_y[0] > 5  # the whole action moves the head down
