@@ -90,11 +90,13 @@ def test_still_video_repeats_frame0_with_fresh_noise():
     assert np.abs(v[1:].astype(int) - v[:-1]).max() > 0  # ... not identical copies
 
 
-def _row(limb_sw: float) -> dict:
+def _row(limb_sw: float, still: float = 0.0) -> dict:
     return {"size_ok": True, "psnr0": 40.0, "holes": 0, "nonfinite": 0, "expected": 1, "person_frac": 1.0,
-            "limb_sw": limb_sw, "accel_sw": 0.05, "humans": 1}  # fmt: skip
+            "limb_sw": limb_sw, "limb_still_sw": still, "accel_sw": 0.05, "humans": 1}  # fmt: skip
 
 
-def test_limb_verdict_uses_the_seen_travel_and_fails_when_nobody_counts():
+def test_limb_verdict_needs_the_seen_travel_beyond_the_still_control():
     assert passes(_row(0.31))["limb"] and not passes(_row(0.29))["limb"]
-    assert not passes(_row(float("nan")))["limb"]  # nobody whose still control stays below 0.3 sw
+    assert not passes(_row(0.5, still=0.25))["limb"]  # 0.25 sw of it is what a still video shows
+    assert passes(_row(0.9, still=0.25))["limb"]
+    assert not passes(_row(float("nan")))["limb"]  # no person
