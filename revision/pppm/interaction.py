@@ -19,7 +19,10 @@
    it (:func:`_contact_frame`); a kick first plants the support foot (:func:`plant_support_foot`: the other
    foot stays where it is in the photo when the proposal is one-legged); the limb is re-aimed (its hip / shoulder
    rotated, weight rising smoothly to 1 at the contact frame and easing back after) so the part meets the
-   object's surface there, the rest of the reach by a root step capped at ``max_step`` metres;
+   object's surface there; a leg also bends / straightens its knee to the distance (:func:`reach_with_knee`),
+   the rest of the reach is a level root step (:func:`level_step`), a hand's the rest of the miss; steps are
+   capped at ``max_step`` metres and eased in over the wind-up; after the follow-through a kicking leg swings
+   back to its stance in the photo (:func:`leg_back_to_stance`);
 4. **impulse**: at contact a struck object takes the part's speed along the strike direction times
    ``strike_gain`` (calibrated on the world's kicks, see the config) plus ``lift`` of it upwards; the
    direction is the level contact normal (from the part, a frame before contact, to the object's centre)
@@ -217,6 +220,42 @@ def _global(local: list[Rotation], j: int) -> Rotation:
     return g
 
 
+def reach_with_knee(params: dict[str, np.ndarray], hip: int, foot: int, target: np.ndarray, frame: int,
+                    weights: np.ndarray, iterations: int = 14) -> dict[str, np.ndarray]:  # fmt: skip
+    """Bend or straighten the knee (about its own x axis, SMPL-X's flexion) so that the hip–foot distance on
+    ``frame`` equals the hip–target distance (as near as the leg allows: from straight to fully bent); the
+    same change on every frame scaled by ``weights`` (F,) in [0, 1] (bisection on the frame's forward
+    kinematics). The leg extends to meet the ball instead of the body stepping or sinking towards it."""
+    knee = LEG_CHAIN[hip][1]
+    n = len(params["transl"])
+    bp = np.asarray(params["body_pose"], float).reshape(n, 21, 3)
+    one = {k: (np.asarray(v)[frame : frame + 1] if k != "betas" else v) for k, v in params.items()}
+    flex0 = float(Rotation.from_rotvec(bp[frame, knee - 1]).as_euler("xyz")[0])
+
+    def bent(delta: float, p: dict[str, np.ndarray], w: np.ndarray) -> dict[str, np.ndarray]:
+        b = np.asarray(p["body_pose"], float).reshape(len(w), 21, 3).copy()
+        rx = Rotation.from_rotvec(np.array([1.0, 0.0, 0.0])[None] * (delta * w)[:, None])
+        b[:, knee - 1] = (Rotation.from_rotvec(b[:, knee - 1]) * rx).as_rotvec()
+        return {**p, "body_pose": b.reshape(len(w), 63).astype(np.float32)}
+
+    def dist(delta: float) -> float:
+        j, _ = _part_points(bent(delta, one, np.ones(1)))
+        return float(np.linalg.norm(j[0, foot] - j[0, hip]))
+
+    want = float(np.linalg.norm(np.asarray(target, float) - _part_points(one)[0][0, hip]))
+    lo, hi = -max(flex0, 0.0), 2.3 - max(flex0, 0.0)  # straight ... fully bent (flexion 2.3 rad)
+    if dist(lo) <= want:  # out of reach even straight
+        delta = lo
+    elif dist(hi) >= want:  # nearer than the fully bent leg
+        delta = hi
+    else:
+        for _ in range(iterations):  # the distance shrinks as the knee bends
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if dist(mid) > want else (lo, mid)
+        delta = 0.5 * (lo + hi)
+    return bent(delta, params, np.asarray(weights, float))
+
+
 def aim_limb(params: dict[str, np.ndarray], root_joint: int, end_joint: int, target: np.ndarray, frame: int,
              weights: np.ndarray, iterations: int = 3) -> dict[str, np.ndarray]:  # fmt: skip
     """Rotate ``root_joint`` (hip / shoulder) so that ``end_joint`` (foot / wrist) points at ``target`` on
@@ -273,6 +312,62 @@ def plant_support_foot(params: dict[str, np.ndarray], kick_side: str, max_ratio:
     foot = joints[:, sj[support]].mean(1)
     transl = np.asarray(params["transl"], np.float64) - (foot - foot[0])
     return {**params, "transl": transl.astype(np.float32)}, ratio
+
+
+LEG_CHAIN = {2: (2, 5, 8, 11), 1: (1, 4, 7, 10)}  # hip → knee, ankle, foot (22-joint indices) per hip joint
+
+
+def leg_back_to_stance(params: dict[str, np.ndarray], hip: int, foot: int, contact: int, forward: np.ndarray,
+                       fps: float, seconds: float = 0.4) -> tuple[dict[str, np.ndarray], int | None]:  # fmt: skip
+    """After a kick's follow-through (the foot's front-most frame after ``contact``) the kicking leg's joints
+    blend back to their frame-0 pose (the photo's stance) over ``seconds`` (smoothstep, velocity 0 at both
+    ends), and stay there: the foot comes back down near where it stood instead of hanging in the action's
+    rest pose (on messi5's tilted lunge that was 0.25 m below the ground the ball lies on), and the
+    action's next wind-up does not start. → (params, the frame the return starts) or (params, None) when
+    the follow-through lasts to the end of the clip."""
+    n = len(params["transl"])
+    x = _part_points(params)[0][:, foot] @ forward
+    e = contact
+    while e < n - 1 and x[e + 1] > x[e]:
+        e += 1
+    if e >= n - 1:
+        return params, None
+    u = np.clip((np.arange(n) - e) / max(seconds * fps, 1.0), 0, 1)
+    w = u * u * (3 - 2 * u)
+    bp = np.asarray(params["body_pose"], float).reshape(n, 21, 3).copy()
+    for j in LEG_CHAIN[hip]:
+        cur = Rotation.from_rotvec(bp[:, j - 1])
+        rel = (cur.inv() * Rotation.from_rotvec(np.repeat(bp[:1, j - 1], n, 0))).as_rotvec()
+        bp[:, j - 1] = (cur * Rotation.from_rotvec(rel * w[:, None])).as_rotvec()
+    return {**params, "body_pose": bp.reshape(n, 63).astype(np.float32)}, e
+
+
+def level_step(root: np.ndarray, end: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """(3,) level (camera y = 0) root displacement after which a limb from ``root`` (hip) with its current reach
+    ``|end − root|`` can point its end at ``target``: the hip moves towards / away from the target horizontally
+    until their distance is the reach (straight above / below it when the target is out of vertical reach)."""
+    reach = float(np.linalg.norm(np.asarray(end, float) - root))
+    v = np.asarray(target, float) - root
+    vh = v * np.array([1.0, 0.0, 1.0])
+    dh = float(np.linalg.norm(vh))
+    if dh < 1e-9:
+        return np.zeros(3)
+    want = np.sqrt(max(reach**2 - v[1] ** 2, 0.0))  # horizontal distance hip → target that the reach allows
+    return vh * (1.0 - want / dh)
+
+
+def _cap(v: np.ndarray, norm: float) -> np.ndarray:
+    return v * min(1.0, norm / max(float(np.linalg.norm(v)), 1e-9))
+
+
+def _ramp_root(params: dict[str, np.ndarray], step: np.ndarray, c: int) -> dict[str, np.ndarray]:
+    """The root translation plus ``step``, eased in over frames 0..c (smoothstep: no velocity jump), kept after."""
+    n = len(params["transl"])
+    u = np.clip(np.arange(n) / max(c, 1), 0, 1)
+    transl = (
+        np.asarray(params["transl"], float) + (u * u * (3 - 2 * u))[:, None] * np.asarray(step, float)[None]
+    )
+    return {**params, "transl": transl.astype(np.float32)}
 
 
 def _bump(n: int, c: int, fall: int = 3) -> np.ndarray:
@@ -499,18 +594,38 @@ def apply_interaction(seq: MotionSequence, prompt: str, strength: float, config:
             if inter.mode == "bounce":
                 target = centre + np.array([0.0, -(r + part_r), 0.0])  # the hand on top of the ball
             w = _bump(n, c)  # reach the object at the contact, then back to the proposed pose (carrying it)
-            pparams = aim_limb(pparams, root_j, end_j, target, c, w)
-            joints, _ = _part_points(pparams)
-            miss = target - joints[c, end_j]
-            step = miss * min(1.0, cfg.max_step / max(np.linalg.norm(miss), 1e-9))
-            if np.linalg.norm(step) > 0.01:
-                ramp = np.clip(np.arange(n) / max(c, 1), 0, 1)
-                pparams = {**pparams, "transl": (pparams["transl"] + (ramp * ramp * (3 - 2 * ramp))[:, None]
-                                                 * step[None]).astype(np.float32)}  # fmt: skip
+            if inter.part == "foot":  # the knee bends / straightens to reach, then a level step for the rest
+                pparams = aim_limb(
+                    reach_with_knee(pparams, root_j, end_j, target, c, w), root_j, end_j, target, c, w
+                )
+                step = np.zeros(3)
+                for _ in range(2):
+                    joints, _ = _part_points(pparams)
+                    d = level_step(joints[c, root_j], joints[c, end_j], target)
+                    d = _cap(step + d, cfg.max_step) - step
+                    if np.linalg.norm(d) < 1e-3:
+                        break
+                    pparams = aim_limb(_ramp_root(pparams, d, c), root_j, end_j, target, c, w)
+                    step = step + d
                 joints, _ = _part_points(pparams)
+            else:  # a hand: aim, then the rest of the reach by the root (it may lower the body)
+                pparams = aim_limb(pparams, root_j, end_j, target, c, w)
+                joints, _ = _part_points(pparams)
+                step = _cap(target - joints[c, end_j], cfg.max_step)
+                if np.linalg.norm(step) > 0.01:
+                    pparams = _ramp_root(pparams, step, c)
+                    joints, _ = _part_points(pparams)
+            if np.linalg.norm(step) > 0.01:
                 notes.append(
                     f"interaction: the person steps {np.linalg.norm(step):.2f} m towards the {obj.label}"
                 )
+            if inter.part == "foot" and inter.mode == "strike":  # the kicking leg comes back to its stance
+                pparams, back = leg_back_to_stance(pparams, root_j, end_j, c, fwd, fps)
+                if back is not None:
+                    joints, _ = _part_points(pparams)
+                    notes.append(
+                        f"interaction: the {side} leg swings back to its stance in the photo from frame {back}"
+                    )
             gap = float(np.linalg.norm(joints[c, end_j] - target))
             v_w = np.zeros(3)
             if inter.mode == "strike":

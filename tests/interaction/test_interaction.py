@@ -8,7 +8,10 @@ from revision.pppm.interaction import (
     choose_side,
     facing,
     find_interaction,
+    leg_back_to_stance,
+    level_step,
     plant_support_foot,
+    reach_with_knee,
 )
 from revision.pppm.physics import body_points, rest_pelvis
 from revision.synthetic import motions as lib
@@ -206,3 +209,45 @@ def test_a_kick_meets_the_ball_where_its_swing_passes_it():
         frames.append(d["contact_frame"])
         assert d["contact_gap_m"] < 0.02, notes
     assert 4 <= frames[0] < frames[1], frames  # 0.45 s at 8 fps: frame 4 at the earliest
+
+
+def test_the_knee_reaches_and_the_step_stays_level():
+    """The kicking leg bends / straightens its knee to the ball's distance (bisection), and what a leg cannot
+    reach is a level root step: the body never sinks into the ground or rises towards the ball."""
+    params = _scene("kick_right", 0.7).tracks[0].params
+    j, _ = body_points(params)
+    c, w = 5, np.ones(F)
+    for want in (0.6, 0.8):  # nearer than the straight leg: the knee bends to exactly that distance
+        target = j[c, 2] + want * (j[c, 11] - j[c, 2]) / np.linalg.norm(j[c, 11] - j[c, 2])
+        jb, _ = body_points(reach_with_knee(params, 2, 11, target, c, w))
+        assert abs(np.linalg.norm(jb[c, 11] - jb[c, 2]) - want) < 0.01
+        assert (
+            np.abs(jb[:, 11][[c - 1, c + 1]] - j[:, 11][[c - 1, c + 1]]).max() > 0.01
+        )  # all frames, weighted
+    far = j[c, 2] + np.array([0.0, 1.0, 1.0])  # out of reach below and ahead: the straightest leg
+    d = level_step(j[c, 2], j[c, 11], far)
+    assert d[1] == 0.0 and d[2] > 0.0  # level, towards it
+    reach = np.linalg.norm(j[c, 11] - j[c, 2])
+    assert abs(np.linalg.norm(far - (j[c, 2] + d)) - max(reach, 1.0)) < 1e-6
+
+
+def test_a_kick_does_not_sink_the_body_and_the_leg_comes_back():
+    """A ball lower than the swinging foot is met by the leg (knee, hip), not by lowering the body; after the
+    follow-through the kicking leg returns to its frame-0 stance (no second wind-up, the foot back down)."""
+    seq = _scene("kick_right", 0.7, ball_offset=(0.1, 0.0, 0.35))
+    out, notes, d = apply_interaction(seq, "he kicks the ball", 0.7)
+    j0, _ = body_points(seq.tracks[0].params)
+    p = next(t for t in out.tracks if t.kind == "smplx").params
+    j, _ = body_points(p)
+    assert d["contact_gap_m"] < 0.02, notes
+    support = j[:, [7, 10]].mean(1)  # the planted left foot: not lowered, not lifted (camera y)
+    assert np.abs(support[:, 1] - support[0, 1]).max() < 1e-3
+    back = next(n for n in notes if "swings back to its stance" in n)
+    e = int(back.rsplit(" ", 1)[1])
+    assert d["contact_frame"] < e < F - 1
+    bp, bp0 = p["body_pose"].reshape(F, 21, 3), seq.tracks[0].params["body_pose"].reshape(F, 21, 3)
+    assert np.abs(bp[-1, [1, 4, 7, 10]] - bp0[0, [1, 4, 7, 10]]).max() < 1e-5  # the right leg's frame-0 pose
+    foot = j[:, 11] - j[:, 0]  # relative to the pelvis: settled at the end
+    assert np.linalg.norm(foot[-1] - foot[-2]) < 1e-4 and np.linalg.norm(j0[-1, 11] - j0[-2, 11]) > 0.01
+    same, none = leg_back_to_stance(p, 2, 11, F - 1, facing(p), FPS)
+    assert none is None and same is p  # a follow-through that lasts to the end: nothing to do
