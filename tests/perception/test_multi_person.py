@@ -117,6 +117,26 @@ def test_street_photo_small_far_walker_found_and_no_small_pass_on_large_people()
     det.close()
 
 
+def test_small_people_pass_on_textured_backgrounds_adds_nobody():
+    """One vtest walker pasted on scikit-image photos without people (a rocket on a launch pad, a stained
+    tissue section): the pass runs (a small person was found) over ~100 textured windows and finds only him."""
+    import cv2
+    from skimage import data
+
+    walker = photo("vtest_frame100").load()[140:245, 570:640]
+    det = MultiPersonPose()
+    for name in ("rocket", "immunohistochemistry"):
+        img = np.ascontiguousarray(getattr(data, name)()[..., :3])
+        if max(img.shape[:2]) < 600:
+            img = cv2.resize(img, (768, 576))
+        y, x = img.shape[0] // 3, img.shape[1] // 5
+        img[y : y + walker.shape[0], x : x + walker.shape[1]] = walker
+        people = det.detect_photo(img)
+        assert det.last_small_windows > 50
+        assert len(people) == 1 and np.linalg.norm(people[0].keypoints2d[0, :2] - (x + 37, y + 17)) < 8
+    det.close()
+
+
 def test_photos_people_found_and_the_cat_has_none():
     det = MultiPersonPose()
     found = {}
