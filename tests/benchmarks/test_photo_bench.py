@@ -100,3 +100,49 @@ def test_limb_verdict_needs_the_seen_travel_beyond_the_still_control():
     assert not passes(_row(0.5, still=0.25))["limb"]  # 0.25 sw of it is what a still video shows
     assert passes(_row(0.9, still=0.25))["limb"]
     assert not passes(_row(float("nan")))["limb"]  # no person
+
+
+def _scene():
+    """A 40×60 photo: bright grey, a black backdrop in the top-left corner; a 2-frame video of it."""
+    ref = np.full((40, 60, 3), 180, np.uint8)
+    ref[:15, :20] = 0  # the backdrop
+    frames = np.repeat(ref[None], 2, axis=0).copy()
+    ys, xs = np.mgrid[:40, :60].astype(np.float32)
+    flow = np.repeat(np.stack([xs, ys], -1)[None], 2, axis=0)
+    alpha = np.zeros((2, 40, 60), np.float32)
+    moved = np.ones((2, 40, 60), np.float32)  # every pixel revealed (plate) unless a layer covers it
+    return ref, frames, {"flow": flow, "alpha": alpha, "moved": moved, "plate": ref.copy()}
+
+
+def test_holes_judge_each_black_pixel_by_what_the_animation_says_it_shows():
+    from benchmarks.photo_bench import unfilled_vs_plate
+
+    ref, frames, anim = _scene()
+    assert unfilled_vs_plate(frames, ref, anim) == (0, 0)
+    # the plate continues the black backdrop into a hole beside it (a fill, shown as it is): not a hole
+    anim["plate"][:25, 18:40] = 0
+    frames[1, :25, 18:40] = 0
+    assert unfilled_vs_plate(frames, ref, anim)[0] == 0
+    # a black blot in the plate inside bright surroundings, not reached from any dark photo pixel: a hole
+    anim["plate"][30:36, 45:52] = 0
+    frames[1, 30:36, 45:52] = 0
+    assert unfilled_vs_plate(frames, ref, anim)[0] == 6 * 7
+    # a layer (alpha 1) drawn black where the photo pixel it carries is bright: a hole; over the backdrop: not
+    ref2, frames2, anim2 = _scene()
+    anim2["alpha"][1, 20:26, 5:11] = 1.0
+    frames2[1, 20:26, 5:11] = 0
+    assert unfilled_vs_plate(frames2, ref2, anim2)[0] == 36
+    anim2["flow"][1, 20:26, 5:11] = (3.0, 3.0)  # its source is the backdrop: black is right
+    assert unfilled_vs_plate(frames2, ref2, anim2)[0] == 0
+    # the plate bright but the frame black where no layer covers: a hole; a NaN flow value counts too
+    ref3, frames3, anim3 = _scene()
+    frames3[0, 30:34, 30:34] = 0
+    anim3["flow"][0, 0, 59, 0] = np.nan
+    assert unfilled_vs_plate(frames3, ref3, anim3) == (16, 1)
+    # an unmoved pixel shows the photo: black over a bright photo pixel is a hole, over the backdrop it is not
+    ref4, frames4, anim4 = _scene()
+    anim4["moved"][:] = 0.0
+    frames4[1, 30:34, 30:34] = 0
+    assert unfilled_vs_plate(frames4, ref4, anim4)[0] == 16
+    anim4["plate"][30:34, 30:34] = 0  # the plate does not matter where nothing moved
+    assert unfilled_vs_plate(frames4, ref4, anim4)[0] == 16
