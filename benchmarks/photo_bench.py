@@ -388,7 +388,9 @@ def unfilled_pixels(frames: np.ndarray, ref: np.ndarray, flow: np.ndarray | None
     return holes, nonfinite
 
 
-def unfilled_vs_plate(frames: np.ndarray, ref: np.ndarray, animation: dict[str, np.ndarray]) -> tuple[int, int]:
+def unfilled_vs_plate(
+    frames: np.ndarray, ref: np.ndarray, animation: dict[str, np.ndarray]
+) -> tuple[int, int]:
     """(unfilled pixels after a 3×3 opening, non-finite flow values) summed over all frames, judged against
     what ``animation`` (flow, alpha, moved, plate of animation.npz) says each pixel shows (see module doc)."""
     import cv2
@@ -413,7 +415,8 @@ def unfilled_vs_plate(frames: np.ndarray, ref: np.ndarray, animation: dict[str, 
         fl = np.nan_to_num(fl)
         x = np.clip(np.round(fl[..., 0]), 0, W - 1).astype(np.int64)
         y = np.clip(np.round(fl[..., 1]), 0, H - 1).astype(np.int64)
-        photo = (alpha[f] >= 0.5) | (moved[f] < 0.5)  # a moved layer's pixel or the unmoved photo: flow's source
+        # a moved layer's pixel or the unmoved photo: the flow's source
+        photo = (alpha[f] >= 0.5) | (moved[f] < 0.5)
         cand = (frames[f].max(-1) <= 16) & np.where(photo, ref_bright[y, x], plate_bad)
         opened = cv2.morphologyEx(cand.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
         holes += int(opened.sum())
