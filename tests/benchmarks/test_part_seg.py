@@ -85,3 +85,13 @@ def test_group_ids_and_segment_shapes():
     frames = np.random.default_rng(0).integers(0, 255, (3, 32, 32, 3), dtype=np.uint8)
     out = segment(build_net(8), frames)
     assert out.shape == (3, 32, 32) and out.min() >= 0 and out.max() < len(GROUP_NAMES)
+
+
+def test_training_data_comes_from_the_chosen_world():
+    """SegTrainConfig.world picks the synthetic world of the segmenter's frames (--world)."""
+    from benchmarks.part_seg import SegTrainConfig, make_data
+
+    seeds = range(100, 103)
+    _, _, y_default = make_data(SegTrainConfig(), seeds=seeds)
+    _, _, y_res = make_data(SegTrainConfig(world="resolvable"), seeds=seeds)
+    assert (y_res > 0).float().mean() > 1.5 * (y_default > 0).float().mean()  # a closer, bigger body
