@@ -38,7 +38,7 @@ class AnimateConfig:
     object_roll: bool = True  # a round object whose track does not turn it rolls by its travel (Δx / radius)
     # a person's turn about its frame-0 up axis is clamped to ± this (degrees; None = off): the photographed
     # side must stay in view, or its pixels go edge-on and the person is drawn in shards (revision.animate.turn)
-    max_turn_deg: float | None = 30.0
+    max_turn_deg: float | None = 15.0
 
     def __post_init__(self) -> None:
         if self.max_side < 16:

@@ -299,7 +299,7 @@ def test_clamp_turn_keeps_the_turn_within_the_limit_and_leaves_smaller_turns_alo
 
 def test_a_body_turning_sideways_keeps_its_photographed_pixels_in_view():
     """A person turned 90° away from the view of the photo is drawn edge-on without the clamp (its frame-0
-    pixels collapse to a strip and shards); with it (default 30°) most of them stay drawn, in one or two
+    pixels collapse to a strip and shards); with it (30°; the default is 15°) most of them stay drawn, in one or two
     pieces (an arm may hang apart from the turned torso)."""
     import cv2
 
