@@ -45,7 +45,8 @@ Per photo (issue 19; PASS/FAIL per line):
   it trusts MediaPipe's reading of the video: a smear that MediaPipe takes for a wrist counts as one.
 - **accel**: median over frames 1..F−2 and over landmarks visible in three consecutive frames of the
   landmark acceleration ``|p[f+1] − 2 p[f] + p[f−1]|`` ≤ 0.15 sw/frame² (no jitter; MediaPipe's own
-  per-frame noise is part of it).
+  per-frame noise is part of it). The per-person lines also print the same measure on that person's still
+  video (the limb line's control): MediaPipe's and the codec's floor, reported, not judged.
 - **holes** (unfilled pixels), measured on the video against what the saved ``animation.npz`` says each
   pixel shows: a pixel is unfilled when it is black (every channel ≤ 16) although, where the animated layers
   cover it (``alpha`` ≥ 0.5) or nothing moved (``moved`` < 0.5), the input pixel the ``flow`` says it shows
@@ -458,7 +459,8 @@ def check_photo(r: CliRun, expected_people: int) -> dict:
         per.append((float(np.isfinite(t[:, 0, 0]).mean()), limb_travel(t) / sw if sw > 0 else float("nan"),
                     median_accel(t) / sw if sw > 0 else float("nan"), sw,
                     seen_limb_travel(t, frame_hw=(Ho, Wo)) / sw if sw > 0 else float("nan"),
-                    seen_limb_travel(c, frame_hw=(Ho, Wo)) / sw if sw > 0 else float("nan")))  # fmt: skip
+                    seen_limb_travel(c, frame_hw=(Ho, Wo)) / sw if sw > 0 else float("nan"),
+                    median_accel(c) / sw if sw > 0 else float("nan")))  # fmt: skip
     row["per_person"] = per
     row["person_frac"] = max(p[0] for p in per)
 
@@ -466,6 +468,9 @@ def check_photo(r: CliRun, expected_people: int) -> dict:
         return float(np.nanmax([p[k] for p in per])) if any(np.isfinite(p[k]) for p in per) else float("nan")
 
     row["limb0_sw"], row["accel_sw"] = most(1), most(2)
+    # the accel line's noise floor (reported, not judged): the same measure on the still video of that person
+    worst = max((q for q in per if np.isfinite(q[2])), key=lambda q: q[2], default=None)
+    row["accel_still_sw"] = worst[6] if worst else float("nan")
     # limb: the person whose travel exceeds its still control the most (jitter alone must not pass)
     judged = [q for q in per if np.isfinite(q[4])]
     best = max(judged, key=lambda q: q[4] - np.nan_to_num(q[5], nan=0.0)) if judged else None
@@ -611,7 +616,7 @@ def main(argv: list[str] | None = None) -> int:
             per = row.get("per_person", [])
             if len(per) > 1 or row.get("limb_visible0", 1) == 0:
                 each = "; ".join(f"person {i}: found {p[0]:.0%}, limb {_fmt(p[4])} sw (still {_fmt(p[5])}, limb0 "
-                                 f"{_fmt(p[1])}), acc {_fmt(p[2], '.3f')} sw"
+                                 f"{_fmt(p[1])}), acc {_fmt(p[2], '.3f')} sw (still {_fmt(p[6], '.3f')})"
                                  for i, p in enumerate(per))  # fmt: skip
                 print(f"  {row['photo']}: {len(per)} MediaPipe region(s): {each}; limb joints visible at frame 0: "
                       f"{row.get('limb_visible0', '?')}")  # fmt: skip
