@@ -29,14 +29,22 @@ still motion. Frame 0 of every track equals the input's frame 0.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
 import torch
 from scipy.spatial.transform import Rotation
 
-from revision.pppm.physics import R_WC, PhysicsConfig, apply_physics, body_points, foot_heights, ground_frame
+from revision.pppm.physics import (
+    R_WC,
+    PhysicsConfig,
+    apply_physics,
+    body_points,
+    even_pace,
+    foot_heights,
+    ground_frame,
+)
 from revision.pppm.text import MINILM
 from revision.synthetic import captions as C
 from revision.synthetic import motions as M
@@ -151,6 +159,7 @@ class ProposeConfig:
     target_blend_from: float = 0.5  # the sketch target blends in over [this fraction of the clip, last frame]
     physics: PhysicsConfig = field(default_factory=PhysicsConfig)
     object_default_heading: float = np.pi / 2  # rolling/sliding/thrown objects go image-right unless told
+    even_pace: bool = True  # walks/runs re-timed after the foot lock so the body travels evenly (physics.even_pace)
 
 
 def _yaw(a) -> Rotation:
@@ -689,6 +698,14 @@ def propose_motion(motion0: MotionSequence, prompt: str, motion_strength: float,
                                        allow_leave_frame=leave, config=cfg.physics,
                                        frame=frames.get(tr.track_id))  # fmt: skip
         notes += [f"track {tr.track_id}: {n}" for n in rep.notes]
+        if person is not None and base_action(person.action) in ("walk", "run") and cfg.even_pace:
+            tr.params, shift = even_pace(tr.params, frames.get(tr.track_id))
+            # frames between two planted feet can dip the swing foot a few mm: the ground contact again
+            tr.params, _ = apply_physics(tr.params, seq.camera, allow_leave_frame=leave,
+                                         config=replace(cfg.physics, lock_feet=False),
+                                         frame=frames.get(tr.track_id))  # fmt: skip
+            if shift > 0.05:
+                notes.append(f"track {tr.track_id}: walk re-timed to an even pace (frames moved by ≤ {shift:.2f})")
         if target and tr.track_id in target:
             tr.params = _reach_target(tr.params, target[tr.track_id], start)
     return seq, notes
