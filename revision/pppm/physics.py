@@ -15,8 +15,8 @@ proposal (or PPPM) made is kept and frame 0 is untouched:
 3. **stay in frame** — unless ``allow_leave_frame``, the pelvis is kept ``frame_margin`` inside the
    image horizontally (shifting the root along camera x).
 
-:func:`even_pace` (applied by the proposal to walks and runs after this step) re-times a foot-locked gait so
-its pelvis travels evenly.
+:func:`even_pace_times` + :func:`resample` (applied by the proposal to walks and runs) re-time a gait so its
+foot-locked travel is even.
 
 Frames: tracks are camera-space (OpenCV: x right, y down, z forward). The ground is horizontal in a
 *ground frame* ``frame`` (3×3, ``x_cam = frame @ x_ground``, ground y up): by default the upright camera's
@@ -183,35 +183,44 @@ def apply_physics(params: dict[str, np.ndarray], camera: Camera | None = None, *
     return out, PhysicsReport(g, pen, float(total.max()), notes)
 
 
-def even_pace(params: dict[str, np.ndarray], frame: np.ndarray | None = None, *, sigma: float = 1.5,
-              max_shift: float = 1.0) -> tuple[dict[str, np.ndarray], float]:  # fmt: skip
-    """A foot-locked walk re-timed so its pelvis travels at an even pace (camera-space SMPL-X params, F frames).
+def even_pace_times(locked: dict[str, np.ndarray], frame: np.ndarray | None = None, *, sigma: float = 1.5,
+                    max_shift: float = 1.0) -> np.ndarray:  # fmt: skip
+    """(F,) times τ at which to resample a gait so that its foot-locked travel is even.
 
     The foot lock (:func:`apply_physics`) makes a gait travel by its planted foot; the library's sinusoidal
     hip swing moves that foot back unevenly, so at a few frames per step the body goes stop-and-go (on the
     street photo's walkers the pelvis' median acceleration was 0.31–0.47 shoulder widths/frame², 0.06–0.11
-    without the lock). Smoothing the lock's correction instead lets the planted foot slide. Here every frame
-    is resampled at the time τ(t) where the pelvis' horizontal path length (in the ground ``frame``) reaches
-    its Gaussian-smoothed value (σ = ``sigma`` frames), τ kept within ``max_shift`` frames of t and
-    non-decreasing, frame 0 unchanged: poses slerped per joint, translations linear — the motion's own
-    poses at other instants, so a planted foot stays planted. → (params, largest |τ − t|)."""
+    without the lock). Smoothing the lock's correction instead lets the planted foot slide. ``locked`` is the
+    gait after the foot lock; τ(t) is where its pelvis' horizontal path length (in the ground ``frame``)
+    reaches its Gaussian-smoothed value (σ = ``sigma`` frames), kept within ``max_shift`` frames of t and
+    non-decreasing, τ(0) = 0. Resampling the proposal at τ (:func:`resample`) and locking its feet again gives
+    an even pace with the planted foot planted (its poses are the gait's own, at other instants)."""
     from scipy.ndimage import gaussian_filter1d
-    from scipy.spatial.transform import Rotation, Slerp
 
     G = R_WC if frame is None else np.asarray(frame, float)
-    n = len(params["transl"])
+    n = len(locked["transl"])
+    t = np.arange(n, dtype=float)
     if n < 3:
-        return params, 0.0
-    pel = (body_points(params)[0][:, PELVIS] @ G)[:, [0, 2]]
+        return t
+    pel = (body_points(locked)[0][:, PELVIS] @ G)[:, [0, 2]]
     s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(pel, axis=0), axis=1))])
     if s[-1] < 1e-3:
-        return params, 0.0
+        return t
     target = np.maximum.accumulate(np.clip(gaussian_filter1d(s, sigma, mode="nearest"), 0.0, s[-1]))
-    t = np.arange(n, dtype=float)
     tau = np.interp(target, s + 1e-9 * t, t)
     tau = np.maximum.accumulate(np.clip(tau, t - max_shift, t + max_shift))
     tau = np.clip(tau, 0.0, n - 1.0)
     tau[0] = 0.0
+    return tau
+
+
+def resample(params: dict[str, np.ndarray], tau: np.ndarray) -> dict[str, np.ndarray]:
+    """SMPL-X params (F frames) at fractional frame times ``tau`` (F,): rotations slerped per joint,
+    translations linear; other entries (betas) kept."""
+    from scipy.spatial.transform import Rotation, Slerp
+
+    n = len(params["transl"])
+    t = np.arange(n, dtype=float)
     out = {k: np.asarray(v).copy() for k, v in params.items()}
     for key, width in (("global_orient", 1), ("body_pose", 21)):
         rv = np.asarray(params[key], np.float64).reshape(n, width, 3)
@@ -221,4 +230,4 @@ def even_pace(params: dict[str, np.ndarray], frame: np.ndarray | None = None, *,
         out[key] = res.reshape(np.shape(params[key])).astype(np.float32)
     tr = np.asarray(params["transl"], np.float64)
     out["transl"] = np.stack([np.interp(tau, t, tr[:, c]) for c in range(3)], 1).astype(np.float32)
-    return out, float(np.abs(tau - t).max())
+    return out

@@ -29,7 +29,7 @@ still motion. Frame 0 of every track equals the input's frame 0.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -41,9 +41,10 @@ from revision.pppm.physics import (
     PhysicsConfig,
     apply_physics,
     body_points,
-    even_pace,
+    even_pace_times,
     foot_heights,
     ground_frame,
+    resample,
 )
 from revision.pppm.text import MINILM
 from revision.synthetic import captions as C
@@ -159,7 +160,8 @@ class ProposeConfig:
     target_blend_from: float = 0.5  # the sketch target blends in over [this fraction of the clip, last frame]
     physics: PhysicsConfig = field(default_factory=PhysicsConfig)
     object_default_heading: float = np.pi / 2  # rolling/sliding/thrown objects go image-right unless told
-    even_pace: bool = True  # walks/runs re-timed after the foot lock so the body travels evenly (physics.even_pace)
+    even_pace: bool = True  # walks/runs re-timed so their foot-locked travel is even (physics.even_pace_times)
+    even_pace_iterations: int = 3
 
 
 def _yaw(a) -> Rotation:
@@ -649,6 +651,18 @@ def propose_motion(motion0: MotionSequence, prompt: str, motion_strength: float,
                 params, air = propose_person(
                     p0, person.action, num_frames, fps, s, cfg, frame=frames[tr.track_id]
                 )
+            if base_action(person.action) in ("walk", "run") and cfg.even_pace:
+                # re-timed so its foot-locked travel is even (the lock made the gait stop-and-go at 8 fps);
+                # before the sketch target and PPPM, so a sketch changes the arms, not the legs' timing
+                steps_t, tau = np.arange(num_frames, dtype=float), np.arange(num_frames, dtype=float)
+                for _ in range(cfg.even_pace_iterations):  # each pass evens what the lock makes of the last
+                    locked, _ = apply_physics(resample(params, tau), motion0.camera, airborne=np.interp(tau, steps_t, air),
+                                              allow_leave_frame=True, config=cfg.physics, frame=frames[tr.track_id])  # fmt: skip
+                    tau = np.interp(even_pace_times(locked, frames[tr.track_id]), steps_t, tau)
+                params, air = resample(params, tau), np.interp(tau, steps_t, air)
+                if np.abs(tau - np.arange(num_frames)).max() > 0.05:
+                    notes.append(f"track {tr.track_id}: walk re-timed to an even pace "
+                                 f"(frames moved by ≤ {np.abs(tau - np.arange(num_frames)).max():.2f})")  # fmt: skip
             airborne[tr.track_id] = air
             grounds.append(float(foot_heights(body_points({k: np.asarray(v)[None] if k != "betas" else v
                                                             for k, v in p0.items()})[0] @ R_WC)[0].min()))  # fmt: skip
@@ -698,14 +712,6 @@ def propose_motion(motion0: MotionSequence, prompt: str, motion_strength: float,
                                        allow_leave_frame=leave, config=cfg.physics,
                                        frame=frames.get(tr.track_id))  # fmt: skip
         notes += [f"track {tr.track_id}: {n}" for n in rep.notes]
-        if person is not None and base_action(person.action) in ("walk", "run") and cfg.even_pace:
-            tr.params, shift = even_pace(tr.params, frames.get(tr.track_id))
-            # frames between two planted feet can dip the swing foot a few mm: the ground contact again
-            tr.params, _ = apply_physics(tr.params, seq.camera, allow_leave_frame=leave,
-                                         config=replace(cfg.physics, lock_feet=False),
-                                         frame=frames.get(tr.track_id))  # fmt: skip
-            if shift > 0.05:
-                notes.append(f"track {tr.track_id}: walk re-timed to an even pace (frames moved by ≤ {shift:.2f})")
         if target and tr.track_id in target:
             tr.params = _reach_target(tr.params, target[tr.track_id], start)
     return seq, notes
