@@ -15,7 +15,7 @@ proposal (or PPPM) made is kept and frame 0 is untouched:
 3. **stay in frame** — unless ``allow_leave_frame``, the pelvis is kept ``frame_margin`` inside the
    image horizontally (shifting the root along camera x).
 
-:func:`even_pace_times` + :func:`resample` (applied by the proposal to walks and runs) re-time a gait so its
+:func:`even_pace_times` + :func:`resample` (applied by the proposal to walks) re-time a walk so its
 foot-locked travel is even.
 
 Frames: tracks are camera-space (OpenCV: x right, y down, z forward). The ground is horizontal in a

@@ -160,7 +160,8 @@ class ProposeConfig:
     target_blend_from: float = 0.5  # the sketch target blends in over [this fraction of the clip, last frame]
     physics: PhysicsConfig = field(default_factory=PhysicsConfig)
     object_default_heading: float = np.pi / 2  # rolling/sliding/thrown objects go image-right unless told
-    even_pace: bool = True  # walks/runs re-timed so their foot-locked travel is even (physics.even_pace_times)
+    even_pace: bool = True  # walks re-timed so their foot-locked travel is even (physics.even_pace_times; not runs:
+    # with PPPM refining the proposal a re-timed run fell below running speed)
     even_pace_iterations: int = 3
 
 
@@ -651,7 +652,7 @@ def propose_motion(motion0: MotionSequence, prompt: str, motion_strength: float,
                 params, air = propose_person(
                     p0, person.action, num_frames, fps, s, cfg, frame=frames[tr.track_id]
                 )
-            if base_action(person.action) in ("walk", "run") and cfg.even_pace:
+            if base_action(person.action) == "walk" and cfg.even_pace:
                 # re-timed so its foot-locked travel is even (the lock made the gait stop-and-go at 8 fps);
                 # before the sketch target and PPPM, so a sketch changes the arms, not the legs' timing
                 steps_t, tau = np.arange(num_frames, dtype=float), np.arange(num_frames, dtype=float)
