@@ -15,8 +15,7 @@ proposal (or PPPM) made is kept and frame 0 is untouched:
 3. **stay in frame** — unless ``allow_leave_frame``, the pelvis is kept ``frame_margin`` inside the
    image horizontally (shifting the root along camera x).
 
-:func:`even_pace_times` + :func:`resample` (applied by the proposal to walks) re-time a walk so its
-foot-locked travel is even.
+:func:`even_pace` (applied by the proposal to walks) re-times a walk so its foot-locked travel is even.
 
 Frames: tracks are camera-space (OpenCV: x right, y down, z forward). The ground is horizontal in a
 *ground frame* ``frame`` (3×3, ``x_cam = frame @ x_ground``, ground y up): by default the upright camera's
@@ -231,3 +230,20 @@ def resample(params: dict[str, np.ndarray], tau: np.ndarray) -> dict[str, np.nda
     tr = np.asarray(params["transl"], np.float64)
     out["transl"] = np.stack([np.interp(tau, t, tr[:, c]) for c in range(3)], 1).astype(np.float32)
     return out
+
+
+def even_pace(params: dict[str, np.ndarray], airborne: np.ndarray, camera: Camera | None,
+              config: PhysicsConfig | None = None, frame: np.ndarray | None = None,
+              iterations: int = 3) -> tuple[dict[str, np.ndarray], np.ndarray, float]:  # fmt: skip
+    """A gait proposal re-timed so that its foot-locked travel is even: ``iterations`` passes of foot lock
+    (:func:`apply_physics`) → :func:`even_pace_times` on the re-timed gait, the times composed; then the
+    proposal (not the locked copy: the caller's physics step locks it) :func:`resample`-d at them.
+    → (params, airborne at the new times, largest |τ − t| in frames)."""
+    t = np.arange(len(params["transl"]), dtype=float)
+    tau = t.copy()
+    air = np.asarray(airborne, float)
+    for _ in range(iterations):  # each pass evens what the lock makes of the last
+        locked, _ = apply_physics(resample(params, tau), camera, airborne=np.interp(tau, t, air),
+                                  allow_leave_frame=True, config=config, frame=frame)  # fmt: skip
+        tau = np.interp(even_pace_times(locked, frame), t, tau)
+    return resample(params, tau), np.interp(tau, t, air), float(np.abs(tau - t).max())

@@ -41,10 +41,9 @@ from revision.pppm.physics import (
     PhysicsConfig,
     apply_physics,
     body_points,
-    even_pace_times,
+    even_pace,
     foot_heights,
     ground_frame,
-    resample,
 )
 from revision.pppm.text import MINILM
 from revision.synthetic import captions as C
@@ -160,7 +159,7 @@ class ProposeConfig:
     target_blend_from: float = 0.5  # the sketch target blends in over [this fraction of the clip, last frame]
     physics: PhysicsConfig = field(default_factory=PhysicsConfig)
     object_default_heading: float = np.pi / 2  # rolling/sliding/thrown objects go image-right unless told
-    even_pace: bool = True  # walks re-timed so their foot-locked travel is even (physics.even_pace_times; not runs:
+    even_pace: bool = True  # walks re-timed so their foot-locked travel is even (physics.even_pace; not runs:
     # with PPPM refining the proposal a re-timed run fell below running speed)
     even_pace_iterations: int = 3
 
@@ -432,6 +431,30 @@ def _head_outside(params: dict[str, np.ndarray], camera, margin: float) -> float
     return max(0.0, float(np.max(lo - v)), float(np.max(v - hi)))
 
 
+def _head_out_after_physics(p: dict[str, np.ndarray], airborne: np.ndarray, cfg: ProposeConfig, camera,
+                            frame: np.ndarray | None) -> float:  # fmt: skip
+    """:func:`_head_outside` (margin half ``cfg.physics.frame_margin``) of a proposal after the physics step."""
+    moved, _ = apply_physics(p, camera, airborne=airborne, config=cfg.physics, frame=frame)
+    return _head_outside(moved, camera, 0.5 * cfg.physics.frame_margin)
+
+
+def _largest_inside(make, lo: float, iterations: int) -> tuple[dict[str, np.ndarray], np.ndarray, float, float]:
+    """Bisection for the largest k in [``lo``, 1] whose ``make(k)`` = (params, airborne, outside) has nothing
+    outside → (params, airborne, k, outside); when none does, ``make(lo)``'s."""
+    hi, best = 1.0, None
+    for _ in range(iterations):
+        k = 0.5 * (lo + hi)
+        p, a, out = make(k)
+        if out <= 0:
+            lo, best = k, (p, a, k, out)
+        else:
+            hi = k
+    if best is None:
+        p, a, out = make(lo)
+        best = (p, a, lo, out)
+    return best
+
+
 def propose_kept_in_frame(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float,
                           strength: float, cfg: ProposeConfig, camera, *, frame: np.ndarray | None = None,
                           iterations: int = 6, min_amount: float = 0.2
@@ -442,29 +465,18 @@ def propose_kept_in_frame(params0: dict[str, np.ndarray], action: str, num_frame
     action (``amount`` found by bisection, ≥ ``min_amount``). In a portrait cut at the chest a full bow took
     grace_hopper's head and torso out of the bottom of the picture: the video showed the inpainted plate.
     → (params, airborne, what was changed ("" when nothing))."""
-    margin = 0.5 * cfg.physics.frame_margin
 
     def make(k: float) -> tuple[dict[str, np.ndarray], np.ndarray, float]:
         p, a = propose_person(params0, action, num_frames, fps, strength, cfg, frame=frame, amount=k)
-        moved, _ = apply_physics(p, camera, airborne=a, config=cfg.physics, frame=frame)
-        return p, a, _head_outside(moved, camera, margin)
+        return p, a, _head_out_after_physics(p, a, cfg, camera, frame)
 
     p, a, out = make(1.0)
     if out <= 0:
         return p, a, ""
-    lo, hi, best = min_amount, 1.0, None
-    for _ in range(iterations):
-        k = 0.5 * (lo + hi)
-        q, b, o = make(k)
-        if o <= 0:
-            lo, best = k, (q, b, k)
-        else:
-            hi = k
-    if best is None:
-        q, b, o = make(min_amount)
-        return q, b, f"{action} only {min_amount:.2f} of the way (head still {o:.0%} of the picture outside)"
-    q, b, k = best
-    return q, b, f"{action} only {k:.2f} of the way to keep the head in the picture"
+    p, a, k, out = _largest_inside(make, min_amount, iterations)
+    if out > 0:
+        return p, a, f"{action} only {k:.2f} of the way (head still {out:.0%} of the picture outside)"
+    return p, a, f"{action} only {k:.2f} of the way to keep the head in the picture"
 
 
 def propose_jump_in_frame(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float,
@@ -476,32 +488,20 @@ def propose_jump_in_frame(params0: dict[str, np.ndarray], action: str, num_frame
     already leaves the picture, the legs straighten only part of the way as well (``stand`` = ``lift``,
     bisection), so the body still rises and falls with a (lower) flight. → (params, airborne, what was
     changed ("" when nothing))."""
-    margin = 0.5 * cfg.physics.frame_margin
-
     def make(lift: float, stand: float) -> tuple[dict[str, np.ndarray], np.ndarray, float]:
         p, a = propose_person(
             params0, action, num_frames, fps, strength, cfg, frame=frame, lift=lift, stand=stand
         )
-        moved, _ = apply_physics(p, camera, airborne=a, config=cfg.physics, frame=frame)
-        return p, a, _head_outside(moved, camera, margin)
+        return p, a, _head_out_after_physics(p, a, cfg, camera, frame)
 
     p, a, out = make(1.0, 1.0)
     if out <= 0:
         return p, a, ""
     both = make(0.0, 1.0)[2] > 0  # standing up alone leaves the picture: scale the legs too
-    lo, hi, best = 0.0, 1.0, None
-    for _ in range(iterations):
-        k = 0.5 * (lo + hi)
-        p, a, out = make(k, k if both else 1.0)
-        if out <= 0:
-            lo, best = k, (p, a)
-        else:
-            hi = k
-    if best is None:  # even the photo's pose with a tiny jump leaves: the smallest tried
-        p, a, out = make(lo, lo if both else 1.0)
-        best = (p, a)
-    how = f"jump height scaled to {lo:.2f}x" + (f" and legs straightened {lo:.2f} of the way" if both else "")
-    return best[0], best[1], how
+    # even the photo's pose with a tiny jump may leave: then the smallest tried
+    p, a, k, _ = _largest_inside(lambda k: make(k, k if both else 1.0), 0.0, iterations)
+    how = f"jump height scaled to {k:.2f}x" + (f" and legs straightened {k:.2f} of the way" if both else "")
+    return p, a, how
 
 
 def propose_object(points0: np.ndarray, action: str, num_frames: int, fps: float, strength: float,
@@ -653,17 +653,11 @@ def propose_motion(motion0: MotionSequence, prompt: str, motion_strength: float,
                     p0, person.action, num_frames, fps, s, cfg, frame=frames[tr.track_id]
                 )
             if base_action(person.action) == "walk" and cfg.even_pace:
-                # re-timed so its foot-locked travel is even (the lock made the gait stop-and-go at 8 fps);
                 # before the sketch target and PPPM, so a sketch changes the arms, not the legs' timing
-                steps_t, tau = np.arange(num_frames, dtype=float), np.arange(num_frames, dtype=float)
-                for _ in range(cfg.even_pace_iterations):  # each pass evens what the lock makes of the last
-                    locked, _ = apply_physics(resample(params, tau), motion0.camera, airborne=np.interp(tau, steps_t, air),
-                                              allow_leave_frame=True, config=cfg.physics, frame=frames[tr.track_id])  # fmt: skip
-                    tau = np.interp(even_pace_times(locked, frames[tr.track_id]), steps_t, tau)
-                params, air = resample(params, tau), np.interp(tau, steps_t, air)
-                if np.abs(tau - np.arange(num_frames)).max() > 0.05:
-                    notes.append(f"track {tr.track_id}: walk re-timed to an even pace "
-                                 f"(frames moved by ≤ {np.abs(tau - np.arange(num_frames)).max():.2f})")  # fmt: skip
+                params, air, shift = even_pace(params, air, motion0.camera, cfg.physics, frames[tr.track_id],
+                                               cfg.even_pace_iterations)  # fmt: skip
+                if shift > 0.05:
+                    notes.append(f"track {tr.track_id}: walk re-timed to an even pace (frames moved by ≤ {shift:.2f})")
             airborne[tr.track_id] = air
             grounds.append(float(foot_heights(body_points({k: np.asarray(v)[None] if k != "betas" else v
                                                             for k, v in p0.items()})[0] @ R_WC)[0].min()))  # fmt: skip
