@@ -357,6 +357,23 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     return float(10 * np.log10(255.0**2 / max(mse, 1e-10)))
 
 
+def _flow_source(flow_f: np.ndarray, H: int, W: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """One frame's flow (H, W, 2) → (x, y) int indices of the frame-0 pixel it shows, non-finite values."""
+    fl = flow_f.astype(np.float32)
+    nonfinite = int((~np.isfinite(fl)).sum())
+    fl = np.nan_to_num(fl)
+    x = np.clip(np.round(fl[..., 0]), 0, W - 1).astype(np.int64)
+    y = np.clip(np.round(fl[..., 1]), 0, H - 1).astype(np.int64)
+    return x, y, nonfinite
+
+
+def _opened_count(cand: np.ndarray) -> int:
+    """Pixels of a (H, W) bool map left after a 3×3 opening (isolated codec ringing is not a hole)."""
+    import cv2
+
+    return int(cv2.morphologyEx(cand.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)).sum())
+
+
 def unfilled_pixels(frames: np.ndarray, ref: np.ndarray, flow: np.ndarray | None, dark_radius: int | None = None
                     ) -> tuple[int, int]:  # fmt: skip
     """(black-hole pixels after a 3×3 opening, non-finite flow values) summed over all frames (see module doc).
@@ -377,15 +394,10 @@ def unfilled_pixels(frames: np.ndarray, ref: np.ndarray, flow: np.ndarray | None
         dark = frames[f].max(-1) <= 16
         cand = dark & ref_bright
         if flow is not None and f < len(flow):
-            fl = flow[f].astype(np.float32)
-            bad = ~np.isfinite(fl)
-            nonfinite += int(bad.sum())
-            fl = np.nan_to_num(fl)
-            x = np.clip(np.round(fl[..., 0]), 0, W - 1).astype(np.int64)
-            y = np.clip(np.round(fl[..., 1]), 0, H - 1).astype(np.int64)
+            x, y, bad = _flow_source(flow[f], H, W)
+            nonfinite += bad
             cand &= ref_bright[y, x]
-        opened = cv2.morphologyEx(cand.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-        holes += int(opened.sum())
+        holes += _opened_count(cand)
     return holes, nonfinite
 
 
@@ -411,16 +423,11 @@ def unfilled_vs_plate(
     plate_bad = ~plate_dark | ((plate.max(-1) <= 16) & ~reached)
     holes, nonfinite = 0, 0
     for f in range(F):
-        fl = flow[f].astype(np.float32)
-        nonfinite += int((~np.isfinite(fl)).sum())
-        fl = np.nan_to_num(fl)
-        x = np.clip(np.round(fl[..., 0]), 0, W - 1).astype(np.int64)
-        y = np.clip(np.round(fl[..., 1]), 0, H - 1).astype(np.int64)
+        x, y, bad = _flow_source(flow[f], H, W)
+        nonfinite += bad
         # a moved layer's pixel or the unmoved photo: the flow's source
         photo = (alpha[f] >= 0.5) | (moved[f] < 0.5)
-        cand = (frames[f].max(-1) <= 16) & np.where(photo, ref_bright[y, x], plate_bad)
-        opened = cv2.morphologyEx(cand.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-        holes += int(opened.sum())
+        holes += _opened_count((frames[f].max(-1) <= 16) & np.where(photo, ref_bright[y, x], plate_bad))
     return holes, nonfinite
 
 
