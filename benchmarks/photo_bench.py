@@ -549,6 +549,7 @@ MOTION_LINES = (
     # (line, photo, prompt, strength)
     ("raises both arms", "astronaut", "the astronaut raises both arms", 0.7),
     ("raises both arms", "cameraman", "the man raises both arms", 0.7),
+    ("raises both arms", "messi5", "he raises both arms", 0.7),  # the app's example; hands in the photo
     ("jumps", "messi5", "he jumps", 0.7),
     ("walks to the left", "messi5", "he walks to the left", 0.7),
     ("wave 0.2", "messi5", "he waves with his right hand", 0.2),  # arms visible at frame 0 (not a portrait)
