@@ -210,6 +210,29 @@ LEG_POSE_JOINTS = frozenset(M.SMPLX_BODY_JOINTS.index(f"{s}_{p}") for s in ("lef
                             for p in ("hip", "knee", "ankle", "foot"))  # fmt: skip  # body_pose indices
 
 
+SHOULDER_ELBOW = ((M.SMPLX_BODY_JOINTS.index("right_shoulder"), M.SMPLX_BODY_JOINTS.index("right_elbow"), -1.0),
+                  (M.SMPLX_BODY_JOINTS.index("left_shoulder"), M.SMPLX_BODY_JOINTS.index("left_elbow"), 1.0))  # fmt: skip
+
+
+def hands_up_arms(pose: np.ndarray, bp0: np.ndarray, weights: dict[int, np.ndarray], elevation: float,
+                  lean: float, forward: float = 0.0) -> None:  # fmt: skip
+    """In place: every arm the action raises (its shoulder in ``weights``) blends from the photo's pose
+    ``bp0`` (21, 3) into the "hands up" pose at the shoulder's pace: the upper arm ``elevation`` (rad) above
+    the T-pose's horizontal, out to the side, the forearm bent up by ``pi/2 - elevation + lean`` so it points
+    up, ``lean`` past the vertical towards the head (a goalpost for ``lean`` 0); the raised arm then swings
+    ``forward`` (rad) about the vertical towards the camera side the body faces (the elbows come in front of the
+    shoulders: in a tight portrait the upper arms stay in the picture). ``pose`` (F, 21, 3) rotvecs."""
+    for sh, el, sign in SHOULDER_ELBOW:
+        if sh not in weights:
+            continue
+        w = weights[sh]
+        n = len(w)
+        up_sh = Rotation.from_rotvec(np.repeat(M.euler(y=-sign * forward, z=sign * elevation)[None], n, 0))
+        up_el = Rotation.from_rotvec(np.repeat(M.euler(z=sign * (np.pi / 2 - elevation + lean))[None], n, 0))
+        pose[:, sh] = _blend(Rotation.from_rotvec(bp0[sh]), up_sh, w).as_rotvec()
+        pose[:, el] = _blend(Rotation.from_rotvec(bp0[el]), up_el, w).as_rotvec()
+
+
 def _camera_heading(direction_cam: np.ndarray, frame: np.ndarray) -> float:
     """Ground-frame heading (yaw about ground +y, 0 = ground +z) of a camera-space direction."""
     d = np.asarray(frame, float).T @ np.asarray(direction_cam, float)
@@ -224,8 +247,8 @@ def turn_duration(strength: float) -> float:
 def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float, strength: float,
                    cfg: ProposeConfig, kind: str = "smplx", *,
                    frame: np.ndarray | None = None, time_scale: float = 1.0, elbow_bend: float = 0.0,
-                   lift: float = 1.0, stand: float = 1.0,
-                   amount: float = 1.0) -> tuple[dict[str, np.ndarray], np.ndarray]:  # fmt: skip
+                   lift: float = 1.0, stand: float = 1.0, amount: float = 1.0,
+                   hands_up: tuple[float, ...] | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:  # fmt: skip
     """One SMPL-X (or SMAL, ``kind="smal"``) pose in camera space + an action → (F-frame params,
     airborne heights (F,)). Animals get the library's nearest animal motion (walk/trot/jump/sit/turn/wag).
 
@@ -235,7 +258,9 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
     own legs' stride. Directional walks turn towards the image direction first (:func:`turn_duration`),
     then walk (their gait starts as the turn ends); ``time_scale`` slows the action's clock (SMPL-X);
     ``elbow_bend`` (rad) bends the raised arms' forearms over the head (raise actions, SMPL-X: hands kept in
-    a tight picture, see :func:`propose_raise_in_frame`); ``lift`` scales a jump's flight height and ``stand``
+    a tight picture, see :func:`propose_raise_in_frame`); ``hands_up`` = (elevation, lean) (rad) replaces a
+    raise's arms by the "hands up" pose: upper arms ``elevation`` above the horizontal out to the sides,
+    forearms bent up past the vertical by ``lean`` towards the head (SMPL-X; :func:`hands_up_arms`); ``lift`` scales a jump's flight height and ``stand``
     how far the legs go from the photo's pose into the action's (SMPL-X: a jump kept in the picture, see
     :func:`propose_jump_in_frame`); ``amount`` (0..1) takes every joint, the root's turn and its path only
     that far from the photo's pose into the action's (SMPL-X: a bow or squat kept in the picture, see
@@ -269,7 +294,10 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
         dev = (
             Rotation.from_rotvec(np.repeat(rest[j][None], n, 0)).inv() * Rotation.from_rotvec(m.pose[:, j])
         ).magnitude()
-        if dev.max() > 0.02:
+        # a gait drives every leg joint: a fitted ankle/foot the walk leaves alone would keep a bogus
+        # rotation (a toe 0.14 m below the other), and the foot lock would plant that foot all clip long
+        gait = kind == "smplx" and j in LEG_POSE_JOINTS and base_action(action) in ("walk", "run")
+        if dev.max() > 0.02 or gait:
             arm = kind == "smplx" and j in ARM_POSE_JOINTS
             weights[j] = wj = np.minimum(w, np.maximum.accumulate(dev / dev.max())) if arm else w
             if kind == "smplx" and j in LEG_POSE_JOINTS:
@@ -282,6 +310,8 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
                 pose[:, j] = (r0 * _blend(Rotation.identity(n), delta, wj)).as_rotvec()
             else:
                 pose[:, j] = _blend(r0, act, wj).as_rotvec()
+    if hands_up is not None and kind == "smplx" and base_action(action) == "raise":
+        hands_up_arms(pose, bp0, weights, *hands_up)
     if elbow_bend and kind == "smplx" and base_action(action) == "raise":
         for sh, el, sign in (
             (16, 18, -1.0),
@@ -391,18 +421,39 @@ def _hands_outside(params: dict[str, np.ndarray], camera, margin: float) -> floa
     return max(out, 0.0)
 
 
+def _raise_end(params: dict[str, np.ndarray], camera, margin: float) -> tuple[float, float]:
+    """(how far the wrists are outside the image shrunk by ``margin`` at the last frame (a fraction of the
+    side, 0: inside; the fingers may reach the edge), how far the lower wrist is above the nose there (a
+    fraction of the height))."""
+    mk = body_points(params)[1][-1]
+    z = np.maximum(mk[:, 2], 1e-3)
+    u = (camera.fx * mk[:, 0] / z + camera.cx) / camera.width
+    v = (camera.fy * mk[:, 1] / z + camera.cy) / camera.height
+    out = 0.0
+    for c in (u[[15, 16]], v[[15, 16]]):
+        out = max(out, float(np.max(margin - c)), float(np.max(c - (1 - margin))))
+    return max(out, 0.0), float(v[0] - max(v[15], v[16]))
+
+
+HANDS_UP = tuple((np.deg2rad(e), lean) for e in (70.0, 55.0, 40.0, 25.0) for lean in (0.8, 1.1, 1.4))
+
+
 def propose_raise_in_frame(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float,
                            strength: float, cfg: ProposeConfig, camera, *, frame: np.ndarray | None = None,
                            bends: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75),
-                           margin: float = 0.03) -> tuple[dict[str, np.ndarray], np.ndarray, str]:  # fmt: skip
-    """:func:`propose_person` for a raise in a tight picture: the elbows bend by the smallest of ``bends``
-    (rad) that keeps the hand markers ``margin`` inside on every frame (or no further out than on frame 0);
-    when even the largest does not, the arms go straight up and the hands leave the top of the picture, as
-    they would in a filmed portrait. (Bending the forearms over the head until the hands fit, up to 2 rad,
-    was the rule until 2026-12-02: in the astronaut's portrait that folded them flat over her head, a
-    different gesture, and MediaPipe read the arms as down either way. Lifting the arms forward instead was
-    tried earlier: in a close portrait perspective throws hands reaching towards the camera further out.)
-    → (params, airborne, what was changed ("" when nothing))."""
+                           hands_up: tuple[tuple[float, float], ...] = HANDS_UP, margin: float = 0.03,
+                           above: float = 0.03) -> tuple[dict[str, np.ndarray], np.ndarray, str]:  # fmt: skip
+    """:func:`propose_person` for a raise in a tight picture. In order, the first that keeps the hand markers
+    ``margin`` inside the picture on every frame (or no further out than on frame 0):
+    the arms straight up, the elbows bent by one of ``bends`` (rad); then, for a "raise both arms" only,
+    the "hands up" pose (:func:`hands_up_arms`, ``hands_up`` = (elevation, lean) pairs, the highest elbows
+    first) whose wrists end ``above`` (a fraction of the height) over the nose — on every frame, else with
+    the wrists ``margin`` inside at the last frame only (the elbows, the fingers and the hands' sweep may
+    leave a tight portrait on the way: a portrait filmed from that close shows the same). When none does, the arms go straight up and the hands leave the
+    top of the picture. (Bending the forearms over the head until the hands fit, up to 2 rad, was the rule
+    until 2026-12-02: in the astronaut's portrait that folded them flat over her head; lifting the arms
+    forward instead was tried earlier: in a close portrait perspective throws hands reaching towards the
+    camera further out.) → (params, airborne, what was changed ("" when nothing))."""
     straight = None
     for b in bends:
         p, a = propose_person(params0, action, num_frames, fps, strength, cfg, frame=frame, elbow_bend=b)
@@ -412,6 +463,22 @@ def propose_raise_in_frame(params0: dict[str, np.ndarray], action: str, num_fram
         if out <= 0:
             return p, a, "" if b == 0.0 else f"elbows bent by {b:.2f} rad (hands kept in the picture)"
     p, a, out = straight if straight is not None else (p, a, out)
+    if action == "raise_both" and hands_up:
+        ends = []
+        for e, lean in hands_up:
+            q, qa = propose_person(
+                params0, action, num_frames, fps, strength, cfg, frame=frame, hands_up=(e, lean)
+            )
+            end_out, lift = _raise_end(q, camera, margin)
+            if lift < above or end_out > 0:
+                continue
+            how = f"hands up (upper arms {np.rad2deg(e):.0f}° up, forearms {lean:.1f} rad past the vertical)"
+            if _hands_outside(q, camera, margin) <= 0:
+                return q, qa, f"{how}: hands kept in the picture"
+            ends.append((q, qa, how))
+        if ends:
+            q, qa, how = ends[0]
+            return q, qa, f"{how}: hands in the picture at the end"
     return (
         p,
         a,

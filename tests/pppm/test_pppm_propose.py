@@ -227,3 +227,24 @@ def test_animals_move_from_their_start_pose(fake_encoder):
     p = seq.tracks[0].params
     np.testing.assert_allclose(p["pose"][0], cam["pose"][0], atol=1e-6)
     assert p["transl"][-1, 0] < p["transl"][0, 0] - 0.3 and p["pose"].shape == (14, 102)
+
+
+def test_raise_both_arms_in_a_tight_portrait_puts_the_hands_up_inside_the_picture(fake_encoder):
+    """Zoomed on the upper body (×2.5, the nose a quarter down the picture) the straight raise takes the hands
+    out of the top: the proposal raises the hands up instead (upper arms out and up, forearms bent up), both
+    wrists end above the nose and inside the picture, and the notes say so."""
+    import dataclasses
+
+    wide = Camera.from_image_size(256, 256)
+    person = START_POSES[0]
+    nose = body_points(person)[1][0, 0]
+    f = 2.5 * wide.fx
+    tight = dataclasses.replace(wide, fx=f, fy=f, cy=0.25 * wide.height - f * nose[1] / nose[2])
+    seq, notes = propose_motion(MotionSequence([Track(0, "smplx", person, np.ones(1, np.float32))], tight, 1, 7.0),
+                                "she raises both arms", 0.7, 16, text_encoder=fake_encoder, config=KEYWORDS)  # fmt: skip
+    mk = body_points(seq.tracks[0].params)[1][-1]
+    u = tight.fx * mk[:, 0] / mk[:, 2] + tight.cx
+    v = tight.fy * mk[:, 1] / mk[:, 2] + tight.cy
+    assert any("hands up" in n for n in notes), notes
+    for w in (15, 16):  # MediaPipe wrists
+        assert v[w] < v[0] and 0 <= u[w] <= tight.width and 0 <= v[w] <= tight.height
