@@ -46,6 +46,38 @@ from revision.render import project_points, rasterize_sparse, triangulate_polygo
 from revision.types import Camera
 
 OBJECT_PART = PART_BY_NAME["object"].id
+HEAD_PART = PART_BY_NAME["head"].id
+UNSEEN_FRACTION = 0.1  # a part with fewer of its vertices visible at frame 0 is one the photo does not show
+HAND_PARTS = frozenset(PART_BY_NAME[f"{s}_hand"].id for s in ("left", "right"))
+# where an unseen part borrows its texture when none of its own vertices is visible (in order)
+FALLBACK_PARTS = {
+    PART_BY_NAME[f"{s}_{p}"].id: tuple(PART_BY_NAME[q].id if q == "torso" else PART_BY_NAME[f"{s}_{q}"].id
+                                       for q in chain)
+    for s in ("left", "right")
+    for p, chain in (("lower_arm", ("upper_arm", "torso")), ("upper_arm", ("lower_arm", "torso")),
+                     ("lower_leg", ("upper_leg",)), ("upper_leg", ("lower_leg", "torso")))
+}  # fmt: skip
+
+
+def skin_source(head: np.ndarray, photo: np.ndarray) -> np.ndarray | None:
+    """The frame-0 pixel (x, y) an unseen hand takes its colour from: the person's own skin, found on the face
+    (Photo Wake-Up's rule for unseen parts, with the right source): among the pixels where the body's head
+    is seen (``head`` (H, W) bool, eroded by one pixel: no edge pixel) in the lower 60 % of their height
+    (below the hairline), the one nearest to their median colour. None when the head is not seen."""
+    import cv2
+
+    core = cv2.erode(head.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    if not core.any():
+        core = head
+    ys, xs = np.nonzero(core)
+    if len(ys) == 0:
+        return None
+    y0, y1 = ys.min(), ys.max()
+    low = ys >= y0 + 0.4 * (y1 - y0)
+    ys, xs = ys[low], xs[low]
+    col = photo[ys, xs].astype(np.float32)
+    k = int(np.argmin(np.linalg.norm(col - np.median(col, 0), axis=1)))
+    return np.array([xs[k], ys[k]], np.float32)
 
 
 @dataclass
@@ -65,6 +97,8 @@ class Layer:
     mesh_faces: np.ndarray | None = None  # (Fc, 3) back-fill faces
     mesh_src: np.ndarray | None = None  # (V, 2) float32 frame-0 pixel per mesh vertex
     mesh_face_parts: np.ndarray | None = None  # (Fc,) int16
+    mesh_late: np.ndarray | None = None  # (Fc,) bool: drawn only where moved off its frame-0 place
+    mesh_uv0: np.ndarray | None = None  # (V, 2) float32 frame-0 projection of every mesh vertex
     # objects (sprites)
     points_uv0: np.ndarray | None = None  # (21, 2) frame-0 projections
     sprite: np.ndarray | None = None  # (h, w, 4) float32 premultiplied RGB·a and a of the object's own pixels
@@ -273,11 +307,20 @@ def bind(
             excess = inside & (owner[ui[:, 1], ui[:, 0]] < 0)
             src = np.where(visible[:, None], uv0, 0).astype(np.float32)
             hidden = ~visible
+            head = own & (tr_map == k) & (vparts[faces[face_map, 0]] == HEAD_PART)
+            skin = skin_source(head, photo) if photo is not None else None
             for p in np.unique(vparts):
                 sel_h = hidden & (vparts == p)
                 if not sel_h.any():
                     continue
+                if p in HAND_PARTS and skin is not None:  # an unseen hand: the person's own skin (the face)
+                    src[sel_h] = skin
+                    continue
                 sel_v = visible & (vparts == p)
+                for q in FALLBACK_PARTS.get(int(p), ()):  # an unseen forearm: its upper arm's sleeve, ...
+                    if sel_v.any():
+                        break
+                    sel_v = visible & (vparts == q)
                 if not sel_v.any():
                     sel_v = visible
                 if not sel_v.any():
@@ -286,9 +329,20 @@ def bind(
                 _, j = tree.query(V0[sel_h])
                 src[sel_h] = uv0[sel_v][j]
             if visible.any():
-                layer.mesh_faces = np.asarray(faces, np.int64)[~excess[faces].any(1)]
+                fparts = face_parts(np.asarray(faces, np.int64), vparts)
+                seen = {
+                    int(p): (visible & (vparts == p)).mean() / max((vparts == p).mean(), 1e-12)
+                    for p in np.unique(fparts)
+                }
+                unseen = np.array([seen[p] < UNSEEN_FRACTION for p in fparts.tolist()], bool)
+                ex = excess[faces].any(1)
+                layer.mesh_faces = np.asarray(faces, np.int64)[~ex | unseen]
                 layer.mesh_src = src
                 layer.mesh_face_parts = face_parts(layer.mesh_faces, vparts)
+                # a part the photo does not show at all (a hand behind a held helmet) over what the masks
+                # call background: drawn only once it has moved off its frame-0 place (no halo at frame 0)
+                layer.mesh_late = (ex & unseen)[~ex | unseen]
+                layer.mesh_uv0 = np.nan_to_num(uv0).astype(np.float32)
         layers.append(layer)
     owner_track = np.where(owner >= 0, np.asarray(live + [-1])[owner], -1).astype(np.int32)
     return Binding(layers, alpha0, owner_track, hole, camera, alpha_body)

@@ -63,6 +63,7 @@ def _body_grid(layer: Layer, V: np.ndarray, camera, stretch_max: float):
     return uv[faces].reshape(-1, 2), zf, tri, layer.grid_face_parts[keep], layer.grid_xy[faces].reshape(-1, 2)
 
 
+LATE_MOVED_PX = 2.0  # a back-fill triangle of an unseen part over background shows once moved this far (px)
 ROLL_MIN_TURN = np.deg2rad(1.0)  # a track that turns its object by more than this in some frame is not rolled
 
 
@@ -132,14 +133,12 @@ def pose_frame(binding: Binding, frame_vertices: list[np.ndarray | None], cfg) -
         add(uv, z, src, f, fp, False)
         if layer.mesh_faces is not None:
             muv, mz = project_points(V, cam)
-            add(
-                muv,
-                mz + cfg.backfill_depth_bias,
-                layer.mesh_src,
-                layer.mesh_faces,
-                layer.mesh_face_parts,
-                True,
-            )
+            mf, mp = layer.mesh_faces, layer.mesh_face_parts
+            if layer.mesh_late is not None and layer.mesh_late.any():  # unseen parts over background
+                moved = np.linalg.norm(np.nan_to_num(muv, nan=1e6) - layer.mesh_uv0, axis=1)
+                keep = ~layer.mesh_late | (moved[mf].min(1) > LATE_MOVED_PX)
+                mf, mp = mf[keep], mp[keep]
+            add(muv, mz + cfg.backfill_depth_bias, layer.mesh_src, mf, mp, True)
     if not uvs:
         e2 = np.zeros((0, 2), np.float32)
         return Soup(e2, np.zeros(0, np.float32), e2, np.zeros((0, 3), np.int64), np.zeros(0, np.int16),
