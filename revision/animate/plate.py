@@ -9,6 +9,18 @@ continuation. ``telea+pushpull`` (the default) uses Telea within a band along th
 continues edges and textures a little way in, and cross-fades to push-pull deeper inside: Telea alone
 draws radial streaks across a big hole (a person-sized one), push-pull is smooth there. All leave no
 unfilled pixel.
+
+**Sources** (``sources="background"``, the default): the fill takes its colours only from what lies
+behind the people, not from a small object beside a hole (a sign, a cone, a post's lamp): per connected
+hole, the pixels within the fill's reach around it give the surroundings' colour (their median in CIE
+Lab); a connected region of pixels more than ``outlier_de`` from it (ΔE with the lightness difference
+halved: a shadow or a lit patch of the same ground is not another thing) whose colour also differs by that
+much from the pixels just around it (a crisp outline: an object, not a smooth shading) that touches that ring and is
+smaller than ``outlier_area`` × the hole (and at least ``min_area`` × it: specks only blur) is left out of the fill's sources (it is filled over in the
+working copy and kept as it is in the plate). On the street photo the cyan sign beside two walkers was
+continued into their hole as a pale cyan blob a walker left behind. Large regions of another colour
+(grass beside asphalt, a flag behind a portrait) stay sources: they are the background. ``"all"`` takes
+every known pixel (the rule until 2026-12-02).
 """
 
 from __future__ import annotations
@@ -59,12 +71,57 @@ def blend_fill(image: np.ndarray, hole: np.ndarray, band: float) -> np.ndarray:
     return np.clip((1 - w) * telea + w * smooth + 0.5, 0, 255).astype(np.uint8)
 
 
-def background_plate(
-    photo: np.ndarray, hole: np.ndarray, *, method: str = "telea+pushpull", max_side: int = 512
-) -> np.ndarray:
-    """(H, W, 3) uint8 photo, (H, W) bool hole → (H, W, 3) uint8 plate (photo outside the hole)."""
+LAB_WEIGHTS = np.array([0.5, 1.0, 1.0], np.float32)  # lightness counts half: shade is not another material
+
+
+def foreign_sources(image: np.ndarray, hole: np.ndarray, reach: float, *, outlier_de: float = 15.0,
+                    outlier_area: float = 0.5, min_area: float = 0.02) -> np.ndarray:  # fmt: skip
+    """(H, W, 3) uint8, (H, W) bool hole, ring width ``reach`` px → (H, W) bool known pixels the fill must not
+    take its colours from: small things unlike a hole's surroundings that touch it (see module doc)."""
     import cv2
 
+    lab = cv2.cvtColor(image.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB) * LAB_WEIGHTS
+    r = max(1, int(round(reach)))
+    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    n, label = cv2.connectedComponents(hole.astype(np.uint8), connectivity=8)
+    out = np.zeros_like(hole)
+    for c in range(1, n):
+        comp = label == c
+        ring = (cv2.dilate(comp.astype(np.uint8), disk) > 0) & ~hole
+        if not ring.any():
+            continue
+        far = (np.linalg.norm(lab - np.median(lab[ring], 0), axis=-1) > outlier_de) & ~hole
+        m, region, stats, _ = cv2.connectedComponentsWithStats(far.astype(np.uint8), connectivity=8)
+        touching = np.unique(region[ring & far])
+        touching = touching[touching > 0]
+        x0, y0, w, h, area = (stats[touching, k] for k in range(5))
+        cut = (x0 == 0) | (y0 == 0) | (x0 + w == hole.shape[1]) | (y0 + h == hole.shape[0])
+        big = cut | (area >= outlier_area * comp.sum())  # background that goes on (beyond the picture)
+        colours = [np.median(lab[ring], 0)] + [np.median(lab[region == i], 0) for i in touching[big]]
+        # a small thing (not a speck): foreign if it stands out from what is around it (a crisp outline, not a
+        # smooth shading across the threshold) and has the colour of no background
+        for i in touching[~big & (area >= min_area * comp.sum())]:
+            x, y, w_, h_ = stats[i, :4]
+            sl = np.s_[max(0, y - 6) : y + h_ + 6, max(0, x - 6) : x + w_ + 6]
+            own = region[sl] == i
+            rim = cv2.dilate(own.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0  # its anti-aliased rim
+            edge = (cv2.dilate(own.astype(np.uint8), np.ones((13, 13), np.uint8)) > 0) & ~rim & ~hole[sl]
+            col = np.median(lab[sl][own], 0)
+            if not edge.any() or np.linalg.norm(np.median(lab[sl][edge], 0) - col) <= outlier_de:
+                continue
+            if min(np.linalg.norm(col - q) for q in colours) > outlier_de:
+                out[sl] |= own
+    return out
+
+
+def background_plate(photo: np.ndarray, hole: np.ndarray, *, method: str = "telea+pushpull", max_side: int = 512,
+                     sources: str = "background") -> np.ndarray:  # fmt: skip
+    """(H, W, 3) uint8 photo, (H, W) bool hole → (H, W, 3) uint8 plate (photo outside the hole); ``sources``
+    "background" | "all" (module doc)."""
+    import cv2
+
+    if sources not in ("background", "all"):
+        raise ValueError(f"sources must be 'background' or 'all', got {sources!r}")
     H, W = hole.shape
     if not hole.any():
         return photo.copy()
@@ -74,6 +131,8 @@ def background_plate(
     small_hole = (
         cv2.resize(hole.astype(np.uint8), (w, h), interpolation=cv2.INTER_AREA) > 0 if s < 1 else hole
     )
+    if sources == "background" and not small_hole.all():
+        small_hole = small_hole | foreign_sources(small, small_hole, band_for(h, w))
     if small_hole.all():
         fill = np.full_like(small, 127)
     elif method == "pushpull":

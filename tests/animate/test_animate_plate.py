@@ -103,3 +103,51 @@ def test_a_mask_short_of_the_person_leaves_no_fringe_in_the_plate():
     inside = an.plate[hole].astype(int)
     assert (inside[:, 2] - inside[:, 1] > 20).sum() == 0  # no blue streak: the fill is grass
     assert inside.max(-1).min() > 40  # no dark blob
+
+
+def _street(sign: bool = True, sign_size: int = 24) -> tuple[np.ndarray, np.ndarray]:
+    """Grey asphalt, a person-sized hole, a small cyan sign touching its right edge (inside the picture)."""
+    rng = np.random.default_rng(1)
+    img = np.full((160, 240, 3), (150, 150, 145), np.uint8)
+    hole = np.zeros(img.shape[:2], bool)
+    hole[40:130, 90:130] = True
+    if sign:
+        img[60 : 60 + sign_size, 130 : 130 + sign_size] = (40, 200, 210)  # cyan, beside the hole
+    img = (img + rng.integers(0, 5, img.shape)).astype(np.uint8)
+    img[hole] = 0
+    return img, hole
+
+
+def _cyan(p: np.ndarray) -> np.ndarray:
+    return p[..., 2].astype(int) - p[..., 0].astype(int) > 40
+
+
+@pytest.mark.parametrize("method", ["telea+pushpull", "telea", "pushpull"])
+def test_a_small_thing_beside_the_hole_is_not_continued_into_it(method):
+    """vtest: the cyan sign beside two walkers was filled into their hole (a pale cyan ghost a walker left
+    behind); the fill takes its colours from the surroundings, not from a small thing beside the hole."""
+    img, hole = _street()
+    every = background_plate(img, hole, method=method, sources="all")
+    plate = background_plate(img, hole, method=method)
+    assert _cyan(every[hole]).sum() > 20  # what this fixes (all sources: the sign's colour goes in)
+    assert _cyan(plate[hole]).sum() == 0
+    assert np.array_equal(plate[~hole], img[~hole])  # the sign itself stays in the plate
+    assert np.abs(plate[hole].astype(int) - (152, 152, 147)).max() < 25
+
+
+def test_background_cut_by_the_picture_edge_is_still_a_source():
+    """A region that runs out of the picture (grass below the street, a flag behind a portrait) is background
+    behind the person: its colour is continued into the hole even when it is smaller than the hole."""
+    img, hole = _street(sign=False)
+    img[125:, 85:140] = (60, 140, 50)  # grass at the hole's foot, down to the bottom edge
+    img[hole] = 0
+    assert (img[125:, 85:140] > 0).all(axis=-1).sum() < 0.5 * hole.sum()  # smaller than half the hole
+    plate = background_plate(img, hole, method="telea+pushpull")
+    assert np.array_equal(plate, background_plate(img, hole, method="telea+pushpull", sources="all"))
+    assert (plate[hole][:, 1].astype(int) - plate[hole][:, 0] > 40).sum() > 20  # the grass goes on into it
+
+
+def test_plate_sources_are_checked():
+    img, hole = _street()
+    with pytest.raises(ValueError, match="sources"):
+        background_plate(img, hole, sources="nearest")
