@@ -215,20 +215,22 @@ SHOULDER_ELBOW = ((M.SMPLX_BODY_JOINTS.index("right_shoulder"), M.SMPLX_BODY_JOI
 
 
 def hands_up_arms(pose: np.ndarray, bp0: np.ndarray, weights: dict[int, np.ndarray], elevation: float,
-                  lean: float, forward: float = 0.0) -> None:  # fmt: skip
+                  lean: float, forward: float = 0.0, swing: dict[int, np.ndarray] | None = None) -> None:  # fmt: skip
     """In place: every arm the action raises (its shoulder in ``weights``) blends from the photo's pose
     ``bp0`` (21, 3) into the "hands up" pose at the shoulder's pace: the upper arm ``elevation`` (rad) above
     the T-pose's horizontal, out to the side, the forearm bent up by ``pi/2 - elevation + lean`` so it points
     up, ``lean`` past the vertical towards the head (a goalpost for ``lean`` 0); the raised arm then swings
     ``forward`` (rad) about the vertical towards the camera side the body faces (the elbows come in front of the
-    shoulders: in a tight portrait the upper arms stay in the picture). ``pose`` (F, 21, 3) rotvecs."""
+    shoulders: in a tight portrait the upper arms stay in the picture). ``swing[elbow]`` (F,) rad is added to
+    that elbow's bend (a wave's forearm swing). ``pose`` (F, 21, 3) rotvecs."""
     for sh, el, sign in SHOULDER_ELBOW:
         if sh not in weights:
             continue
         w = weights[sh]
         n = len(w)
         up_sh = Rotation.from_rotvec(np.repeat(M.euler(y=-sign * forward, z=sign * elevation)[None], n, 0))
-        up_el = Rotation.from_rotvec(np.repeat(M.euler(z=sign * (np.pi / 2 - elevation + lean))[None], n, 0))
+        bend = np.pi / 2 - elevation + lean + (swing or {}).get(el, np.zeros(n))
+        up_el = Rotation.from_rotvec(M.euler(z=sign * np.broadcast_to(bend, (n,))))
         pose[:, sh] = _blend(Rotation.from_rotvec(bp0[sh]), up_sh, w).as_rotvec()
         pose[:, el] = _blend(Rotation.from_rotvec(bp0[el]), up_el, w).as_rotvec()
 
@@ -259,8 +261,10 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
     then walk (their gait starts as the turn ends); ``time_scale`` slows the action's clock (SMPL-X);
     ``elbow_bend`` (rad) bends the raised arms' forearms over the head (raise actions, SMPL-X: hands kept in
     a tight picture, see :func:`propose_raise_in_frame`); ``hands_up`` = (elevation, lean) (rad) replaces a
-    raise's arms by the "hands up" pose: upper arms ``elevation`` above the horizontal out to the sides,
-    forearms bent up past the vertical by ``lean`` towards the head (SMPL-X; :func:`hands_up_arms`); ``lift`` scales a jump's flight height and ``stand``
+    raise's (or wave's) arms by the "hands up" pose: upper arms ``elevation`` above the horizontal out to the
+    sides, forearms bent up past the vertical by ``lean`` towards the head, optionally (elevation, lean,
+    forward) with the upper arms swung ``forward`` (SMPL-X; :func:`hands_up_arms`; a wave keeps its forearm
+    swing on top); ``lift`` scales a jump's flight height and ``stand``
     how far the legs go from the photo's pose into the action's (SMPL-X: a jump kept in the picture, see
     :func:`propose_jump_in_frame`); ``amount`` (0..1) takes every joint, the root's turn and its path only
     that far from the photo's pose into the action's (SMPL-X: a bow or squat kept in the picture, see
@@ -310,8 +314,14 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
                 pose[:, j] = (r0 * _blend(Rotation.identity(n), delta, wj)).as_rotvec()
             else:
                 pose[:, j] = _blend(r0, act, wj).as_rotvec()
-    if hands_up is not None and kind == "smplx" and base_action(action) == "raise":
-        hands_up_arms(pose, bp0, weights, *hands_up)
+    if hands_up is not None and kind == "smplx" and base_action(action) in ("raise", "wave"):
+        swing = None
+        if base_action(action) == "wave":  # the wave's forearm swing about its mean bend, on the new pose
+            swing = {}
+            for _, el, sign in SHOULDER_ELBOW:
+                b = sign * m.pose[:, el, 2]
+                swing[el] = b - b[len(b) // 2 :].mean()
+        hands_up_arms(pose, bp0, weights, *hands_up, swing=swing)
     if elbow_bend and kind == "smplx" and base_action(action) == "raise":
         for sh, el, sign in (
             (16, 18, -1.0),
@@ -421,21 +431,23 @@ def _hands_outside(params: dict[str, np.ndarray], camera, margin: float) -> floa
     return max(out, 0.0)
 
 
-def _raise_end(params: dict[str, np.ndarray], camera, margin: float) -> tuple[float, float]:
-    """(how far the wrists are outside the image shrunk by ``margin`` at the last frame (a fraction of the
-    side, 0: inside; the fingers may reach the edge), how far the lower wrist is above the nose there (a
-    fraction of the height))."""
+def _raise_end(params: dict[str, np.ndarray], camera, margin: float) -> tuple[float, float, float]:
+    """At the last frame: (how far the wrists are outside the image shrunk by ``margin`` (a fraction of the
+    side, 0: inside), the same for all the hand markers (the fingers too), how far the lower wrist is above
+    the nose (a fraction of the height))."""
     mk = body_points(params)[1][-1]
     z = np.maximum(mk[:, 2], 1e-3)
     u = (camera.fx * mk[:, 0] / z + camera.cx) / camera.width
     v = (camera.fy * mk[:, 1] / z + camera.cy) / camera.height
-    out = 0.0
-    for c in (u[[15, 16]], v[[15, 16]]):
-        out = max(out, float(np.max(margin - c)), float(np.max(c - (1 - margin))))
-    return max(out, 0.0), float(v[0] - max(v[15], v[16]))
+
+    def outside(idx: list[int]) -> float:
+        return max(0.0, *(float(np.max(margin - c[idx])) for c in (u, v)),
+                   *(float(np.max(c[idx] - (1 - margin))) for c in (u, v)))  # fmt: skip
+
+    return outside([15, 16]), outside(list(HAND_MARKERS)), float(v[0] - max(v[15], v[16]))
 
 
-HANDS_UP = tuple((np.deg2rad(e), lean) for e in (70.0, 55.0, 40.0, 25.0) for lean in (0.8, 1.1, 1.4))
+HANDS_UP = tuple((np.deg2rad(e), lean) for e in (70.0, 55.0, 40.0, 25.0) for lean in (0.8, 1.1, 1.4, 1.7))
 
 
 def propose_raise_in_frame(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float,
@@ -447,9 +459,10 @@ def propose_raise_in_frame(params0: dict[str, np.ndarray], action: str, num_fram
     ``margin`` inside the picture on every frame (or no further out than on frame 0):
     the arms straight up, the elbows bent by one of ``bends`` (rad); then, for a "raise both arms" only,
     the "hands up" pose (:func:`hands_up_arms`, ``hands_up`` = (elevation, lean) pairs, the highest elbows
-    first) whose wrists end ``above`` (a fraction of the height) over the nose — on every frame, else with
-    the wrists ``margin`` inside at the last frame only (the elbows, the fingers and the hands' sweep may
-    leave a tight portrait on the way: a portrait filmed from that close shows the same). When none does, the arms go straight up and the hands leave the
+    first) whose wrists end ``above`` (a fraction of the height) over the nose — with the hand markers inside
+    on every frame, else with the whole hands (then the wrists only) ``margin`` inside at the last frame (the
+    elbows and the hands' sweep may leave a tight portrait on the way: a portrait filmed from that close
+    shows the same). When none does, the arms go straight up and the hands leave the
     top of the picture. (Bending the forearms over the head until the hands fit, up to 2 rad, was the rule
     until 2026-12-02: in the astronaut's portrait that folded them flat over her head; lifting the arms
     forward instead was tried earlier: in a close portrait perspective throws hands reaching towards the
@@ -464,26 +477,66 @@ def propose_raise_in_frame(params0: dict[str, np.ndarray], action: str, num_fram
             return p, a, "" if b == 0.0 else f"elbows bent by {b:.2f} rad (hands kept in the picture)"
     p, a, out = straight if straight is not None else (p, a, out)
     if action == "raise_both" and hands_up:
-        ends = []
+        ends: list[tuple[int, dict[str, np.ndarray], np.ndarray, str]] = []
         for e, lean in hands_up:
             q, qa = propose_person(
                 params0, action, num_frames, fps, strength, cfg, frame=frame, hands_up=(e, lean)
             )
-            end_out, lift = _raise_end(q, camera, margin)
-            if lift < above or end_out > 0:
+            wrists_out, hand_out, lift = _raise_end(q, camera, margin)
+            if lift < above or wrists_out > 0:
                 continue
             how = f"hands up (upper arms {np.rad2deg(e):.0f}° up, forearms {lean:.1f} rad past the vertical)"
             if _hands_outside(q, camera, margin) <= 0:
                 return q, qa, f"{how}: hands kept in the picture"
-            ends.append((q, qa, how))
-        if ends:
-            q, qa, how = ends[0]
+            ends.append((0 if hand_out <= 0 else 1, q, qa, how))
+        if ends:  # whole hands inside at the end before wrists only; then the highest elbows
+            _, q, qa, how = min(ends, key=lambda t: t[0])
             return q, qa, f"{how}: hands in the picture at the end"
     return (
         p,
         a,
         f"hands leave the picture (up to {out:.0%} of it outside): the portrait is too tight for the raise",
     )
+
+
+def _wrists_inside(params: dict[str, np.ndarray], camera, wrists: list[int], margin: float,
+                   start: int) -> bool:  # fmt: skip
+    """Whether the ``wrists`` markers (MediaPipe 15 left, 16 right) are ``margin`` (a fraction of the side)
+    inside the picture on every frame from ``start`` on."""
+    mk = body_points(params)[1][start:, wrists]
+    z = np.maximum(mk[..., 2], 1e-3)
+    u = (camera.fx * mk[..., 0] / z + camera.cx) / camera.width
+    v = (camera.fy * mk[..., 1] / z + camera.cy) / camera.height
+    return bool(((u >= margin) & (u <= 1 - margin) & (v >= margin) & (v <= 1 - margin)).all())
+
+
+LOW_WAVES = tuple((np.deg2rad(e), lean, 0.5) for e in (-45.0, -60.0, -75.0) for lean in (1.2, 0.9))
+
+
+def propose_wave_in_frame(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float,
+                          strength: float, cfg: ProposeConfig, camera, *, frame: np.ndarray | None = None,
+                          low: tuple[tuple[float, float, float], ...] = LOW_WAVES,
+                          margin: float = 0.08) -> tuple[dict[str, np.ndarray], np.ndarray, str]:  # fmt: skip
+    """:func:`propose_person` for a wave in a tight picture: when the waving wrist is not ``margin`` inside the
+    picture on every frame of the clip's second half (a portrait that ends at the chest: the sideways lift
+    takes the hand out of the edge, nothing visible moves), the first of the ``low`` waves (:func:`hands_up_arms`
+    with the upper arm ``elevation`` below the horizontal, the forearm up, the wave's forearm swing on top:
+    the hand waves in front of the chest) whose wrist stays inside there; else the wave as it is.
+    → (params, airborne, what was changed ("" when nothing))."""
+    p, a = propose_person(params0, action, num_frames, fps, strength, cfg, frame=frame)
+    side = action.rsplit("_", 1)[-1]
+    wrists = {"left": [15], "right": [16]}.get(side, [15, 16])
+    start = num_frames // 2
+    if _wrists_inside(p, camera, wrists, margin, start):
+        return p, a, ""
+    for e, lean, fw in low:
+        q, qa = propose_person(
+            params0, action, num_frames, fps, strength, cfg, frame=frame, hands_up=(e, lean, fw)
+        )
+        if _wrists_inside(q, camera, wrists, margin, start):
+            return q, qa, (f"low wave (upper arm {-np.rad2deg(e):.0f}° below the horizontal, forearm up): "
+                           "the hand kept in the picture")  # fmt: skip
+    return p, a, ""
 
 
 HEAD_MARKERS = tuple(range(13))  # MediaPipe nose, eyes, ears, mouth, shoulders
@@ -701,6 +754,11 @@ def propose_motion(motion0: MotionSequence, prompt: str, motion_strength: float,
             elif base_action(person.action) == "raise" and cfg.physics.keep_in_frame:
                 params, air, how = propose_raise_in_frame(p0, person.action, num_frames, fps, s, cfg, motion0.camera,
                                                           frame=frames[tr.track_id])  # fmt: skip
+                if how:
+                    notes.append(f"track {tr.track_id}: {how}")
+            elif base_action(person.action) == "wave" and cfg.physics.keep_in_frame:
+                params, air, how = propose_wave_in_frame(p0, person.action, num_frames, fps, s, cfg, motion0.camera,
+                                                         frame=frames[tr.track_id])  # fmt: skip
                 if how:
                     notes.append(f"track {tr.track_id}: {how}")
             elif person.action == "jump" and cfg.physics.keep_in_frame:

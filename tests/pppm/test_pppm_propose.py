@@ -248,3 +248,28 @@ def test_raise_both_arms_in_a_tight_portrait_puts_the_hands_up_inside_the_pictur
     assert any("hands up" in n for n in notes), notes
     for w in (15, 16):  # MediaPipe wrists
         assert v[w] < v[0] and 0 <= u[w] <= tight.width and 0 <= v[w] <= tight.height
+
+
+def test_a_wave_in_a_portrait_cut_at_the_chest_waves_the_hand_inside_the_picture(fake_encoder):
+    """A close portrait whose waving side's shoulder is near the picture's edge (grace_hopper): the sideways
+    lift takes the hand out of the edge, so the proposal waves low (forearm up, the hand in front of the
+    chest): the waving wrist stays inside over the clip's second half and still swings."""
+    import dataclasses
+
+    wide = Camera.from_image_size(256, 256)
+    person = START_POSES[0]
+    mk0 = body_points(person)[1][0]
+    f = 2.5 * wide.fx
+    # the right shoulder (MediaPipe 12) 12 % in from the left edge, the nose a third down
+    cx = 0.12 * wide.width - f * mk0[12, 0] / mk0[12, 2]
+    cy = 0.33 * wide.height - f * mk0[0, 1] / mk0[0, 2]
+    tight = dataclasses.replace(wide, fx=f, fy=f, cx=cx, cy=cy)
+    scene = MotionSequence([Track(0, "smplx", person, np.ones(1, np.float32))], tight, 1, 7.0)
+    seq, notes = propose_motion(scene, "she waves with her right hand", 0.7, 16, text_encoder=fake_encoder,
+                                config=KEYWORDS)  # fmt: skip
+    assert any("low wave" in n for n in notes), notes
+    mk = body_points(seq.tracks[0].params)[1][8:, 16]  # the right wrist, second half
+    u = tight.fx * mk[:, 0] / mk[:, 2] + tight.cx
+    v = tight.fy * mk[:, 1] / mk[:, 2] + tight.cy
+    assert (u > 0).all() and (u < tight.width).all() and (v > 0).all() and (v < tight.height).all()
+    assert np.ptp(u) > 10  # it waves (pixels)
