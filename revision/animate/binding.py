@@ -98,6 +98,7 @@ class Layer:
     mesh_src: np.ndarray | None = None  # (V, 2) float32 frame-0 pixel per mesh vertex
     mesh_face_parts: np.ndarray | None = None  # (Fc,) int16
     mesh_late: np.ndarray | None = None  # (Fc,) bool: drawn only where moved off its frame-0 place
+    mesh_unseen: np.ndarray | None = None  # (Fc,) bool: a part the photo does not show (own depth)
     mesh_uv0: np.ndarray | None = None  # (V, 2) float32 frame-0 projection of every mesh vertex
     # objects (sprites)
     points_uv0: np.ndarray | None = None  # (21, 2) frame-0 projections
@@ -342,6 +343,7 @@ def bind(
                 # a part the photo does not show at all (a hand behind a held helmet) over what the masks
                 # call background: drawn only once it has moved off its frame-0 place (no halo at frame 0)
                 layer.mesh_late = (ex & unseen)[~ex | unseen]
+                layer.mesh_unseen = unseen[~ex | unseen]
                 layer.mesh_uv0 = np.nan_to_num(uv0).astype(np.float32)
         layers.append(layer)
     owner_track = np.where(owner >= 0, np.asarray(live + [-1])[owner], -1).astype(np.int32)

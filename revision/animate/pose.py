@@ -134,11 +134,14 @@ def pose_frame(binding: Binding, frame_vertices: list[np.ndarray | None], cfg) -
         if layer.mesh_faces is not None:
             muv, mz = project_points(V, cam)
             mf, mp = layer.mesh_faces, layer.mesh_face_parts
+            unseen = layer.mesh_unseen if layer.mesh_unseen is not None else np.zeros(len(mf), bool)
             if layer.mesh_late is not None and layer.mesh_late.any():  # unseen parts over background
                 moved = np.linalg.norm(np.nan_to_num(muv, nan=1e6) - layer.mesh_uv0, axis=1)
                 keep = ~layer.mesh_late | (moved[mf].min(1) > LATE_MOVED_PX)
-                mf, mp = mf[keep], mp[keep]
-            add(muv, mz + cfg.backfill_depth_bias, layer.mesh_src, mf, mp, True)
+                mf, mp, unseen = mf[keep], mp[keep], unseen[keep]
+            add(muv, mz + cfg.backfill_depth_bias, layer.mesh_src, mf[~unseen], mp[~unseen], True)
+            if unseen.any():  # no pixel layer draws these parts: they meet the others at their own depth
+                add(muv, mz, layer.mesh_src, mf[unseen], mp[unseen], True)
     if not uvs:
         e2 = np.zeros((0, 2), np.float32)
         return Soup(e2, np.zeros(0, np.float32), e2, np.zeros((0, 3), np.int64), np.zeros(0, np.int16),
