@@ -10,17 +10,19 @@ continues edges and textures a little way in, and cross-fades to push-pull deepe
 draws radial streaks across a big hole (a person-sized one), push-pull is smooth there. All leave no
 unfilled pixel.
 
-**Sources** (``sources="background"``, the default): the fill takes its colours only from what lies
-behind the people, not from a small object beside a hole (a sign, a cone, a post's lamp): per connected
-hole, the pixels within the fill's reach around it give the surroundings' colour (their median in CIE
-Lab); a connected region of pixels more than ``outlier_de`` from it (ΔE with the lightness difference
-halved: a shadow or a lit patch of the same ground is not another thing) whose colour also differs by that
-much from the pixels just around it (a crisp outline: an object, not a smooth shading) that touches that ring and is
-smaller than ``outlier_area`` × the hole (and at least ``min_area`` × it: specks only blur) is left out of the fill's sources (it is filled over in the
-working copy and kept as it is in the plate). On the street photo the cyan sign beside two walkers was
-continued into their hole as a pale cyan blob a walker left behind. Large regions of another colour
-(grass beside asphalt, a flag behind a portrait) stay sources: they are the background. ``"all"`` takes
-every known pixel (the rule until 2026-12-02).
+**Sources** (``sources="background"``, the default): the fill takes its colours from what lies behind the
+people, not from a small thing beside a hole (a sign, a cone). Per connected hole, the known pixels within
+the fill's reach around it (the ring) give the surroundings' colour, their median in CIE Lab with the
+lightness difference halved (a shadow or a lit patch of the same ground is not another thing). A connected
+region of pixels farther than ``outlier_de`` from it that touches the ring is left out of the sources, with
+a 3-px rim (a sign's white border, the anti-aliased edge), when it is a *thing*: not cut by the picture's
+edge, between ``min_area`` and ``outlier_area`` × the hole's area (specks only blur), with a crisp outline
+(its colour differs by ``outlier_de`` from the pixels 3-6 px around it: not a smooth shading across the
+threshold), and not of the colour of a large region touching the ring. It is filled over in the working copy
+and kept as it is in the plate. Large regions of another colour (grass beside asphalt, a flag behind a
+portrait, both cut by the picture's edge) stay sources: they are the background. On the street photo the
+cyan sign beside two walkers was continued into their hole: a pale cyan blob they left behind. ``"all"``
+takes every known pixel (the rule until 2026-12-02).
 """
 
 from __future__ import annotations
@@ -110,7 +112,7 @@ def foreign_sources(image: np.ndarray, hole: np.ndarray, reach: float, *, outlie
             if not edge.any() or np.linalg.norm(np.median(lab[sl][edge], 0) - col) <= outlier_de:
                 continue
             if min(np.linalg.norm(col - q) for q in colours) > outlier_de:
-                out[sl] |= own
+                out[sl] |= rim & ~hole[sl]  # with its rim (a sign's white border, the anti-aliased edge)
     return out
 
 
