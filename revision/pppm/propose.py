@@ -431,20 +431,11 @@ def _hands_outside(params: dict[str, np.ndarray], camera, margin: float) -> floa
     return max(out, 0.0)
 
 
-def _raise_end(params: dict[str, np.ndarray], camera, margin: float) -> tuple[float, float, float]:
-    """At the last frame: (how far the wrists are outside the image shrunk by ``margin`` (a fraction of the
-    side, 0: inside), the same for all the hand markers (the fingers too), how far the lower wrist is above
-    the nose (a fraction of the height))."""
+def _wrists_above_nose(params: dict[str, np.ndarray], camera) -> float:
+    """How far the lower wrist ends above the nose in the picture (a fraction of its height; < 0: below)."""
     mk = body_points(params)[1][-1]
-    z = np.maximum(mk[:, 2], 1e-3)
-    u = (camera.fx * mk[:, 0] / z + camera.cx) / camera.width
-    v = (camera.fy * mk[:, 1] / z + camera.cy) / camera.height
-
-    def outside(idx: list[int]) -> float:
-        return max(0.0, *(float(np.max(margin - c[idx])) for c in (u, v)),
-                   *(float(np.max(c[idx] - (1 - margin))) for c in (u, v)))  # fmt: skip
-
-    return outside([15, 16]), outside(list(HAND_MARKERS)), float(v[0] - max(v[15], v[16]))
+    v = camera.fy * mk[:, 1] / np.maximum(mk[:, 2], 1e-3) + camera.cy
+    return float(v[0] - max(v[15], v[16])) / camera.height
 
 
 HANDS_UP = tuple((np.deg2rad(e), lean) for e in (70.0, 55.0, 40.0, 25.0) for lean in (0.8, 1.1, 1.4, 1.7))
@@ -456,17 +447,17 @@ def propose_raise_in_frame(params0: dict[str, np.ndarray], action: str, num_fram
                            hands_up: tuple[tuple[float, float], ...] = HANDS_UP, margin: float = 0.03,
                            above: float = 0.03) -> tuple[dict[str, np.ndarray], np.ndarray, str]:  # fmt: skip
     """:func:`propose_person` for a raise in a tight picture. In order, the first that keeps the hand markers
-    ``margin`` inside the picture on every frame (or no further out than on frame 0):
-    the arms straight up, the elbows bent by one of ``bends`` (rad); then, for a "raise both arms" only,
-    the "hands up" pose (:func:`hands_up_arms`, ``hands_up`` = (elevation, lean) pairs, the highest elbows
-    first) whose wrists end ``above`` (a fraction of the height) over the nose — with the hand markers inside
-    on every frame, else with the whole hands (then the wrists only) ``margin`` inside at the last frame (the
-    elbows and the hands' sweep may leave a tight portrait on the way: a portrait filmed from that close
-    shows the same). When none does, the arms go straight up and the hands leave the
-    top of the picture. (Bending the forearms over the head until the hands fit, up to 2 rad, was the rule
-    until 2026-12-02: in the astronaut's portrait that folded them flat over her head; lifting the arms
-    forward instead was tried earlier: in a close portrait perspective throws hands reaching towards the
-    camera further out.) → (params, airborne, what was changed ("" when nothing))."""
+    ``margin`` inside the picture on every frame (or no further out than on frame 0): the arms straight up,
+    the elbows bent by one of ``bends`` (rad); then, for a "raise both arms" only, the "hands up" pose
+    (:func:`hands_up_arms`, ``hands_up`` = (elevation, lean) pairs, the highest elbows first) whose wrists end
+    ``above`` (a fraction of the height) over the nose. When none does, the arms go straight up and the hands
+    leave the top of the picture, as they would in a filmed portrait. (Also tried on 2026-12-02: a hands-up
+    pose that only ends with the hands inside, the elbows out of the picture — on the astronaut the forearms
+    curled over her head and MediaPipe read her wrists at the elbows, and with the wrist-leashed fit the
+    straight raise reads as raised arms (wrists 63 / 89 px, nose 136) where that pose did not (65 / 141);
+    bending the forearms over the head until the hands fit, up to 2 rad, was the rule before: it folded
+    them flat over her head; lifting the arms forward: in a close portrait perspective throws hands reaching
+    towards the camera further out.) → (params, airborne, what was changed ("" when nothing))."""
     straight = None
     for b in bends:
         p, a = propose_person(params0, action, num_frames, fps, strength, cfg, frame=frame, elbow_bend=b)
@@ -476,22 +467,14 @@ def propose_raise_in_frame(params0: dict[str, np.ndarray], action: str, num_fram
         if out <= 0:
             return p, a, "" if b == 0.0 else f"elbows bent by {b:.2f} rad (hands kept in the picture)"
     p, a, out = straight if straight is not None else (p, a, out)
-    if action == "raise_both" and hands_up:
-        ends: list[tuple[int, dict[str, np.ndarray], np.ndarray, str]] = []
+    if action == "raise_both":
         for e, lean in hands_up:
             q, qa = propose_person(
                 params0, action, num_frames, fps, strength, cfg, frame=frame, hands_up=(e, lean)
             )
-            wrists_out, hand_out, lift = _raise_end(q, camera, margin)
-            if lift < above or wrists_out > 0:
-                continue
-            how = f"hands up (upper arms {np.rad2deg(e):.0f}° up, forearms {lean:.1f} rad past the vertical)"
-            if _hands_outside(q, camera, margin) <= 0:
+            if _wrists_above_nose(q, camera) >= above and _hands_outside(q, camera, margin) <= 0:
+                how = f"hands up (upper arms {np.rad2deg(e):.0f}° up, forearms {lean:.1f} rad past the vertical)"
                 return q, qa, f"{how}: hands kept in the picture"
-            ends.append((0 if hand_out <= 0 else 1, q, qa, how))
-        if ends:  # whole hands inside at the end before wrists only; then the highest elbows
-            _, q, qa, how = min(ends, key=lambda t: t[0])
-            return q, qa, f"{how}: hands in the picture at the end"
     return (
         p,
         a,
