@@ -15,9 +15,14 @@ the surface they hang from. Re-posing is then exact LBS at the anchor plus a rot
 Hidden surfaces: the posed body mesh is also drawn as a *back-fill* layer a few centimetres behind the
 pixel layer, so what an arm covered at frame 0 is not a hole when the arm moves. Its vertices carry the
 frame-0 pixel they project to when visible, else that of the nearest visible vertex of the same body
-part (texture borrowed from the same part, as Photo Wake-Up fills the unseen side of a body). Where the
-fitted body projects at frame 0 onto what the masks call background (the fit is wider than the person),
-its triangles are left out of the back-fill: the photo shows no person there.
+part (texture borrowed from the same part, as Photo Wake-Up fills the unseen side of a body). A part the
+photo does not show at all (under ``UNSEEN_FRACTION`` of its vertices seen: a hand behind a held helmet or
+below the picture's edge) borrows from the right source instead: a hand the person's own skin
+(:func:`skin_source`, the face), a forearm its upper arm's sleeve, then the torso (:data:`FALLBACK_PARTS`);
+its triangles are drawn at their own depth (no pixel layer draws that part). Where the fitted body projects
+at frame 0 onto what the masks call background (the fit is wider than the person), its triangles are left
+out of the back-fill — the photo shows no person there — except those of an unseen part, which are drawn
+once they have moved off their frame-0 place (``mesh_late``), so frame 0 stays the photo.
 
 **Objects** (21-point tracks) are *sprites*: the object's own pixels (its region of the photo, with its
 own matte: no body pixel travels with it, and the bodies' matte leaves the object's pixels out, so no
