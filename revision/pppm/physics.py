@@ -8,10 +8,15 @@ proposal (or PPPM) made is kept and frame 0 is untouched:
    the flight height the action asks for (``airborne``, metres; a jump's ballistic arc), so jumps take
    off from and land on the ground;
 2. **foot lock** — while a foot stays planted (within ``contact_tol`` of the ground in two consecutive
-   frames, not airborne; of two such feet the one that moves less) the root is shifted horizontally so
-   that foot does not slide; the body then travels by its legs (at a few frames per step the library's
-   sinusoidal hip swing makes that travel uneven; ``lock_smooth`` > 0 smooths the correction, at the cost
-   of some sliding);
+   frames, not airborne) the root is shifted horizontally so that foot does not slide; the body then
+   travels by its legs (at a few frames per step the library's sinusoidal hip swing makes that travel
+   uneven; ``lock_smooth`` > 0 smooths the correction, at the cost of some sliding). Of two such feet the
+   planted one is, for a motion that travels (``planted="behind"``), the one that moves least towards
+   where the pelvis goes over the clip — in a gait the stance foot (the swing foot moves ahead), and while
+   a proposal's legs blend from the photo's stride into the action's both feet move, in opposite ways: the
+   one going back is the one pushing the body on. Planting the one that merely moved less (``"still"``,
+   the rule until 2026-12-02) planted the front foot of vtest's walkers caught mid-stride and swung them
+   0.36 m backwards before they walked off; for a motion that does not travel, the one that moves less;
 3. **stay in frame** — unless ``allow_leave_frame``, the pelvis is kept ``frame_margin`` inside the
    image horizontally (shifting the root along camera x).
 
@@ -52,7 +57,10 @@ def _skeleton():
 @torch.no_grad()
 def body_points(params: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """SMPL-X params (F,3)/(F,63)/(10,)/(F,3) → joints (F, 22, 3) and MediaPipe markers (F, 33, 3), same frame."""
-    t = {k: torch.as_tensor(np.asarray(params[k], np.float32)) for k in ("global_orient", "body_pose", "transl")}
+    t = {
+        k: torch.as_tensor(np.asarray(params[k], np.float32))
+        for k in ("global_orient", "body_pose", "transl")
+    }
     betas = torch.as_tensor(np.asarray(params.get("betas", np.zeros(10)), np.float32)).reshape(-1)[:10]
     betas = torch.nn.functional.pad(betas, (0, 10 - betas.shape[0]))
     j, m = _skeleton()(t["global_orient"], t["body_pose"].reshape(-1, 63), betas, t["transl"])
@@ -61,7 +69,11 @@ def body_points(params: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 def rest_pelvis(betas: np.ndarray | None = None) -> np.ndarray:
     """(3,) rest-pose pelvis joint of the stand-in skeleton (the ``pelvis`` of ``motions.to_camera``)."""
-    b = torch.zeros(1, 10) if betas is None else torch.as_tensor(np.asarray(betas, np.float32)).reshape(1, -1)[:, :10]
+    b = (
+        torch.zeros(1, 10)
+        if betas is None
+        else torch.as_tensor(np.asarray(betas, np.float32)).reshape(1, -1)[:, :10]
+    )
     b = torch.nn.functional.pad(b, (0, 10 - b.shape[1]))
     with torch.no_grad():
         return _skeleton().rest_joints(b)[0, 0].numpy().astype(np.float64)
@@ -95,7 +107,9 @@ def foot_positions(joints_world: np.ndarray) -> np.ndarray:
     """(F, 22, 3) → (F, 2, 3): each foot's lowest point (its ankle or foot joint, whichever is lower)."""
     out = []
     for a, b in FOOT_POINTS:
-        lower = np.where((joints_world[:, a, 1] < joints_world[:, b, 1])[:, None], joints_world[:, a], joints_world[:, b])
+        lower = np.where(
+            (joints_world[:, a, 1] < joints_world[:, b, 1])[:, None], joints_world[:, a], joints_world[:, b]
+        )
         out.append(lower)
     return np.stack(out, 1)
 
@@ -105,6 +119,11 @@ class PhysicsConfig:
     contact_tol: float = 0.03  # m: a foot this close to the ground (and not airborne) is planted
     lock_feet: bool = True  # foot lock by root correction
     lock_smooth: float = 0.0  # Gaussian σ (frames) to smooth the foot lock's root correction (0: exact lock)
+    # which of two feet on the ground is planted: "behind" — the one that moves least towards where the motion
+    # travels (below min_travel metres of travel: the one that moves least), "still" — the one that moves
+    # least (the rule until 2026-12-02)
+    planted: str = "behind"
+    min_travel: float = 0.2  # m of horizontal pelvis travel, start to end, for a motion to have a direction
     ground_contact: bool = True  # lowest foot on the ground every frame (+ the action's flight height)
     keep_in_frame: bool = True  # pelvis kept inside the image horizontally (unless allow_leave_frame)
     frame_margin: float = 0.08  # fraction of the image width kept free at each side
@@ -116,6 +135,30 @@ class PhysicsReport:
     max_penetration_before: float  # metres below the ground before the step (max over frames)
     max_shift: float  # largest root correction (metres)
     notes: list[str] = field(default_factory=list)
+
+
+def _foot_lock(jw: np.ndarray, lift: np.ndarray, g: float, air: np.ndarray, tol: float,
+               ahead: np.ndarray | None) -> np.ndarray:  # fmt: skip
+    """The foot lock's horizontal root correction: ground-frame joints (T, 22, 3), the vertical correction
+    ``lift`` (T,), ground height ``g``, flight heights ``air`` (T,), contact tolerance ``tol``, the unit
+    direction the motion travels (ground x, z) or None → (T, 2) ground-frame (x, z) shifts (module doc)."""
+    feet = foot_positions(jw)  # (T, 2, 3) before the horizontal correction
+    h = foot_heights(jw) + lift[:, None]
+    # the planted foot: of the feet on the ground (within tol of the lowest foot, which is on the ground),
+    # the one that moves least horizontally from the previous step (the swing foot of a straight-legged
+    # pendulum also passes close to the ground, but it moves twice as fast as the body); for a motion that
+    # travels, the one that moves least towards where it goes
+    near = (h - h.min(1, keepdims=True) < tol) & ((h - g) < tol) & (air <= 1e-6)[:, None]
+    shift = np.zeros((len(jw), 2))
+    for t in range(1, len(jw)):
+        shift[t] = shift[t - 1]
+        both = near[t] & near[t - 1]
+        if both.any():
+            step = feet[t, :, [0, 2]] - feet[t - 1, :, [0, 2]]  # (2 coords, 2 feet)
+            score = np.linalg.norm(step, axis=0) if ahead is None else ahead @ step  # (2,)
+            f = int(np.argmin(np.where(both, score, np.inf)))
+            shift[t] += feet[t - 1, f, [0, 2]] - feet[t, f, [0, 2]]
+    return shift
 
 
 def apply_physics(params: dict[str, np.ndarray], camera: Camera | None = None, *, airborne: np.ndarray | None = None,
@@ -146,19 +189,10 @@ def apply_physics(params: dict[str, np.ndarray], camera: Camera | None = None, *
     else:
         shift[:, 1] = np.maximum(0.0, g - heights.min(1))
     if cfg.lock_feet and n > 1:
-        feet = foot_positions(jw)  # (F, 2, 3) before the horizontal correction
-        h = heights + shift[:, 1:2]
-        # the planted foot: of the feet on the ground (within contact_tol of the lowest foot, which is on the
-        # ground), the one that moves least horizontally from the previous frame (the swing foot of a
-        # straight-legged pendulum also passes close to the ground, but it moves twice as fast as the body)
-        near = (h - h.min(1, keepdims=True) < cfg.contact_tol) & ((h - g) < cfg.contact_tol) & (air <= 1e-6)[:, None]
-        for t in range(1, n):
-            shift[t, [0, 2]] = shift[t - 1, [0, 2]]
-            both = near[t] & near[t - 1]
-            if both.any():
-                move = np.linalg.norm(feet[t, :, [0, 2]] - feet[t - 1, :, [0, 2]], axis=0)  # (2,)
-                f = int(np.argmin(np.where(both, move, np.inf)))
-                shift[t, [0, 2]] += feet[t - 1, f, [0, 2]] - feet[t, f, [0, 2]]
+        travel = jw[-1, PELVIS, [0, 2]] - jw[0, PELVIS, [0, 2]]  # the motion's own way, start to end
+        dist = float(np.linalg.norm(travel))
+        ahead = travel / dist if cfg.planted == "behind" and dist > cfg.min_travel else None
+        shift[:, [0, 2]] = _foot_lock(jw, shift[:, 1], g, air, cfg.contact_tol, ahead)
         if cfg.lock_smooth > 0 and n > 2:  # uneven leg-driven travel: trade some sliding for a smooth root
             from scipy.ndimage import gaussian_filter1d
 
@@ -173,7 +207,8 @@ def apply_physics(params: dict[str, np.ndarray], camera: Camera | None = None, *
         lo = (cfg.frame_margin * camera.width - camera.cx) * z / camera.fx
         hi = ((1 - cfg.frame_margin) * camera.width - camera.cx) * z / camera.fx
         x0 = pelvis[0, 0]
-        lo, hi = np.minimum(lo, x0), np.maximum(hi, x0)  # never move frame 0 (the photo) even if it is outside
+        # never move frame 0 (the photo) even if it is outside
+        lo, hi = np.minimum(lo, x0), np.maximum(hi, x0)
         dx = np.clip(pelvis[:, 0], lo, hi) - pelvis[:, 0]
         if np.abs(dx).max() > 1e-6:
             out["transl"][:, 0] += dx.astype(np.float32)
