@@ -15,14 +15,14 @@ people, not from a small thing beside a hole (a sign, a cone). Per connected hol
 the fill's reach around it (the ring) give the surroundings' colour, their median in CIE Lab with the
 lightness difference halved (a shadow or a lit patch of the same ground is not another thing). A connected
 region of pixels farther than ``outlier_de`` from it that touches the ring is left out of the sources, with
-a 3-px rim (a sign's white border, the anti-aliased edge), when it is a *thing*: not cut by the picture's
-edge, between ``min_area`` and ``outlier_area`` × the hole's area (specks only blur), with a crisp outline
-(its colour differs by ``outlier_de`` from the pixels 3-6 px around it: not a smooth shading across the
-threshold), and not of the colour of a large region touching the ring. It is filled over in the working copy
-and kept as it is in the plate. Large regions of another colour (grass beside asphalt, a flag behind a
-portrait, both cut by the picture's edge) stay sources: they are the background. On the street photo the
-cyan sign beside two walkers was continued into their hole: a pale cyan blob they left behind. ``"all"``
-takes every known pixel (the rule until 2026-12-02).
+a 3-px rim (a sign's white border, the anti-aliased edge), when it is a *thing*: inside a window around the
+hole as large again as the hole (reaching neither the window's edge nor the picture's), between
+``min_area`` and ``outlier_area`` × the hole's area (specks only blur), with a crisp outline (its colour
+differs by ``outlier_de`` from the pixels 3-6 px around it: not a smooth shading across the threshold), and
+not of the colour of a large region touching the ring. It is filled over in the working copy and kept as it
+is in the plate. Large regions of another colour (grass beside asphalt, a flag behind a portrait) stay
+sources: they are the background. On the street photo the cyan sign beside two walkers was continued into
+their hole: a pale cyan blob they left behind. ``"all"`` takes every known pixel (the rule until 2026-12-02).
 """
 
 from __future__ import annotations
@@ -82,37 +82,45 @@ def foreign_sources(image: np.ndarray, hole: np.ndarray, reach: float, *, outlie
     take its colours from: small things unlike a hole's surroundings that touch it (see module doc)."""
     import cv2
 
-    lab = cv2.cvtColor(image.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB) * LAB_WEIGHTS
+    lab8 = cv2.cvtColor(np.ascontiguousarray(image, np.uint8), cv2.COLOR_RGB2LAB).astype(np.float32)
+    lab = (lab8 - (0.0, 128.0, 128.0)) * (100.0 / 255.0, 1.0, 1.0) * LAB_WEIGHTS  # 8-bit Lab → L*, a*, b*
     r = max(1, int(round(reach)))
     disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-    n, label = cv2.connectedComponents(hole.astype(np.uint8), connectivity=8)
+    n, label, holes, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
+    H, W = hole.shape
     out = np.zeros_like(hole)
     for c in range(1, n):
-        comp = label == c
-        ring = (cv2.dilate(comp.astype(np.uint8), disk) > 0) & ~hole
+        hx, hy, hw, hh, size = holes[c]
+        if min_area * size < 1:  # a hole too small for anything beside it to matter
+            continue
+        m = max(r, hw, hh)  # the window: the hole, its ring and as much again around it
+        y0, y1, x0, x1 = max(0, hy - m), min(H, hy + hh + m), max(0, hx - m), min(W, hx + hw + m)
+        comp, known, L = label[y0:y1, x0:x1] == c, ~hole[y0:y1, x0:x1], lab[y0:y1, x0:x1]
+        ring = (cv2.dilate(comp.astype(np.uint8), disk) > 0) & known
         if not ring.any():
             continue
-        far = (np.linalg.norm(lab - np.median(lab[ring], 0), axis=-1) > outlier_de) & ~hole
-        m, region, stats, _ = cv2.connectedComponentsWithStats(far.astype(np.uint8), connectivity=8)
+        far = (np.linalg.norm(L - np.median(L[ring], 0), axis=-1) > outlier_de) & known
+        _, region, stats, _ = cv2.connectedComponentsWithStats(far.astype(np.uint8), connectivity=8)
         touching = np.unique(region[ring & far])
         touching = touching[touching > 0]
-        x0, y0, w, h, area = (stats[touching, k] for k in range(5))
-        cut = (x0 == 0) | (y0 == 0) | (x0 + w == hole.shape[1]) | (y0 + h == hole.shape[0])
-        big = cut | (area >= outlier_area * comp.sum())  # background that goes on (beyond the picture)
-        colours = [np.median(lab[ring], 0)] + [np.median(lab[region == i], 0) for i in touching[big]]
+        rx, ry, rw, rh, area = (stats[touching, k] for k in range(5))
+        cut = (rx == 0) | (ry == 0) | (rx + rw == x1 - x0) | (ry + rh == y1 - y0)  # goes on beyond the window
+        big = cut | (area >= outlier_area * size)  # background
+        colours = [np.median(L[ring], 0)] + [np.median(L[region == i], 0) for i in touching[big]]
         # a small thing (not a speck): foreign if it stands out from what is around it (a crisp outline, not a
         # smooth shading across the threshold) and has the colour of no background
-        for i in touching[~big & (area >= min_area * comp.sum())]:
-            x, y, w_, h_ = stats[i, :4]
-            sl = np.s_[max(0, y - 6) : y + h_ + 6, max(0, x - 6) : x + w_ + 6]
+        for i in touching[~big & (area >= min_area * size)]:
+            x, y, w, h = stats[i, :4]
+            sl = np.s_[max(0, y - 6) : y + h + 6, max(0, x - 6) : x + w + 6]
             own = region[sl] == i
             rim = cv2.dilate(own.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0  # its anti-aliased rim
-            edge = (cv2.dilate(own.astype(np.uint8), np.ones((13, 13), np.uint8)) > 0) & ~rim & ~hole[sl]
-            col = np.median(lab[sl][own], 0)
-            if not edge.any() or np.linalg.norm(np.median(lab[sl][edge], 0) - col) <= outlier_de:
+            edge = (cv2.dilate(own.astype(np.uint8), np.ones((13, 13), np.uint8)) > 0) & ~rim & known[sl]
+            col = np.median(L[sl][own], 0)
+            if not edge.any() or np.linalg.norm(np.median(L[sl][edge], 0) - col) <= outlier_de:
                 continue
             if min(np.linalg.norm(col - q) for q in colours) > outlier_de:
-                out[sl] |= rim & ~hole[sl]  # with its rim (a sign's white border, the anti-aliased edge)
+                # with its rim (a sign's white border, the anti-aliased edge)
+                out[y0:y1, x0:x1][sl] |= rim & known[sl]
     return out
 
 
