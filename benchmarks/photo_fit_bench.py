@@ -5,8 +5,9 @@
 Per photo of :mod:`benchmarks.photo_set`: people expected / found (``MultiPersonPose``), for every
 fitted person the IoU of its projected SMPL-X mesh (``revision.render``, that track alone) with its
 person mask, with the silhouette term (``masks=``) and, side by side, without it (same detections,
-same iterations otherwise); fit seconds per person; for photos with no person (the cat) the number of
-human bodies fitted (must be 0). Fit time is wall and CPU seconds (the CPU figure is what an unloaded
+same iterations otherwise); fit seconds per person; the wrists' distances (fitted marker to MediaPipe's
+keypoint, px) and how many landmarks the fit's leash (``SMPLXFitConfig.w_leash``) held; for photos with
+no person (the cat) the number of human bodies fitted (must be 0). Fit time is wall and CPU seconds (the CPU figure is what an unloaded
 machine would take; the wall one includes other processes). ``--s2``: also the whole S2 on the photo,
 ``revision.lifting.extract_motion(Clip(photo[None]))`` (perceive → track → lift, every backend), with
 the lifted track kinds and its wall and CPU seconds.
@@ -29,6 +30,14 @@ def person_iou(track, mask: np.ndarray, camera) -> float:
     H, W = mask.shape
     cond = render_condition(MotionSequence([track], camera, 1, 7.0), H, W)
     return mask_iou(cond.part_ids[0] > 0, mask)
+
+
+def wrist_distances(markers: np.ndarray, keypoints2d: np.ndarray, camera) -> tuple[float, float]:
+    """(33, 3) fitted markers (camera space), (33, 3) MediaPipe keypoints → (left, right) wrist distance, px."""
+    m = markers[[15, 16]]
+    uv = np.stack([camera.fx * m[:, 0] / m[:, 2] + camera.cx, camera.fy * m[:, 1] / m[:, 2] + camera.cy], 1)
+    d = np.linalg.norm(uv - keypoints2d[[15, 16], :2], axis=1)
+    return float(d[0]), float(d[1])
 
 
 def run(names: list[str] | None = None, baseline: bool = True, s2: bool = False) -> list[dict]:
@@ -55,7 +64,8 @@ def run(names: list[str] | None = None, baseline: bool = True, s2: bool = False)
         people = det.detect(img)
         t_det = time.perf_counter() - t0
         row = {"photo": p.name, "size": f"{W}x{H}", "expected": p.people, "found": len(people),
-               "detect_s": t_det, "iou": [], "iou_nomask": [], "fit_s": [], "fit_cpu_s": []}  # fmt: skip
+               "detect_s": t_det, "iou": [], "iou_nomask": [], "fit_s": [], "fit_cpu_s": [], "wrists": [],
+               "leashed": []}  # fmt: skip
         for d in people:
             k2, k3 = d.keypoints2d[None], None if d.keypoints3d is None else d.keypoints3d[None]
             t0, c0 = time.perf_counter(), time.process_time()
@@ -63,6 +73,8 @@ def run(names: list[str] | None = None, baseline: bool = True, s2: bool = False)
             row["fit_s"].append(time.perf_counter() - t0)
             row["fit_cpu_s"].append(time.process_time() - c0)
             row["iou"].append(person_iou(Track(0, "smplx", fit.params, fit.confidence), d.mask, cam))
+            row["wrists"].append(wrist_distances(fit.markers[0], d.keypoints2d, cam))
+            row["leashed"].append(int(fit.stats.get("leashed", 0)))
             if baseline:
                 fit0 = fit_smplx(skeleton, k2, k3, cam, SMPLXFitConfig(), scores=np.array([d.score]))
                 row["iou_nomask"].append(person_iou(Track(0, "smplx", fit0.params, fit0.confidence), d.mask, cam))
@@ -97,6 +109,10 @@ def main() -> None:
         if "s2_s" in r:
             extra += f"  | S2 {r['s2_s']:.1f}s wall / {r['s2_cpu_s']:.1f}s CPU, tracks {','.join(r['s2_tracks']) or '-'}"
         print(f"{r['photo']:16s} {r['size']:9s} {r['expected']:3d} {r['found']:5d} {r['detect_s']:8.2f}  {per}{extra}")
+        if r["wrists"]:
+            wr = "  ".join(f"{a:.0f}/{b:.0f}" + (f" (leashed {k})" if k else "") for (a, b), k in
+                           zip(r["wrists"], r["leashed"]))  # fmt: skip
+            print(f"{'':16s} wrists l/r, px from MediaPipe's: {wr}")
     ious = [i for r in rows for i in r["iou"]]
     if ious:
         print(f"people fitted: {len(ious)}; IoU min {min(ious):.3f} median {float(np.median(ious)):.3f}; "
