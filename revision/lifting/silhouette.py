@@ -7,7 +7,10 @@ For every frame with a person mask (H, W) bool:
   samples projected outside the image are ignored (the mask stops at the image border).
 - **cover** (pull out): ``sil_pixels`` mask pixels drawn once (seeded) are each pulled towards the nearest
   projected surface sample (a one-sided chamfer), so mask regions the body misses widen it (``betas``)
-  or move its limbs.
+  or move its limbs. An uncovered pixel's distance gets ``cover_margin`` pixels added: on a person a few
+  dozen pixels tall the samples are denser than the pixels, so a pixel the body's raster misses by a
+  hair has a sample within a fraction of a pixel and pulled almost nothing (a 28-px walker stayed a
+  pixel thinner than its mask on each side); the margin keeps the pull at least that strong.
 - **soft IoU**: on a grid of at most ``grid × grid`` pixels over the mask's box (+15 %), the body's
   occupancy is ``sigmoid(−s / τ)`` with ``s = min_i (‖p − uv_i‖ − r_i)``: each projected surface sample
   is a disc of radius ``r_i = f · radius / z_i`` (``radius``: the skin area one sample stands for), τ
@@ -42,6 +45,7 @@ class SilhouetteTargets:
     scale: torch.Tensor  # (M,) px: the residuals' unit per frame (√ mask area; the focal length when 0)
     refresh: int = 0  # cover term: nearest-sample indices recomputed every this many calls (0: 1 when the
     # (frames × pixels × samples) distance matrix is < 2M entries, e.g. a photo, else 5: clips)
+    cover_margin: float = 0.0  # px added to an uncovered pixel's distance to its nearest sample (module doc)
     coverage_scale: tuple[float, ...] = ()  # per masked frame: raster scale of :meth:`update_coverage` (≤ 1)
     _calls: int = 0
     _nn: torch.Tensor | None = None
@@ -78,13 +82,18 @@ class SilhouetteTargets:
             self._covered[i] = torch.tensor(hit, device=self.pixels.device)
         self._nn = None  # nearest samples are looked up for the uncovered pixels only: refresh them
 
+    def reset(self) -> None:
+        """Forget the coverage and the cached nearest samples (for a fit that starts again)."""
+        self._calls, self._nn, self._covered = 0, None, None
+
     @property
     def num_frames(self) -> int:
         return int(self.frames.numel())
 
     @staticmethod
     def build(masks, num_frames: int, camera: Camera, n_pixels: int, device, grid: int = 48, contour: float = 0.0,
-              size_units: bool = False, coverage_px: int = 256) -> SilhouetteTargets | None:  # fmt: skip
+              size_units: bool = False, coverage_px: int = 256,
+              cover_margin: float = 0.0) -> SilhouetteTargets | None:  # fmt: skip
         """Per-frame masks (None entries skipped, list length = frames) → targets, or None without masks."""
         import cv2
 
@@ -148,7 +157,8 @@ class SilhouetteTargets:
         T = lambda a: torch.tensor(a, device=device)  # noqa: E731
         return SilhouetteTargets(torch.tensor(idx, device=device), t(dists)[:, None], t(pix), t(pw), size,
                                  T(gp), T(gt), T(gw), T(np.array(steps, np.float32)),
-                                 T(np.array(scales, np.float32)), coverage_scale=tuple(cov))  # fmt: skip
+                                 T(np.array(scales, np.float32)), cover_margin=cover_margin,
+                                 coverage_scale=tuple(cov))  # fmt: skip
 
     def loss(self, surface: torch.Tensor, K: torch.Tensor, w_out: float, w_cover: float, w_iou: float = 0.0,
              radius: float = 0.0) -> torch.Tensor:
@@ -172,7 +182,7 @@ class SilhouetteTargets:
             every = self.refresh or (1 if self.pixels.shape[0] * self.pixels.shape[1] * uv.shape[1] < 2_000_000 else 5)
             if self._nn is None or self._calls % every == 0:  # nearest samples move slowly
                 self._nn = _nearest(self.pixels, uv, self._covered)
-            nearest = (self.pixels - _gather(uv, self._nn)).norm(dim=-1)  # (M, N) px
+            nearest = (self.pixels - _gather(uv, self._nn)).norm(dim=-1) + self.cover_margin  # (M, N) px
             if self._covered is not None:  # covered pixels (inside the rendered body) pull nothing
                 nearest = nearest * ~self._covered
             cover = ((nearest / unit).pow(2) * self.pixel_weight).sum() / self.pixel_weight.sum()

@@ -16,7 +16,15 @@ Unknowns per track: ``global_orient`` (F,3), ``body_pose`` (F,63), ``transl`` (F
 4. **Silhouette** (when ``masks`` are given and the body model has a surface): the stage-3 loss plus
    :mod:`revision.lifting.silhouette` terms on skinned surface samples (``SMPLXSkeleton.surface``) —
    samples outside the person mask pulled in, mask pixels far from the body pulled out — for
-   ``iters_sil`` more iterations, betas (width, height, ...) and pose free.
+   ``iters_sil`` more iterations, betas (width, height, ...) and pose free. The learning rate falls
+   (cosine) from ``lr`` to ``lr_final`` × ``lr`` over the stage, so the fit settles instead of ending
+   wherever Adam's last steps left it.
+5. **Leash** (``w_leash`` > 0, with masks): arm landmarks (``leash_landmarks``, the wrists) whose fitted
+   marker ended more than ``leash_trigger_px`` from a MediaPipe keypoint lying on the person mask (a
+   gross miss: on the astronaut the silhouette widened the arm to cover her bulky sleeve, and the
+   Geman-McClure 2D term gives a far keypoint almost no pull) are leashed, and the full stage runs again
+   from its start with a hinge pulling them to within ``leash_px``. Fits without such a miss are not
+   touched (same result, same cost); a leashed one costs the full stage twice.
 
 Weights are per landmark visibility; frames without a detection get confidence 0 and are carried by
 the temporal term.
@@ -41,6 +49,7 @@ class SMPLXFitConfig:
     iters_3d: int = 30  # stage 2 (3D landmarks only); tests use fewer (stated there)
     iters_full: int = 80  # stage 3 (everything)
     lr: float = 0.05  # Adam learning rate (radians / metres / betas)
+    lr_final: float = 0.2  # full stage: the rate falls (cosine) to this fraction of ``lr`` (1: constant)
     w_2d: float = 1.0  # reprojection, residual / focal length, squared
     sigma_2d: float = 0.03  # Geman-McClure scale, in units of focal length (~3 % of the focal)
     w_3d: float = 1.0  # metric landmark term (root-relative), squared metres
@@ -63,7 +72,14 @@ class SMPLXFitConfig:
     # inside the rendered body then pull nothing in the cover term
     w_sil_iou: float = 0.0  # 1 − soft IoU of splatted surface samples vs the mask (off: measured no better)
     sil_grid: int = 48  # soft-IoU grid: at most sil_grid² pixels over the mask's box per frame
-    iters_sil: int = 40  # extra full-stage iterations with the silhouette terms (after ``iters_full``)
+    iters_sil: int = 200  # extra full-stage iterations with the silhouette terms (after ``iters_full``)
+    sil_cover_margin_px: float = 2.0  # px added to an uncovered mask pixel's pull (silhouette.py)
+    # leash (module doc, step 5): weight of the hinge ((distance − leash_px) / focal)², 0 = off
+    w_leash: float = 100.0
+    leash_px: float = 25.0  # no pull within this many pixels of the keypoint
+    leash_trigger_px: float = 100.0  # leashed when its fitted marker ends this far from the keypoint
+    leash_min_visibility: float = 0.1  # keypoints below this visibility never leash
+    leash_landmarks: tuple[int, ...] = (15, 16)  # MediaPipe indices (wrists)
     device: str = "cpu"
 
 
@@ -207,15 +223,26 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
         from revision.lifting.silhouette import SilhouetteTargets
 
         sil = SilhouetteTargets.build(
-            masks, F, camera, cfg.sil_pixels, dev, cfg.sil_grid, cfg.sil_contour, cfg.sil_size_units
+            masks, F, camera, cfg.sil_pixels, dev, cfg.sil_grid, cfg.sil_contour, cfg.sil_size_units,
+            cover_margin=cfg.sil_cover_margin_px,
         )
-    opt = torch.optim.Adam([go, bp, betas, tr], lr=cfg.lr)
     n_sil = cfg.iters_sil if sil is not None else 0
     faces = getattr(skeleton, "mesh_faces", None)
     cover_mesh = sil is not None and cfg.sil_coverage_every > 0 and faces is not None
-    for it in range(cfg.iters_full + n_sil):
+    n_it = cfg.iters_full + n_sil
+    lm = list(cfg.leash_landmarks)
+    start = [p.detach().clone() for p in (go, bp, betas, tr)]
+
+    def step(it: int, opt: torch.optim.Optimizer, leashed: torch.Tensor | None) -> None:
+        decay = 0.5 * (1 + np.cos(np.pi * it / max(n_it - 1, 1)))  # cosine from lr to lr_final · lr
+        for g in opt.param_groups:
+            g["lr"] = cfg.lr * (cfg.lr_final + (1 - cfg.lr_final) * decay)
         opt.zero_grad()
-        loss = _full_loss(skeleton, go, bp, betas, tr, uv, w, target3, K, cfg, markers_rel) + prior_terms()
+        loss, m = _full_loss(skeleton, go, bp, betas, tr, uv, w, target3, K, cfg, markers_rel)
+        loss = loss + prior_terms()
+        if leashed is not None:  # hinge beyond leash_px, in units of the focal length (as the 2D term)
+            over = ((_project(m[:, lm], K) - uv[:, lm]).norm(dim=-1) - cfg.leash_px).clamp(min=0) / K[0]
+            loss = loss + cfg.w_leash * (over.pow(2) * leashed).sum() / F
         if sil is not None:
             fr = sil.frames  # the surface only of the frames that have a mask
             if cover_mesh and it % cfg.sil_coverage_every == 0:  # all masked frames first, then one in turn
@@ -227,6 +254,27 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
                                    cfg.w_sil_cover, cfg.w_sil_iou, skeleton.surf_radius)  # fmt: skip
         loss.backward()
         opt.step()
+
+    opt = torch.optim.Adam([go, bp, betas, tr], lr=cfg.lr)
+    for it in range(n_it):
+        step(it, opt, None)
+    # 5. leash: landmarks that ended far from their on-mask keypoints; the full stage again, from its start
+    leashed = torch.zeros(F, len(lm), dtype=torch.bool, device=dev)
+    cand = leash_candidates(kp2d, masks, cfg) if sil is not None and cfg.w_leash > 0 and lm else None
+    if cand is not None and cand.any():
+        with torch.no_grad():
+            _, m = skeleton(go, bp, betas, tr)
+            far = (_project(m[:, lm], K) - uv[:, lm]).norm(dim=-1) > cfg.leash_trigger_px
+        leashed = torch.tensor(cand, device=dev) & far
+        if leashed.any():
+            with torch.no_grad():
+                for p, p0 in zip((go, bp, betas, tr), start):
+                    p.copy_(p0)
+            sil.reset()
+            opt = torch.optim.Adam([go, bp, betas, tr], lr=cfg.lr)
+            for it in range(n_it):
+                step(it, opt, leashed)
+    n_leash = n_it if bool(leashed.any()) else 0
 
     with torch.no_grad():
         joints, m = skeleton(go, bp, betas, tr)
@@ -244,8 +292,9 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
         "transl": tr.detach().cpu().numpy(),
     }
     stats = {"reprojection_px": float(err), "seconds": time.perf_counter() - t0,
-             "iterations": float(cfg.iters_3d + cfg.iters_full + n_sil),
-             "silhouette_frames": float(0 if sil is None else sil.num_frames)}  # fmt: skip
+             "iterations": float(cfg.iters_3d + cfg.iters_full + n_sil + n_leash),
+             "silhouette_frames": float(0 if sil is None else sil.num_frames),
+             "leashed": float(leashed.sum())}  # fmt: skip
     return SMPLXFit(params, conf, joints.cpu().numpy(), m.cpu().numpy(), stats)
 
 
@@ -255,7 +304,29 @@ def _project(points: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
     return points[..., :2] / z * K[:2] + K[2:]
 
 
-def _full_loss(skeleton, go, bp, betas, tr, uv, w, target3, K, cfg, markers_rel) -> torch.Tensor:
+def leash_candidates(
+    keypoints2d: np.ndarray, masks: list[np.ndarray | None], config: SMPLXFitConfig
+) -> np.ndarray:
+    """(F, 33, 3) keypoints + per-frame masks → (F, L) bool: the ``leash_landmarks`` that may be leashed,
+    those with visibility ≥ ``leash_min_visibility`` whose keypoint lies on its frame's person mask (a
+    keypoint on the background or on a held object never pulls the arm off the person)."""
+    kp = np.asarray(keypoints2d, np.float32)
+    out = np.zeros((kp.shape[0], len(config.leash_landmarks)), bool)
+    for f, m in enumerate(masks[: kp.shape[0]]):
+        if m is None:
+            continue
+        m = np.asarray(m, bool)
+        for i, j in enumerate(config.leash_landmarks):
+            x, y = (int(v) for v in np.round(kp[f, j, :2]))
+            inside = 0 <= x < m.shape[1] and 0 <= y < m.shape[0]
+            out[f, i] = bool(kp[f, j, 2] >= config.leash_min_visibility and inside and m[y, x])
+    return out
+
+
+def _full_loss(
+    skeleton, go, bp, betas, tr, uv, w, target3, K, cfg, markers_rel
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Stage-3 loss (without priors and silhouette) and the (F, 33, 3) markers it was computed on."""
     joints, m = skeleton(go, bp, betas, tr)
     res = (_project(m, K) - uv) / K[:2]  # in units of focal length
     loss = cfg.w_2d * (w * priors.gmof(res.pow(2).sum(-1), cfg.sigma_2d)).sum() / w.sum().clamp(min=1)
@@ -263,4 +334,4 @@ def _full_loss(skeleton, go, bp, betas, tr, uv, w, target3, K, cfg, markers_rel)
         loss = loss + cfg.w_3d * (w * (markers_rel(m) - target3).pow(2).sum(-1)).sum() / w.sum().clamp(min=1)
     if cfg.temporal:
         loss = loss + priors.temporal(joints, cfg.w_vel, cfg.w_acc)
-    return loss
+    return loss, m
