@@ -19,7 +19,7 @@ from revision.animate.config import AnimateConfig, PhotoAnimation, output_size
 from revision.animate.geometry import mask_box
 from revision.animate.plate import background_plate
 from revision.animate.pose import pose_frame, track_turns
-from revision.animate.turn import clamp_turn
+from revision.animate.turn import body_up, clamp_turn
 from revision.palette import PART_BY_NAME
 from revision.types import Clip, MotionSequence, Track
 
@@ -66,6 +66,15 @@ def pose_tracks(motion: MotionSequence, *, smplx_model=None, smal_model=None) ->
     return out
 
 
+def _up(track: Track) -> np.ndarray | None:
+    """A SMPL-X track's frame-0 up axis (its root's), about which its turn is clamped; None without a root."""
+    go = track.params.get("global_orient")
+    if go is None:
+        return None
+    go = np.asarray(go, np.float64).reshape(-1, 3)
+    return body_up(go[0])
+
+
 def check_inputs(photo: np.ndarray, motion: MotionSequence, masks: dict[int, np.ndarray] | None) -> None:
     if photo.ndim != 3 or photo.shape[2] != 3 or photo.dtype != np.uint8:
         raise ValueError(f"photo must be (H, W, 3) uint8, got {photo.shape} {photo.dtype}")
@@ -103,8 +112,8 @@ class PhotoAnimator:
         t = time.perf_counter()
         self.posed = pose_tracks(motion, smplx_model=smplx_model, smal_model=smal_model)
         if cfg.max_turn_deg is not None:  # people only (an animal's long axis is not its up axis)
-            self.posed = [p if p is None or tr.kind != "smplx" else (clamp_turn(p[0], cfg.max_turn_deg, p[3] == TORSO)[0],
-                          *p[1:]) for tr, p in zip(motion.tracks, self.posed, strict=True)]  # fmt: skip
+            self.posed = [p if p is None or tr.kind != "smplx" else (clamp_turn(p[0], cfg.max_turn_deg, p[3] == TORSO,
+                          up=_up(tr))[0], *p[1:]) for tr, p in zip(motion.tracks, self.posed, strict=True)]  # fmt: skip
         self.timings["pose"] = time.perf_counter() - t
         t = time.perf_counter()
         masks = []

@@ -11,6 +11,13 @@ frame-0 area in 4–15 pieces, MediaPipe finds each in 6–31 % of the frames).
 axis within ``max_deg``: the swing (leaning, bending) and every limb's articulation are kept, and the body
 turns about its centroid, so it stays where the motion puts it. The photographed side stays in view; a
 limb swinging along the walking direction shows ``sin(max_deg)`` of its sideways travel (half at 30°).
+
+The up axis is the body's own (:func:`body_up`: its root's up at frame 0), the axis a motion turns a body
+about. The torso's longest extent is no substitute: a fit whose spine bends (vtest's man in the red jacket:
+spine bent 28° sideways and 16° forward) has its torso's long axis 30° off the root's, and a 85° turn taken
+back about that axis is no pure turn: the legs kick out 20–24 px sideways on a 100-px walker, the torso
+tilts, the stretched legs tear and the person is drawn in shards. The torso's axis remains the fallback
+when no root is known.
 """
 
 from __future__ import annotations
@@ -39,21 +46,40 @@ def twist_angle(R: np.ndarray, axis: np.ndarray) -> float:
     return float(2 * np.arctan2(v @ axis, w))
 
 
+def body_up(global_orient: np.ndarray) -> np.ndarray:
+    """The up axis (3,) of a SMPL-X body whose root orientation is ``global_orient`` (axis-angle (3,)): the
+    rest pose's +y (feet to head) turned by the root. A motion turns the body about it (a walker setting off
+    sideways turns about its pelvis's vertical, whatever its spine does)."""
+    rv = np.asarray(global_orient, np.float64).reshape(3)
+    angle = float(np.linalg.norm(rv))
+    if angle < 1e-12:
+        return np.array([0.0, 1.0, 0.0])
+    return _axis_angle(rv / angle, angle) @ np.array([0.0, 1.0, 0.0])
+
+
 def clamp_turn(
-    vertices: np.ndarray, max_deg: float, measure: np.ndarray | None = None, sample: int = 16
+    vertices: np.ndarray,
+    max_deg: float,
+    measure: np.ndarray | None = None,
+    sample: int = 16,
+    up: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(F, V, 3) posed body vertices → (vertices with each frame's turn about the frame-0 up axis clamped to
     ± ``max_deg``, (F,) turn angles in degrees before clamping). Frames within the limit are unchanged.
 
     ``measure`` (V,) bool: the vertices whose rotation is the body's turn (the torso: raised arms must not
-    count as a turn); None = all."""
+    count as a turn); None = all. ``up`` (3,): the body's frame-0 up axis (:func:`body_up`; its sign does
+    not matter); None = the longest extent of the ``measure`` vertices at frame 0 (off the body's axis when
+    its spine bends)."""
     V = np.asarray(vertices, np.float64)
     idx = np.arange(V.shape[1]) if measure is None or not np.any(measure) else np.nonzero(measure)[0]
     idx = idx[::sample]
     P0 = V[0, idx]
     c0 = P0.mean(0)
-    _, _, Vt = np.linalg.svd(P0 - c0, full_matrices=False)
-    up = Vt[0]  # the body's long axis at frame 0 (its sign does not matter: the clamp is symmetric)
+    if up is None:
+        _, _, Vt = np.linalg.svd(P0 - c0, full_matrices=False)
+        up = Vt[0]  # the body's long axis at frame 0 (its sign does not matter: the clamp is symmetric)
+    up = np.asarray(up, np.float64) / np.linalg.norm(up)
     lim = np.deg2rad(max_deg)
     out = V.copy()
     turns = np.zeros(len(V))
