@@ -132,6 +132,10 @@ class PhotoAnimator:
         self.photo_rgba = np.ascontiguousarray(np.concatenate([self.photo, a8[..., None]], -1))
         self.hole_box = mask_box(self.binding.hole, 1)
         self.identity = identity_flow(H, W)
+        # the person (body track) owning each frame-0 pixel: a layer draws none of another person's pixels
+        bodies = [layer.track_index for layer in self.binding.layers if layer.kind == "body"]
+        own = self.binding.owner
+        self.people = np.where(np.isin(own, bodies), own, -1).astype(np.int32) if len(bodies) > 1 else None
         self.timings["bind"] = time.perf_counter() - t
 
     def render(self, f: int):
@@ -139,7 +143,7 @@ class PhotoAnimator:
         verts = [None if p is None else p[0][f] for p in self.posed]
         soup = pose_frame(self.binding, verts, self.config)
         return compose_frame(soup, self.photo_rgba, self.plate, self.binding.alpha0, self.hole_box, self.config,
-                             self.identity)  # fmt: skip
+                             self.identity, self.people)  # fmt: skip
 
     def run(self) -> PhotoAnimation:
         F, H, W = self.motion.num_frames, self.height, self.width

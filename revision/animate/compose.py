@@ -2,7 +2,10 @@
 
 1. The triangles of all layers go into one z-buffer (:func:`revision.render.rasterize_sparse`) at
    ``raster_scale`` × the output size, so nearer parts occlude farther ones across bodies and objects;
-   each covered pixel interpolates the frame-0 pixel its triangle carries (barycentrics).
+   each covered pixel interpolates the frame-0 pixel its triangle carries (barycentrics). With several
+   people, a fragment that would show a pixel another person owns at frame 0 is discarded first (each
+   person is rasterised alone, then the kept fragments meet in one depth test): the grid cells at a
+   person's edge, which hold the neighbour's pixels where two people meet, do not carry them along.
 2. The coverage-weighted map is upsampled to the output size (``up(src·cov) / up(cov)``: edge pixels
    take their own layer's source, and the upsampled coverage is a soft edge).
 3. ``cv2.remap`` samples the photo and its frame-0 matte at those sources: the layer colour and its
@@ -31,9 +34,14 @@ from revision.animate.pose import Soup, Sprite
 from revision.render import rasterize_sparse
 
 
-def raster_soup(soup: Soup, H: int, W: int, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def raster_soup(
+    soup: Soup, H: int, W: int, scale: float, owner: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Soup → maps at the raster size (h, w): (src − own position)·cov and cov stacked (h, w, 3) float32,
-    part ids (h, w), depth (h, w) float32 (inf = no layer)."""
+    part ids (h, w), depth (h, w) float32 (inf = no layer).
+
+    ``owner`` (H, W) int32: the person (body track) owning each frame-0 pixel, −1 elsewhere; with it a
+    person's fragment that would show another person's pixel is discarded (:func:`_own_fragments`)."""
     h, w = max(1, round(H * scale)), max(1, round(W * scale))
     sx, sy = w / W, h / H
     out = np.zeros((h * w, 3), np.float32)
@@ -43,21 +51,15 @@ def raster_soup(soup: Soup, H: int, W: int, scale: float) -> tuple[np.ndarray, n
         uv = np.empty_like(soup.uv)
         uv[:, 0] = (soup.uv[:, 0] + 0.5) * sx - 0.5
         uv[:, 1] = (soup.uv[:, 1] + 0.5) * sy - 0.5
-        pix, face, d = rasterize_sparse(uv, soup.z, soup.faces, h, w, cull=soup.cull)
+        if owner is not None and soup.face_tracks is not None:
+            pix, face, d, src = _own_fragments(soup, uv, owner, h, w)
+        else:
+            pix, face, d = rasterize_sparse(uv, soup.z, soup.faces, h, w, cull=soup.cull)
+            src = _sources(soup, uv, pix, face, w)
         depth[pix] = d
         if len(pix):
-            f = soup.faces[face]
-            p = uv[f]  # (K, 3, 2)
             px = (pix % w).astype(np.float32)
             py = (pix // w).astype(np.float32)
-            e1, e2 = p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]
-            den = e1[:, 0] * e2[:, 1] - e2[:, 0] * e1[:, 1]
-            den = np.where(np.abs(den) > 1e-12, den, 1e-12)
-            dx, dy = px - p[:, 0, 0], py - p[:, 0, 1]
-            l1 = np.clip((dx * e2[:, 1] - e2[:, 0] * dy) / den, 0, 1)
-            l2 = np.clip((e1[:, 0] * dy - dx * e1[:, 1]) / den, 0, 1)
-            s = soup.src[f]  # (K, 3, 2)
-            src = s[:, 0] + l1[:, None] * (s[:, 1] - s[:, 0]) + l2[:, None] * (s[:, 2] - s[:, 0])
             # stored as a displacement from the pixel's own output position (upsampling a displacement
             # extrapolates correctly at the image border)
             out[pix, 0] = src[:, 0] - ((px + 0.5) / sx - 0.5)
@@ -65,6 +67,48 @@ def raster_soup(soup: Soup, H: int, W: int, scale: float) -> tuple[np.ndarray, n
             out[pix, 2] = 1.0
             parts[pix] = soup.face_parts[face]
     return out.reshape(h, w, 3), parts.reshape(h, w), depth.reshape(h, w)
+
+
+def _sources(soup: Soup, uv: np.ndarray, pix: np.ndarray, face: np.ndarray, w: int) -> np.ndarray:
+    """(K, 2) frame-0 pixel each raster fragment (``pix``, ``face``) shows (barycentric interpolation)."""
+    f = soup.faces[face]
+    p = uv[f]  # (K, 3, 2)
+    px = (pix % w).astype(np.float32)
+    py = (pix // w).astype(np.float32)
+    e1, e2 = p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]
+    den = e1[:, 0] * e2[:, 1] - e2[:, 0] * e1[:, 1]
+    den = np.where(np.abs(den) > 1e-12, den, 1e-12)
+    dx, dy = px - p[:, 0, 0], py - p[:, 0, 1]
+    l1 = np.clip((dx * e2[:, 1] - e2[:, 0] * dy) / den, 0, 1)
+    l2 = np.clip((e1[:, 0] * dy - dx * e1[:, 1]) / den, 0, 1)
+    s = soup.src[f]  # (K, 3, 2)
+    return s[:, 0] + l1[:, None] * (s[:, 1] - s[:, 0]) + l2[:, None] * (s[:, 2] - s[:, 0])
+
+
+def _own_fragments(soup: Soup, uv: np.ndarray, owner: np.ndarray, h: int, w: int):
+    """→ (pixels, faces, depths, sources) of the nearest fragment per raster pixel, each track's own.
+
+    A layer's grid reaches a few pixels past its region (its edge needs the coverage), so where two people
+    meet, the cells at one's edge hold the other's pixels: drawn, they travel with the wrong person (a block
+    of a woman's coat beside the man she walked past). So each track is rasterised on its own, its nearest
+    fragment is dropped where it would show a pixel another person owns (an alpha test), and the tracks'
+    remaining fragments meet in one depth test. At frame 0 the other person's own cell there shows the same
+    pixel, so frame 0 is still the photo."""
+    H, W = owner.shape
+    keep = []
+    for t in np.unique(soup.face_tracks):
+        sel = np.nonzero(soup.face_tracks == t)[0]
+        p, f, d = rasterize_sparse(uv, soup.z, soup.faces[sel], h, w, cull=soup.cull[sel])
+        f = sel[f]
+        src = _sources(soup, uv, p, f, w)
+        o = owner[np.clip(np.rint(src[:, 1]), 0, H - 1).astype(np.int64),
+                  np.clip(np.rint(src[:, 0]), 0, W - 1).astype(np.int64)]  # fmt: skip
+        ok = (o < 0) | (o == t)
+        keep.append((p[ok], f[ok], d[ok], src[ok]))
+    pix, face, d, src = (np.concatenate([k[i] for k in keep]) for i in range(4))
+    order = np.lexsort((d, pix))  # by pixel, nearest first
+    first = order[np.r_[True, pix[order][1:] != pix[order][:-1]]] if len(order) else order
+    return pix[first], face[first], d[first], src[first]
 
 
 _box = mask_box
@@ -90,10 +134,12 @@ def identity_flow(H: int, W: int) -> np.ndarray:
 
 
 def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0: np.ndarray,
-                  hole_box: tuple[int, int, int, int] | None, cfg, identity: np.ndarray | None = None):  # fmt: skip
+                  hole_box: tuple[int, int, int, int] | None, cfg, identity: np.ndarray | None = None,
+                  owner: np.ndarray | None = None):  # fmt: skip
     """→ frame (H, W, 3) uint8, flow (H, W, 2) float32, moved (H, W), alpha (H, W), part ids (H, W) int16.
 
-    ``plate`` (H, W, 3) uint8; ``identity``: :func:`identity_flow` of the output size (made if None)."""
+    ``plate`` (H, W, 3) uint8; ``identity``: :func:`identity_flow` of the output size (made if None);
+    ``owner``: the person owning each frame-0 pixel (see :func:`raster_soup`; None = no such test)."""
     import cv2
 
     H, W = alpha0.shape
@@ -103,7 +149,7 @@ def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0:
     moved = np.zeros((H, W), np.float32)
     alpha_out = np.zeros((H, W), np.float32)
     parts_out = np.zeros((H, W), np.int16)
-    small, parts_s, depth_s = raster_soup(soup, H, W, cfg.raster_scale)
+    small, parts_s, depth_s = raster_soup(soup, H, W, cfg.raster_scale, owner)
     h, w = parts_s.shape
     covered = small[..., 2] > 0
     box_s = _box(covered, 2)

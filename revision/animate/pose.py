@@ -33,6 +33,7 @@ class Soup:
     face_parts: np.ndarray  # (M,) int16
     cull: np.ndarray  # (M,) bool back-face culling
     sprites: list[Sprite] = field(default_factory=list)  # the objects, drawn over the triangles by depth
+    face_tracks: np.ndarray | None = None  # (M,) int32 track index of each triangle's layer
 
 
 @dataclass
@@ -103,12 +104,13 @@ def _object_sprite(layer: Layer, points: np.ndarray, camera) -> Sprite | None:
 
 def pose_frame(binding: Binding, frame_vertices: list[np.ndarray | None], cfg) -> Soup:
     """``frame_vertices[track index]`` = that track's posed (V, 3) vertices (objects: (21, 3) points) → Soup."""
-    uvs, zs, srcs, faces, parts, culls = [], [], [], [], [], []
+    uvs, zs, srcs, faces, parts, culls, tracks = [], [], [], [], [], [], []
     sprites: list[Sprite] = []
     off = 0
 
-    def add(uv, z, src, f, fp, cull):
+    def add(uv, z, src, f, fp, cull, track):
         nonlocal off
+        tracks.append(np.full(len(f), track, np.int32))
         good = np.isfinite(uv).all(1) & (z > 0)
         uvs.append(np.where(good[:, None], uv, -1e6).astype(np.float32))
         zs.append(np.where(good, z, -1.0).astype(np.float32))
@@ -130,21 +132,22 @@ def pose_frame(binding: Binding, frame_vertices: list[np.ndarray | None], cfg) -
                 sprites.append(sp)
             continue
         uv, z, f, fp, src = _body_grid(layer, V, cam, cfg.stretch_max)
-        add(uv, z, src, f, fp, False)
+        add(uv, z, src, f, fp, False, layer.track_index)
         if layer.mesh_faces is not None:
             muv, mz = project_points(V, cam)
+            ti = layer.track_index
             mf, mp = layer.mesh_faces, layer.mesh_face_parts
             unseen = layer.mesh_unseen if layer.mesh_unseen is not None else np.zeros(len(mf), bool)
             if layer.mesh_late is not None and layer.mesh_late.any():  # unseen parts over background
                 moved = np.linalg.norm(np.nan_to_num(muv, nan=1e6) - layer.mesh_uv0, axis=1)
                 keep = ~layer.mesh_late | (moved[mf].min(1) > LATE_MOVED_PX)
                 mf, mp, unseen = mf[keep], mp[keep], unseen[keep]
-            add(muv, mz + cfg.backfill_depth_bias, layer.mesh_src, mf[~unseen], mp[~unseen], True)
+            add(muv, mz + cfg.backfill_depth_bias, layer.mesh_src, mf[~unseen], mp[~unseen], True, ti)
             if unseen.any():  # no pixel layer draws these parts: they meet the others at their own depth
-                add(muv, mz, layer.mesh_src, mf[unseen], mp[unseen], True)
+                add(muv, mz, layer.mesh_src, mf[unseen], mp[unseen], True, ti)
     if not uvs:
         e2 = np.zeros((0, 2), np.float32)
         return Soup(e2, np.zeros(0, np.float32), e2, np.zeros((0, 3), np.int64), np.zeros(0, np.int16),
-                    np.zeros(0, bool), sprites)  # fmt: skip
+                    np.zeros(0, bool), sprites, np.zeros(0, np.int32))  # fmt: skip
     return Soup(np.concatenate(uvs), np.concatenate(zs), np.concatenate(srcs), np.concatenate(faces),
-                np.concatenate(parts), np.concatenate(culls), sprites)  # fmt: skip
+                np.concatenate(parts), np.concatenate(culls), sprites, np.concatenate(tracks))  # fmt: skip
