@@ -18,13 +18,8 @@ R_WRIST = 16  # MediaPipe index
 
 
 @pytest.fixture(scope="module")
-def skeleton():
-    from revision.lifting.extract import _default_skeleton
-
-    sk, why = _default_skeleton()
-    if why:
-        pytest.skip(why)
-    return sk
+def skeleton(default_skeleton):
+    return default_skeleton
 
 
 def _project(track: Track, cam: Camera, H: int, W: int) -> np.ndarray:

@@ -17,13 +17,8 @@ pytest.importorskip("mediapipe")
 
 
 @pytest.fixture(scope="module")
-def skeleton():
-    from revision.lifting.extract import _default_skeleton
-
-    sk, why = _default_skeleton()
-    if why:
-        pytest.skip(why)
-    return sk
+def skeleton(default_skeleton):
+    return default_skeleton
 
 
 @pytest.fixture(scope="module")
@@ -65,15 +60,17 @@ def test_no_human_body_on_the_cat():
     assert [(t.kind, t.label) for t in ex.motion.tracks] == [("smal", "animal")]
 
 
-
 def _keypoints(skeleton, gt: Track, cam: Camera) -> tuple[np.ndarray, np.ndarray]:
     """The posed body's 33 markers as perfect detections: (1, 33, 3) pixels + confidence, (1, 33, 3) hip-centred."""
     with torch.no_grad():
-        _, markers = skeleton(*(torch.tensor(gt.params[k]) for k in ("global_orient", "body_pose", "betas", "transl")))
+        _, markers = skeleton(
+            *(torch.tensor(gt.params[k]) for k in ("global_orient", "body_pose", "betas", "transl"))
+        )
     m = markers[0].numpy()
     uv = np.stack([cam.fx * m[:, 0] / m[:, 2] + cam.cx, cam.fy * m[:, 1] / m[:, 2] + cam.cy], 1)
     kp2d = np.concatenate([uv, np.ones((33, 1))], 1)[None].astype(np.float32)
     return kp2d, (m - m[[23, 24]].mean(0))[None]
+
 
 def test_silhouette_term_widens_the_body_to_the_mask(skeleton):
     """A wide body (girth beta +2.5) seen by keypoints alone is fitted at the mean girth; with its mask the
@@ -97,7 +94,9 @@ def test_silhouette_term_widens_the_body_to_the_mask(skeleton):
     print(f"IoU without / with the silhouette term: {iou_plain:.3f} / {iou_sil:.3f}")
     assert with_mask.stats["silhouette_frames"] == 1 and plain.stats["silhouette_frames"] == 0
     assert iou_sil > iou_plain + 0.03
-    assert with_mask.params["betas"][1] > plain.params["betas"][1] + 0.2  # wider (measured 0.46 vs 0.11; truth 2.5)
+    assert (
+        with_mask.params["betas"][1] > plain.params["betas"][1] + 0.2
+    )  # wider (measured 0.46 vs 0.11; truth 2.5)
 
 
 def test_silhouette_term_widens_a_small_far_body(skeleton):
@@ -117,8 +116,13 @@ def test_silhouette_term_widens_a_small_far_body(skeleton):
     focal = fit_smplx(skeleton, kp2d, kp3d, cam, SMPLXFitConfig(iters_3d=20, iters_full=40, iters_sil=40,
                       sil_size_units=False), masks=[mask])  # fmt: skip
     sized = fit_smplx(skeleton, kp2d, kp3d, cam, cfg, masks=[mask])
-    ious = [mask_iou(_project(Track(0, "smplx", f.params, np.ones(1)), cam, H, W), mask) for f in (plain, focal, sized)]
-    print(f"{int(mask.sum())} px; IoU plain / focal units / mask units: {' / '.join(f'{i:.3f}' for i in ious)}")
+    ious = [
+        mask_iou(_project(Track(0, "smplx", f.params, np.ones(1)), cam, H, W), mask)
+        for f in (plain, focal, sized)
+    ]
+    print(
+        f"{int(mask.sum())} px; IoU plain / focal units / mask units: {' / '.join(f'{i:.3f}' for i in ious)}"
+    )
     assert ious[2] > ious[0] + 0.03 and ious[2] > ious[1]
 
 
@@ -146,7 +150,9 @@ def test_masks_must_match_the_frames(skeleton):
     kp = np.zeros((2, 33, 3), np.float32)
     kp[..., :2], kp[..., 2] = 32, 1
     with pytest.raises(ValueError, match="masks for 2 frames"):
-        fit_smplx(skeleton, kp, None, cam, SMPLXFitConfig(iters_3d=0, iters_full=1), masks=[np.ones((64, 64), bool)])
+        fit_smplx(
+            skeleton, kp, None, cam, SMPLXFitConfig(iters_3d=0, iters_full=1), masks=[np.ones((64, 64), bool)]
+        )
 
 
 def test_astronaut_fit_covers_the_person_mask(skeleton, detector):
