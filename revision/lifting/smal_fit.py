@@ -92,7 +92,8 @@ def fit_smal(
     kp = None if keypoints2d is None else torch.tensor(keypoints2d, dtype=torch.float32)
 
     def run(orient0: np.ndarray, iters: int, init=None):
-        go = torch.tensor(np.tile(orient0, (F, 1)) if init is None else init[0], requires_grad=True)
+        go = (torch.tensor(np.tile(orient0, (F, 1)), dtype=torch.float32) if init is None else init[0].clone()
+              ).requires_grad_()  # fmt: skip
         pose = torch.zeros(F, SMAL_POSE_DIM, requires_grad=True) if init is None else init[1].clone().requires_grad_()
         betas = torch.zeros(SMAL_BETAS, requires_grad=True) if init is None else init[2].clone().requires_grad_()
         tr = torch.tensor(transl0, requires_grad=True) if init is None else init[3].clone().requires_grad_()
@@ -103,7 +104,7 @@ def fit_smal(
             loss = _loss(smal, go, pose, betas, tr, dt, mpts, kp, K, W, H, focal, w_frame, cfg)
             loss.backward()
             opt.step()
-        return (go.detach(), pose.detach(), betas.detach(), tr.detach()), float(loss)
+        return (go.detach(), pose.detach(), betas.detach(), tr.detach()), float(loss.detach())
 
     best, best_loss = None, float("inf")
     for yaw in cfg.yaw_hypotheses:
