@@ -18,11 +18,12 @@ frame-0 pixel they project to when visible, else that of the nearest visible ver
 part (texture borrowed from the same part, as Photo Wake-Up fills the unseen side of a body). A part the
 photo does not show at all (under ``UNSEEN_FRACTION`` of its vertices seen: a hand behind a held helmet or
 below the picture's edge) borrows from the right source instead: a hand the person's own skin
-(:func:`skin_source`, the face), a forearm its upper arm's sleeve, then the torso (:data:`FALLBACK_PARTS`);
-its triangles are drawn at their own depth (no pixel layer draws that part). Where the fitted body projects
-at frame 0 onto what the masks call background (the fit is wider than the person), its triangles are left
-out of the back-fill — the photo shows no person there — except those of an unseen part, which are drawn
-once they have moved off their frame-0 place (``mesh_late``), so frame 0 stays the photo.
+(:func:`skin_source`, the face), a forearm its upper arm's sleeve, then the torso (:data:`FALLBACK_PARTS`),
+as one flat colour (:func:`typical_source`: not the pixels at the other part's end, where the fit crosses
+something else); its triangles are drawn at their own depth (no pixel layer draws that part). Where the
+fitted body projects at frame 0 onto what the masks call background (the fit is wider than the person), its
+triangles are left out of the back-fill — the photo shows no person there — except those of an unseen part,
+which are drawn once they have moved off their frame-0 place (``mesh_late``), so frame 0 stays the photo.
 
 **Objects** (21-point tracks) are *sprites*: the object's own pixels (its region of the photo, with its
 own matte: no body pixel travels with it, and the bodies' matte leaves the object's pixels out, so no
@@ -79,10 +80,23 @@ def skin_source(head: np.ndarray, photo: np.ndarray) -> np.ndarray | None:
         return None
     y0, y1 = ys.min(), ys.max()
     low = ys >= y0 + 0.4 * (y1 - y0)
-    ys, xs = ys[low], xs[low]
-    col = photo[ys, xs].astype(np.float32)
+    return typical_source(np.stack([xs[low], ys[low]], 1), photo)
+
+
+def typical_source(xy: np.ndarray, photo: np.ndarray, core: np.ndarray | None = None) -> np.ndarray:
+    """Of the frame-0 pixels ``xy`` (N, 2) (x, y), the one whose colour is nearest their median colour → (2,)
+    float32: the single source a part the photo does not show takes from the part it borrows from, so it is
+    one flat colour of that part, not a copy of whichever of its pixels lies nearest (a stray one at its edge:
+    the cameraman's unseen far forearm had taken the tripod's head beside his upper arm, a grey blob).
+    ``core`` (H, W) bool: where a source may lie (the region eroded: no feathered edge pixel), when any does."""
+    W, H = photo.shape[1], photo.shape[0]
+    xi = np.clip(np.round(xy).astype(np.int64), 0, [W - 1, H - 1])
+    if core is not None and core[xi[:, 1], xi[:, 0]].any():
+        keep = core[xi[:, 1], xi[:, 0]]
+        xy, xi = xy[keep], xi[keep]
+    col = photo[xi[:, 1], xi[:, 0]].astype(np.float32)
     k = int(np.argmin(np.linalg.norm(col - np.median(col, 0), axis=1)))
-    return np.array([xs[k], ys[k]], np.float32)
+    return np.asarray(xy[k], np.float32)
 
 
 @dataclass
@@ -315,6 +329,7 @@ def bind(
             hidden = ~visible
             head = own & (tr_map == k) & (vparts[faces[face_map, 0]] == HEAD_PART)
             skin = skin_source(head, photo) if photo is not None else None
+            core = cv2.erode(own.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0  # no feathered edge
             for p in np.unique(vparts):
                 sel_h = hidden & (vparts == p)
                 if not sel_h.any():
@@ -323,6 +338,11 @@ def bind(
                     src[sel_h] = skin
                     continue
                 sel_v = visible & (vparts == p)
+                # a limb segment the photo does not show (its few seen vertices lie on its outline, where the
+                # fit crosses another part) takes one typical colour of the part it borrows from
+                borrowed = int(p) in FALLBACK_PARTS and sel_v.sum() < UNSEEN_FRACTION * (vparts == p).sum()
+                if borrowed:
+                    sel_v = np.zeros_like(sel_v)
                 for q in FALLBACK_PARTS.get(int(p), ()):  # an unseen forearm: its upper arm's sleeve, ...
                     if sel_v.any():
                         break
@@ -331,6 +351,9 @@ def bind(
                     sel_v = visible
                 if not sel_v.any():
                     break
+                if borrowed and photo is not None:  # the part it borrows from: one typical colour, flat
+                    src[sel_h] = typical_source(uv0[sel_v], photo, core)
+                    continue
                 tree = cKDTree(V0[sel_v])
                 _, j = tree.query(V0[sel_h])
                 src[sel_h] = uv0[sel_v][j]
