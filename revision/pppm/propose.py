@@ -323,10 +323,7 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
                 swing[el] = b - b[len(b) // 2 :].mean()
         hands_up_arms(pose, bp0, weights, *hands_up, swing=swing)
     if elbow_bend and kind == "smplx" and base_action(action) == "raise":
-        for sh, el, sign in (
-            (16, 18, -1.0),
-            (15, 17, 1.0),
-        ):  # (shoulder, elbow) indices in body_pose; right bends -z
+        for sh, el, sign in SHOULDER_ELBOW:  # (shoulder, elbow) indices in body_pose; right bends -z
             if sh in weights:
                 bend = Rotation.from_rotvec(M.euler(z=sign * elbow_bend * weights[sh]))
                 pose[:, el] = (Rotation.from_rotvec(pose[:, el]) * bend).as_rotvec()
@@ -372,12 +369,20 @@ LEAVE_CUES = ("leave", "leaving", "out of the frame", "out of frame", "out of th
               "off screen", "offscreen", "exit")  # fmt: skip  # a walk may leave the picture only when asked
 
 
+def _image_fraction(points: np.ndarray, camera) -> tuple[np.ndarray, np.ndarray]:
+    """Camera-space points (..., 3) → their (u, v) image positions as fractions of the width and height
+    (depth clamped at 1 mm: a point at or behind the camera lands far outside)."""
+    z = np.maximum(points[..., 2], 1e-3)
+    u = (camera.fx * points[..., 0] / z + camera.cx) / camera.width
+    v = (camera.fy * points[..., 1] / z + camera.cy) / camera.height
+    return u, v
+
+
 def _walk_inside(params: dict[str, np.ndarray], camera, margin: float, min_depth: float) -> bool:
     """Whether every joint stays ``margin`` (a fraction of the width) inside the image horizontally (or no
     further out than at frame 0) and the pelvis no nearer than ``min_depth`` metres."""
     j = body_points(params)[0]
-    z = np.maximum(j[..., 2], 1e-3)
-    u = (camera.fx * j[..., 0] / z + camera.cx) / camera.width  # (F, 22)
+    u = _image_fraction(j, camera)[0]  # (F, 22)
     lo, hi = min(margin, u[0].min()), max(1 - margin, u[0].max())
     return bool((u >= lo).all() and (u <= hi).all() and (j[:, 0, 2] >= min(min_depth, j[0, 0, 2])).all())
 
@@ -420,12 +425,8 @@ def _hands_outside(params: dict[str, np.ndarray], camera, margin: float) -> floa
     """How far (a fraction of the image side) the hand markers get outside the image shrunk by ``margin``
     on any frame, beyond where they are on frame 0 (0: inside)."""
     mk = body_points(params)[1][:, list(HAND_MARKERS)]
-    z = np.maximum(mk[..., 2], 1e-3)
     out = 0.0
-    for c in (
-        (camera.fx * mk[..., 0] / z + camera.cx) / camera.width,
-        (camera.fy * mk[..., 1] / z + camera.cy) / camera.height,
-    ):
+    for c in _image_fraction(mk, camera):
         lo, hi = np.minimum(margin, c[0]), np.maximum(1 - margin, c[0])
         out = max(out, float(np.max(lo - c)), float(np.max(c - hi)))
     return max(out, 0.0)
@@ -433,9 +434,8 @@ def _hands_outside(params: dict[str, np.ndarray], camera, margin: float) -> floa
 
 def _wrists_above_nose(params: dict[str, np.ndarray], camera) -> float:
     """How far the lower wrist ends above the nose in the picture (a fraction of its height; < 0: below)."""
-    mk = body_points(params)[1][-1]
-    v = camera.fy * mk[:, 1] / np.maximum(mk[:, 2], 1e-3) + camera.cy
-    return float(v[0] - max(v[15], v[16])) / camera.height
+    v = _image_fraction(body_points(params)[1][-1], camera)[1]
+    return float(v[0] - max(v[15], v[16]))
 
 
 HANDS_UP = tuple((np.deg2rad(e), lean) for e in (70.0, 55.0, 40.0, 25.0) for lean in (0.8, 1.1, 1.4, 1.7))
@@ -486,10 +486,7 @@ def _wrists_inside(params: dict[str, np.ndarray], camera, wrists: list[int], mar
                    start: int) -> bool:  # fmt: skip
     """Whether the ``wrists`` markers (MediaPipe 15 left, 16 right) are ``margin`` (a fraction of the side)
     inside the picture on every frame from ``start`` on."""
-    mk = body_points(params)[1][start:, wrists]
-    z = np.maximum(mk[..., 2], 1e-3)
-    u = (camera.fx * mk[..., 0] / z + camera.cx) / camera.width
-    v = (camera.fy * mk[..., 1] / z + camera.cy) / camera.height
+    u, v = _image_fraction(body_points(params)[1][start:, wrists], camera)
     return bool(((u >= margin) & (u <= 1 - margin) & (v >= margin) & (v <= 1 - margin)).all())
 
 
@@ -528,8 +525,7 @@ HEAD_MARKERS = tuple(range(13))  # MediaPipe nose, eyes, ears, mouth, shoulders
 def _head_outside(params: dict[str, np.ndarray], camera, margin: float) -> float:
     """How far (a fraction of the image height) the head and shoulder markers get above or below the image
     shrunk by ``margin`` on any frame, beyond where they are on frame 0 (0: inside)."""
-    mk = body_points(params)[1][:, list(HEAD_MARKERS)]
-    v = (camera.fy * mk[..., 1] / np.maximum(mk[..., 2], 1e-3) + camera.cy) / camera.height
+    v = _image_fraction(body_points(params)[1][:, list(HEAD_MARKERS)], camera)[1]
     lo, hi = np.minimum(margin, v[0]), np.maximum(1 - margin, v[0])
     return max(0.0, float(np.max(lo - v)), float(np.max(v - hi)))
 
