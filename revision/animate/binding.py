@@ -330,6 +330,10 @@ def bind(
             head = own & (tr_map == k) & (vparts[faces[face_map, 0]] == HEAD_PART)
             skin = skin_source(head, photo) if photo is not None else None
             core = cv2.erode(own.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0  # no feathered edge
+            # each part's fraction of vertices seen at frame 0 (under UNSEEN_FRACTION: a part the photo
+            # does not show)
+            seen = {int(p): float((visible & (vparts == p)).sum()) / max(int((vparts == p).sum()), 1)
+                    for p in np.unique(vparts)}  # fmt: skip
             for p in np.unique(vparts):
                 sel_h = hidden & (vparts == p)
                 if not sel_h.any():
@@ -340,7 +344,7 @@ def bind(
                 sel_v = visible & (vparts == p)
                 # a limb segment the photo does not show (its few seen vertices lie on its outline, where the
                 # fit crosses another part) takes one typical colour of the part it borrows from
-                borrowed = int(p) in FALLBACK_PARTS and sel_v.sum() < UNSEEN_FRACTION * (vparts == p).sum()
+                borrowed = int(p) in FALLBACK_PARTS and seen[int(p)] < UNSEEN_FRACTION
                 if borrowed:
                     sel_v = np.zeros_like(sel_v)
                 for q in FALLBACK_PARTS.get(int(p), ()):  # an unseen forearm: its upper arm's sleeve, ...
@@ -359,10 +363,6 @@ def bind(
                 src[sel_h] = uv0[sel_v][j]
             if visible.any():
                 fparts = face_parts(np.asarray(faces, np.int64), vparts)
-                seen = {
-                    int(p): (visible & (vparts == p)).mean() / max((vparts == p).mean(), 1e-12)
-                    for p in np.unique(fparts)
-                }
                 unseen = np.array([seen[p] < UNSEEN_FRACTION for p in fparts.tolist()], bool)
                 ex = excess[faces].any(1)
                 layer.mesh_faces = np.asarray(faces, np.int64)[~ex | unseen]
