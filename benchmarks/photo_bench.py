@@ -481,7 +481,7 @@ def check_photo(r: CliRun, expected_people: int) -> dict:
     tracks, controls = [lm], [pose_landmarks(still)]
     fitted = track_boxes(r.motion, Ho, Wo) if F > 1 and human_tracks(r.motion) > 0 else []
     # the accel line's moving control (module doc): frame 0 slid at the person's own mean speed
-    slid = [pose_landmarks(slid_video(r.frames[0], F, box_velocity(fitted[0])))] if fitted else [None]
+    slid: list[np.ndarray | None] = [None]
     if expected_people > 1 and fitted:  # a crop per fitted person, following it
         tracks = [track_landmarks(r.frames, b) for b in fitted]
         controls = [track_landmarks(still, np.repeat(b[:1], F, 0)) for b in fitted]  # the frame-0 crop, still
@@ -495,6 +495,8 @@ def check_photo(r: CliRun, expected_people: int) -> dict:
         tracks = [crop_landmarks(r.frames, b) for b in boxes] or [lm]
         controls = [crop_landmarks(still, b) for b in boxes] or controls
         slid = [None] * len(tracks)
+    elif fitted:
+        slid = [pose_landmarks(slid_video(r.frames[0], F, box_velocity(fitted[0])))]
     per = []
     for t, c, m in zip(tracks, controls, slid):
         sw = shoulder_width(t)

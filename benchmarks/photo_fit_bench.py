@@ -34,8 +34,9 @@ def person_iou(track, mask: np.ndarray, camera) -> float:
 
 def wrist_distances(markers: np.ndarray, keypoints2d: np.ndarray, camera) -> tuple[float, float]:
     """(33, 3) fitted markers (camera space), (33, 3) MediaPipe keypoints → (left, right) wrist distance, px."""
-    m = markers[[15, 16]]
-    uv = np.stack([camera.fx * m[:, 0] / m[:, 2] + camera.cx, camera.fy * m[:, 1] / m[:, 2] + camera.cy], 1)
+    from revision.render import project_points
+
+    uv, _ = project_points(markers[[15, 16]], camera)
     d = np.linalg.norm(uv - keypoints2d[[15, 16], :2], axis=1)
     return float(d[0]), float(d[1])
 
