@@ -214,18 +214,24 @@ SHOULDER_ELBOW = ((M.SMPLX_BODY_JOINTS.index("right_shoulder"), M.SMPLX_BODY_JOI
                   (M.SMPLX_BODY_JOINTS.index("left_shoulder"), M.SMPLX_BODY_JOINTS.index("left_elbow"), 1.0))  # fmt: skip
 
 
+ARM_SIDES = {-1.0: "right", 1.0: "left"}  # SHOULDER_ELBOW's sign → the side's name
+
+
 def hands_up_arms(pose: np.ndarray, bp0: np.ndarray, weights: dict[int, np.ndarray], elevation: float,
-                  lean: float, forward: float = 0.0, swing: dict[int, np.ndarray] | None = None) -> None:  # fmt: skip
+                  lean: float, forward: float = 0.0, swing: dict[int, np.ndarray] | None = None,
+                  sides: dict[str, tuple[float, float]] | None = None) -> None:  # fmt: skip
     """In place: every arm the action raises (its shoulder in ``weights``) blends from the photo's pose
     ``bp0`` (21, 3) into the "hands up" pose at the shoulder's pace: the upper arm ``elevation`` (rad) above
     the T-pose's horizontal, out to the side, the forearm bent up by ``pi/2 - elevation + lean`` so it points
     up, ``lean`` past the vertical towards the head (a goalpost for ``lean`` 0); the raised arm then swings
     ``forward`` (rad) about the vertical towards the camera side the body faces (the elbows come in front of the
     shoulders: in a tight portrait the upper arms stay in the picture). ``swing[elbow]`` (F,) rad is added to
-    that elbow's bend (a wave's forearm swing). ``pose`` (F, 21, 3) rotvecs."""
+    that elbow's bend (a wave's forearm swing). ``sides`` ("right" / "left" → (elevation, lean)) gives that
+    arm its own pose instead. ``pose`` (F, 21, 3) rotvecs."""
     for sh, el, sign in SHOULDER_ELBOW:
         if sh not in weights:
             continue
+        elevation, lean = (sides or {}).get(ARM_SIDES[sign], (elevation, lean))
         w = weights[sh]
         n = len(w)
         up_sh = Rotation.from_rotvec(np.repeat(M.euler(y=-sign * forward, z=sign * elevation)[None], n, 0))
@@ -250,7 +256,8 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
                    cfg: ProposeConfig, kind: str = "smplx", *,
                    frame: np.ndarray | None = None, time_scale: float = 1.0, elbow_bend: float = 0.0,
                    lift: float = 1.0, stand: float = 1.0, amount: float = 1.0,
-                   hands_up: tuple[float, ...] | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:  # fmt: skip
+                   hands_up: tuple[float, ...] | dict[str, tuple[float, float]] | None = None,
+                   ) -> tuple[dict[str, np.ndarray], np.ndarray]:  # fmt: skip
     """One SMPL-X (or SMAL, ``kind="smal"``) pose in camera space + an action → (F-frame params,
     airborne heights (F,)). Animals get the library's nearest animal motion (walk/trot/jump/sit/turn/wag).
 
@@ -263,12 +270,12 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
     a tight picture, see :func:`propose_raise_in_frame`); ``hands_up`` = (elevation, lean) (rad) replaces a
     raise's (or wave's) arms by the "hands up" pose: upper arms ``elevation`` above the horizontal out to the
     sides, forearms bent up past the vertical by ``lean`` towards the head, optionally (elevation, lean,
-    forward) with the upper arms swung ``forward`` (SMPL-X; :func:`hands_up_arms`; a wave keeps its forearm
-    swing on top); ``lift`` scales a jump's flight height and ``stand``
-    how far the legs go from the photo's pose into the action's (SMPL-X: a jump kept in the picture, see
-    :func:`propose_jump_in_frame`); ``amount`` (0..1) takes every joint, the root's turn and its path only
-    that far from the photo's pose into the action's (SMPL-X: a bow or squat kept in the picture, see
-    :func:`propose_kept_in_frame`)."""
+    forward) with the upper arms swung ``forward``, or {"right": (elevation, lean), "left": ...}: each arm its
+    own (SMPL-X; :func:`hands_up_arms`; a wave keeps its forearm swing on top); ``lift`` scales a jump's
+    flight height and ``stand`` how far the legs go from the photo's pose into the action's (SMPL-X: a jump
+    kept in the picture, see :func:`propose_jump_in_frame`); ``amount`` (0..1) takes every joint, the root's
+    turn and its path only that far from the photo's pose into the action's (SMPL-X: a bow or squat kept in
+    the picture, see :func:`propose_kept_in_frame`)."""
     n = num_frames
     key, nj = ("body_pose", 21) if kind == "smplx" else ("pose", 34)
     go0 = Rotation.from_rotvec(np.asarray(params0["global_orient"], float).reshape(3))
@@ -321,7 +328,10 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
             for _, el, sign in SHOULDER_ELBOW:
                 b = sign * m.pose[:, el, 2]
                 swing[el] = b - b[len(b) // 2 :].mean()
-        hands_up_arms(pose, bp0, weights, *hands_up, swing=swing)
+        if isinstance(hands_up, dict):  # one (elevation, lean) per arm
+            hands_up_arms(pose, bp0, weights, 0.0, 0.0, swing=swing, sides=hands_up)
+        else:
+            hands_up_arms(pose, bp0, weights, *hands_up, swing=swing)
     if elbow_bend and kind == "smplx" and base_action(action) == "raise":
         for sh, el, sign in SHOULDER_ELBOW:  # (shoulder, elbow) indices in body_pose; right bends -z
             if sh in weights:
@@ -439,25 +449,54 @@ def _wrists_above_nose(params: dict[str, np.ndarray], camera) -> float:
 
 
 HANDS_UP = tuple((np.deg2rad(e), lean) for e in (70.0, 55.0, 40.0, 25.0) for lean in (0.8, 1.1, 1.4, 1.7))
+# each arm on its own when no pose keeps both hands in: the elbow up to near the vertical too
+HANDS_UP_PER_ARM = tuple(
+    (np.deg2rad(e), lean) for e in (85.0, 70.0, 55.0, 40.0, 25.0) for lean in (0.8, 1.1, 1.4, 1.7)
+)
+ARM_MARKERS = {"left": (11, 13, 15), "right": (12, 14, 16)}  # MediaPipe shoulder, elbow, wrist
+
+
+def _arm_in_picture(params: dict[str, np.ndarray], camera, side: str) -> tuple[float, float, float]:
+    """One arm at the last frame → (the fraction of its shoulder–elbow–wrist line inside the picture (each
+    segment counts half), how far its wrist is above the nose (a fraction of the height; < 0: below), how far
+    its wrist is from the nose sideways (a fraction of the width))."""
+    mk = body_points({k: (np.asarray(v)[-1:] if k != "betas" else v) for k, v in params.items()})[1][0]
+    u, v = _image_fraction(mk, camera)
+    sh, el, wr = ARM_MARKERS[side]
+    t = np.linspace(0.0, 1.0, 51)[:, None]
+    inside = 0.0
+    for a, b in ((sh, el), (el, wr)):
+        pu, pv = u[a] + (u[b] - u[a]) * t, v[a] + (v[b] - v[a]) * t
+        inside += 0.5 * float(((pu >= 0) & (pu <= 1) & (pv >= 0) & (pv <= 1)).mean())
+    return inside, float(v[0] - v[wr]), float(abs(u[wr] - u[0]))
 
 
 def propose_raise_in_frame(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float,
                            strength: float, cfg: ProposeConfig, camera, *, frame: np.ndarray | None = None,
                            bends: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75),
                            hands_up: tuple[tuple[float, float], ...] = HANDS_UP, margin: float = 0.03,
-                           above: float = 0.03) -> tuple[dict[str, np.ndarray], np.ndarray, str]:  # fmt: skip
+                           above: float = 0.03, per_arm: tuple[tuple[float, float], ...] = HANDS_UP_PER_ARM,
+                           arm_above: float = 0.15, arm_tolerance: float = 0.05,
+                           ) -> tuple[dict[str, np.ndarray], np.ndarray, str]:  # fmt: skip
     """:func:`propose_person` for a raise in a tight picture. In order, the first that keeps the hand markers
     ``margin`` inside the picture on every frame (or no further out than on frame 0): the arms straight up,
     the elbows bent by one of ``bends`` (rad); then, for a "raise both arms" only, the "hands up" pose
     (:func:`hands_up_arms`, ``hands_up`` = (elevation, lean) pairs, the highest elbows first) whose wrists end
-    ``above`` (a fraction of the height) over the nose. When none does, the arms go straight up and the hands
-    leave the top of the picture, as they would in a filmed portrait. (Also tried on 2026-12-02: a hands-up
-    pose that only ends with the hands inside, the elbows out of the picture — on the astronaut the forearms
-    curled over her head and MediaPipe read her wrists at the elbows, and with the wrist-leashed fit the
-    straight raise reads as raised arms (wrists 63 / 89 px, nose 136) where that pose did not (65 / 141);
-    bending the forearms over the head until the hands fit, up to 2 rad, was the rule before: it folded
-    them flat over her head; lifting the arms forward: in a close portrait perspective throws hands reaching
-    towards the camera further out.) → (params, airborne, what was changed ("" when nothing))."""
+    ``above`` (a fraction of the height) over the nose. When none does (a portrait framed tighter than the
+    arms' reach, or a person near the picture's side), each arm takes its own hands-up pose (``per_arm``
+    pairs, :func:`_arm_in_picture` at the last frame): of the poses whose wrist ends ``arm_above`` (a fraction
+    of the height: clearly, in a portrait) over the nose, those that keep within ``arm_tolerance`` of the most
+    of that arm's shoulder–elbow–wrist line in the picture, and of these the one whose hand is farthest out
+    sideways from the nose (beside the head rather than over it, where the hand is hidden behind the head or
+    covers the face) — taken when the two arms keep more of themselves in the picture than the straight raise
+    does. Else the arms go straight up and the hands leave the top of the picture, as in a filmed portrait.
+    (Also tried on 2026-12-02: one hands-up pose for both arms that only ends with the hands inside — on the
+    astronaut, her right shoulder near the picture's left side, the forearms curled over her head and
+    MediaPipe read her wrists at the elbows; the straight raise, whose hands leave, was read raised on one fit
+    and not on the next (a 0.0002 rad change of the sway flipped a wrist from 93 to 171 px, nose 135); bending
+    the forearms over the head until the hands fit, up to 2 rad, folded them flat over her head; lifting the
+    arms forward: in a close portrait perspective throws hands reaching towards the camera further out.) →
+    (params, airborne, what was changed ("" when nothing))."""
     straight = None
     for b in bends:
         p, a = propose_person(params0, action, num_frames, fps, strength, cfg, frame=frame, elbow_bend=b)
@@ -475,6 +514,35 @@ def propose_raise_in_frame(params0: dict[str, np.ndarray], action: str, num_fram
             if _wrists_above_nose(q, camera) >= above and _hands_outside(q, camera, margin) <= 0:
                 how = f"hands up (upper arms {np.rad2deg(e):.0f}° up, forearms {lean:.1f} rad past the vertical)"
                 return q, qa, f"{how}: hands kept in the picture"
+        # no pose keeps both hands in: each arm takes its own hands-up pose, the one that keeps the most of
+        # that arm in the picture with the wrist clearly above the nose; of those (within `arm_tolerance`),
+        # the hand farthest out from the head (beside it, not over it)
+        scored = {side: [] for side in ARM_MARKERS}
+        for e, lean in per_arm:
+            q, _ = propose_person(
+                params0, action, num_frames, fps, strength, cfg, frame=frame, hands_up=(e, lean)
+            )
+            for side in ARM_MARKERS:
+                inside, up, apart = _arm_in_picture(q, camera, side)
+                if up >= arm_above:
+                    scored[side].append((inside, apart, (e, lean)))
+        if all(scored.values()):
+            sides, kept = {}, {}
+            for side, cands in scored.items():
+                best = max(c[0] for c in cands)
+                near_best = [c for c in cands if c[0] >= best - arm_tolerance]
+                kept[side], _, sides[side] = max(near_best, key=lambda c: c[1])
+            straight_in = [_arm_in_picture(p, camera, side)[0] for side in ARM_MARKERS]
+            if sum(kept.values()) > sum(straight_in):
+                q, qa = propose_person(
+                    params0, action, num_frames, fps, strength, cfg, frame=frame, hands_up=sides
+                )
+                how = ", ".join(
+                    f"{side} upper arm {np.rad2deg(e):.0f}° up, forearm {lean:.1f} rad past the vertical"
+                    for side, (e, lean) in sides.items()
+                )
+                why = "the portrait is too tight for the raise"
+                return q, qa, f"hands up, each arm kept in the picture as far as it goes ({how}): {why}"
     return (
         p,
         a,

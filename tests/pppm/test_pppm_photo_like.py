@@ -107,9 +107,9 @@ def test_a_walk_stays_in_the_picture_unless_the_prompt_says_to_leave(fake_encode
 def test_raised_arms_end_above_the_nose_in_a_tight_portrait(fake_encoder, zoom):
     """A portrait zoomed on the upper body, the nose a quarter down the picture: a slightly tight one (×2.2)
     bends the elbows a little and keeps the hands in; a tighter one (×2.5) raises the hands up beside/above the
-    head, elbows out, hands in on every frame; where no hands-up pose keeps them in (×6) the arms go up
-    straight and the hands leave the top (no forearms folded over the head); all end with the wrists above
-    the nose."""
+    head, elbows out, hands in on every frame; where no hands-up pose keeps both hands in on every frame (×6)
+    each arm takes the hands-up pose that keeps the most of it in the picture (the straight raise took the
+    hands out of the top); all end with the wrists above the nose."""
     wide = Camera.from_image_size(256, 256)
     person = _person()
     nose = body_points(person)[1][0, NOSE]
@@ -127,10 +127,37 @@ def test_raised_arms_end_above_the_nose_in_a_tight_portrait(fake_encoder, zoom):
         assert inside and any("hands up" in n for n in notes), notes
         for el, wr in ((13, 15), (14, 16)):
             assert mk[-1, wr, 1] < mk[-1, el, 1]
-    else:  # no hands-up pose keeps them in: the arms go up straight and the hands leave the top
-        assert not inside and any("hands leave the picture" in n for n in notes), notes
-        for sh, el, wr in ((11, 13, 15), (12, 14, 16)):  # straight: wrist above elbow above shoulder
+    else:  # no hands-up pose keeps both hands in on every frame: each arm as far in as it goes
+        assert any("each arm kept in the picture" in n for n in notes), notes
+        for sh, el, wr in ((11, 13, 15), (12, 14, 16)):  # hands up: wrist above elbow above shoulder
             assert mk[-1, wr, 1] < mk[-1, el, 1] < mk[-1, sh, 1]
+            assert 0 <= mk[-1, el, 0] <= tight.width and 0 <= mk[-1, el, 1]  # the elbows in the picture
+        assert (mk[-1, NOSE, 1] - mk[-1, [L_WR, R_WR], 1]).min() >= 0.15 * tight.height  # clearly above
+
+
+def test_a_raise_near_the_pictures_side_lifts_each_arm_as_far_as_it_stays_in(fake_encoder):
+    """A tight portrait with the person off to the right (the left shoulder near the picture's right side,
+    like the astronaut's right shoulder near her portrait's left): no one hands-up pose keeps both hands in,
+    so each arm takes its own — the arm near the side with its elbow up near the vertical, the other out
+    wide — both arms wholly in the picture and both wrists clearly above the nose at the end."""
+    wide = Camera.from_image_size(256, 256)
+    person = _person()
+    nose = body_points(person)[1][0, NOSE]
+    f = 4.0 * wide.fx
+    tight = dataclasses.replace(wide, fx=f, fy=f, cx=wide.cx + 0.3 * wide.width,
+                                cy=0.25 * wide.height - f * nose[1] / nose[2])  # fmt: skip
+    seq, notes = propose_motion(_scene(person, tight), "the astronaut raises both arms", 0.7, 16,
+                                text_encoder=fake_encoder, config=KEYWORDS)  # fmt: skip
+    assert any("each arm kept in the picture" in n for n in notes), notes
+    mk = _project(tight, body_points(seq.tracks[0].params)[1])
+    assert (mk[-1, NOSE, 1] - mk[-1, [L_WR, R_WR], 1]).min() >= 0.15 * tight.height
+    for sh, el, wr in ((11, 13, 15), (12, 14, 16)):
+        assert mk[-1, wr, 1] < mk[-1, el, 1] < mk[-1, sh, 1]
+        arm = mk[-1, [sh, el, wr]]
+        assert arm.min() >= 0 and arm[:, 0].max() <= tight.width and arm[:, 1].max() <= tight.height
+    # the left arm (near the right side) is raised higher: its elbow is higher above its shoulder
+    rise = mk[-1, [11, 12], 1] - mk[-1, [13, 14], 1]
+    assert rise[0] > rise[1] + 5, rise
 
 
 def test_wave_strength_scales_the_raise_from_an_arm_held_out(fake_encoder):
@@ -279,3 +306,26 @@ def test_a_walk_from_a_fit_with_odd_feet_walks_on_both_feet(fake_encoder):
     feet = foot_positions(jb)[:, :, [0, 2]]
     still = np.linalg.norm(np.diff(feet, axis=0), axis=-1) < 0.005  # (F-1, 2) planted in that step
     assert still[:, 0].any() and still[:, 1].any(), still  # both feet take their turn on the ground
+
+
+def test_hands_up_arms_gives_each_arm_its_own_pose():
+    """``sides`` poses each arm as the one shared pose would: the right arm's joints as with the right's
+    (elevation, lean), the left's as with the left's; the rest of the body untouched."""
+    from revision.pppm.propose import SHOULDER_ELBOW, hands_up_arms
+
+    rng = np.random.default_rng(0)
+    bp0 = rng.normal(0.0, 0.2, (21, 3))
+    w = np.linspace(0.0, 1.0, 8)
+    weights = {sh: w for sh, _, _ in SHOULDER_ELBOW}
+    right, left = (np.radians(85.0), 1.4), (np.radians(55.0), 0.8)
+    both = np.repeat(bp0[None], 8, 0)
+    hands_up_arms(both, bp0, weights, 0.0, 0.0, sides={"right": right, "left": left})
+    for side, pose_args in (("right", right), ("left", left)):
+        one = np.repeat(bp0[None], 8, 0)
+        hands_up_arms(one, bp0, weights, *pose_args)
+        for sh, el, sign in SHOULDER_ELBOW:
+            if (sign < 0) == (side == "right"):
+                np.testing.assert_allclose(both[:, [sh, el]], one[:, [sh, el]], atol=1e-12)
+    arms = {j for sh, el, _ in SHOULDER_ELBOW for j in (sh, el)}
+    rest = [j for j in range(21) if j not in arms]
+    np.testing.assert_array_equal(both[:, rest], np.repeat(bp0[None], 8, 0)[:, rest])
