@@ -6,7 +6,9 @@ Per photo of :mod:`benchmarks.photo_set`: people expected / found (``MultiPerson
 fitted person the IoU of its projected SMPL-X mesh (``revision.render``, that track alone) with its
 person mask, with the silhouette term (``masks=``) and, side by side, without it (same detections,
 same iterations otherwise); fit seconds per person; the wrists' distances (fitted marker to MediaPipe's
-keypoint, px) and how many landmarks the fit's leash (``SMPLXFitConfig.w_leash``) held; for photos with
+keypoint, px) and how many landmarks the fit's leash (``SMPLXFitConfig.w_leash``) held; the fitted per-segment
+girth (``revision.body.girth``: relative radius change of torso, upper arm, forearm, hand, thigh, shin; the IoU
+renders the body with it, as the animator does); for photos with
 no person (the cat) the number of human bodies fitted (must be 0). Fit time is wall and CPU seconds (the CPU figure is what an unloaded
 machine would take; the wall one includes other processes). ``--s2``: also the whole S2 on the photo,
 ``revision.lifting.extract_motion(Clip(photo[None]))`` (perceive → track → lift, every backend), with
@@ -66,7 +68,7 @@ def run(names: list[str] | None = None, baseline: bool = True, s2: bool = False)
         t_det = time.perf_counter() - t0
         row = {"photo": p.name, "size": f"{W}x{H}", "expected": p.people, "found": len(people),
                "detect_s": t_det, "iou": [], "iou_nomask": [], "fit_s": [], "fit_cpu_s": [], "wrists": [],
-               "leashed": []}  # fmt: skip
+               "leashed": [], "girth": []}  # fmt: skip
         for d in people:
             k2, k3 = d.keypoints2d[None], None if d.keypoints3d is None else d.keypoints3d[None]
             t0, c0 = time.perf_counter(), time.process_time()
@@ -76,6 +78,7 @@ def run(names: list[str] | None = None, baseline: bool = True, s2: bool = False)
             row["iou"].append(person_iou(Track(0, "smplx", fit.params, fit.confidence), d.mask, cam))
             row["wrists"].append(wrist_distances(fit.markers[0], d.keypoints2d, cam))
             row["leashed"].append(int(fit.stats.get("leashed", 0)))
+            row["girth"].append(fit.params.get("girth"))
             if baseline:
                 fit0 = fit_smplx(skeleton, k2, k3, cam, SMPLXFitConfig(), scores=np.array([d.score]))
                 row["iou_nomask"].append(person_iou(Track(0, "smplx", fit0.params, fit0.confidence), d.mask, cam))
@@ -114,6 +117,9 @@ def main() -> None:
             wr = "  ".join(f"{a:.0f}/{b:.0f}" + (f" (leashed {k})" if k else "") for (a, b), k in
                            zip(r["wrists"], r["leashed"]))  # fmt: skip
             print(f"{'':16s} wrists l/r, px from MediaPipe's: {wr}")
+        if any(g is not None for g in r["girth"]):
+            gs = "  ".join("-" if g is None else "/".join(f"{x:+.2f}" for x in g) for g in r["girth"])
+            print(f"{'':16s} girth (torso/upper arm/forearm/hand/thigh/shin): {gs}")
     ious = [i for r in rows for i in r["iou"]]
     if ious:
         print(f"people fitted: {len(ious)}; IoU min {min(ious):.3f} median {float(np.median(ious)):.3f}; "

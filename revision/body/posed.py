@@ -63,8 +63,10 @@ def _t(x, F: int | None = None) -> torch.Tensor:
 
 
 @torch.no_grad()
-def smplx_vertices(model, global_orient, body_pose, betas, transl) -> tuple[torch.Tensor, torch.Tensor]:
-    """SMPL-X (F,3), (F,63), (≤num_betas,) or (F, ≤num_betas), (F,3) → vertices (F,V,3), joints (F,55,3)."""
+def smplx_vertices(model, global_orient, body_pose, betas, transl, girth=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """SMPL-X (F,3), (F,63), (≤num_betas,) or (F, ≤num_betas), (F,3) → vertices (F,V,3), joints (F,55,3).
+    ``girth`` (G,): per-segment girth (:mod:`revision.body.girth`); None or zeros: the model's own surface."""
+    from revision.body.girth import girth_dirs, girth_offsets
     from revision.body.skinning import effective_posedirs, lbs
 
     go, bp, tr = torch.as_tensor(global_orient), torch.as_tensor(body_pose), torch.as_tensor(transl)
@@ -81,6 +83,9 @@ def smplx_vertices(model, global_orient, body_pose, betas, transl) -> tuple[torc
     n_extra = shapedirs.shape[-1] - nb
     pose_mean = getattr(model, "pose_mean", torch.zeros(165, dtype=dtype))
     n_joints = model.J_regressor.shape[0]
+    offset = None
+    if girth is not None and bool(np.any(np.asarray(girth) != 0)):
+        offset = girth_offsets(girth_dirs(model), np.asarray(girth, np.float32))
     verts, joints = [], []
     for s in range(0, F, FRAME_CHUNK):
         e = min(F, s + FRAME_CHUNK)
@@ -91,7 +96,7 @@ def smplx_vertices(model, global_orient, body_pose, betas, transl) -> tuple[torc
         full = full + pose_mean.to(dtype)[: n_joints * 3]
         shape = torch.cat([b[s:e], torch.zeros(n, n_extra, dtype=dtype)], 1)
         v, j = lbs(shape, full, model.v_template, shapedirs, effective_posedirs(model), model.J_regressor,
-                   model.parents, model.lbs_weights)  # fmt: skip
+                   model.parents, model.lbs_weights, offset)  # fmt: skip
         t = tr[s:e].to(dtype).reshape(n, 1, 3)
         verts.append(v + t)
         joints.append(j + t)
@@ -111,7 +116,7 @@ def track_meshes(track: Track, *, smplx_model=None, smal_model=None) -> TrackMes
     if track.kind == "smplx":
         model = smplx_model if smplx_model is not None else default_smplx()
         v, j = smplx_vertices(model, _t(p["global_orient"], F), _t(p["body_pose"], F), _t(p["betas"]),
-                              _t(p["transl"], F))  # fmt: skip
+                              _t(p["transl"], F), p.get("girth"))  # fmt: skip
         faces = np.asarray(model.faces, np.int64)
         return TrackMeshes(v.numpy(), faces, _parts_cached(id(model), "smplx", model), j[:, :55].numpy(), "smplx")
     if track.kind == "smal":

@@ -19,13 +19,19 @@ def lbs(
     J_regressor: torch.Tensor,
     parents: torch.Tensor,
     lbs_weights: torch.Tensor,
+    v_offset: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """betas (B, S), pose (B, 3J) axis-angle → vertices (B, V, 3), joints (B, J, 3) (as ``smplx.lbs.lbs``)."""
+    """betas (B, S), pose (B, 3J) axis-angle → vertices (B, V, 3), joints (B, J, 3) (as ``smplx.lbs.lbs``).
+
+    ``v_offset`` (V, 3) or (B, V, 3): rest-space vertex offsets added after the joints are regressed (the
+    per-segment girth of :mod:`revision.body.girth`: the surface changes, the skeleton does not)."""
     from smplx.lbs import batch_rigid_transform, batch_rodrigues, blend_shapes, vertices2joints
 
     B = pose.shape[0]
     v_shaped = v_template + blend_shapes(betas, shapedirs)
     J = vertices2joints(J_regressor, v_shaped)
+    if v_offset is not None:
+        v_shaped = v_shaped + v_offset
     rot = batch_rodrigues(pose.reshape(-1, 3)).reshape(B, -1, 3, 3)
     if posedirs is not None:
         ident = torch.eye(3, dtype=rot.dtype, device=rot.device)

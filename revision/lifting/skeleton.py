@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from revision.body.girth import NUM_GIRTH
 from revision.perception.mediapipe_backend import MEDIAPIPE_LANDMARKS
 
 SMPLX_JOINTS: tuple[str, ...] = (
@@ -142,6 +143,7 @@ class SMPLXSkeleton(torch.nn.Module):
             self.register_buffer("surf_template", torch.zeros(0, 3))
             self.register_buffer("surf_shapedirs", torch.zeros(0, 3, NUM_BETAS))
             self.register_buffer("surf_weights", torch.zeros(0, len(self.order)))
+            self.register_buffer("surf_girthdirs", torch.zeros(0, 3, NUM_GIRTH))
             self.surf_radius = 0.0
             self.mesh_faces = None
             return
@@ -153,15 +155,18 @@ class SMPLXSkeleton(torch.nn.Module):
             while a not in self.slot:
                 a = parents[a] if a < len(parents) else 0
             fold[j, self.slot[a]] = 1.0
+        girth = _girth_dirs(model, v_template)  # (V, 3, G): zeros when the model is not SMPL-X-layout
         self.surf_radius = _sample_radius(model, v_template, len(idx))
         self.register_buffer("surf_template", v_template[idx].clone())
         self.register_buffer("surf_shapedirs", shapedirs[idx].clone())
         self.register_buffer("surf_weights", w @ fold)
+        self.register_buffer("surf_girthdirs", girth[idx].clone())
         faces = getattr(model, "faces", None)  # the whole mesh, for the silhouette's coverage test
         if faces is not None:
             self.register_buffer("mesh_template", v_template.clone())
             self.register_buffer("mesh_shapedirs", shapedirs.clone())
             self.register_buffer("mesh_weights", weights.detach().float() @ fold)
+            self.register_buffer("mesh_girthdirs", girth.clone())
             self.mesh_faces = np.asarray(faces, np.int64).reshape(-1, 3)
         else:
             self.mesh_faces = None
@@ -212,34 +217,57 @@ class SMPLXSkeleton(torch.nn.Module):
         return self.surf_template.shape[0] > 0
 
     def surface(
-        self, global_orient: torch.Tensor, body_pose: torch.Tensor, betas: torch.Tensor, transl: torch.Tensor
+        self, global_orient: torch.Tensor, body_pose: torch.Tensor, betas: torch.Tensor, transl: torch.Tensor,
+        girth: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """(B,3), (B,63), (B,10) or (10,), (B,3) → (B, Vs, 3) posed surface samples (linear blend skinning
-        of ``surface_samples`` mesh vertices; hand/face joint weights folded into their evaluated ancestors)."""
+        of ``surface_samples`` mesh vertices; hand/face joint weights folded into their evaluated ancestors).
+        ``girth`` (G,): per-segment girth (:mod:`revision.body.girth`; None: the model's own surface)."""
         return self._skin(global_orient, body_pose, betas, transl, self.surf_template, self.surf_shapedirs,
-                          self.surf_weights)  # fmt: skip
+                          self.surf_weights, girth, self.surf_girthdirs)  # fmt: skip
 
     def mesh(
-        self, global_orient: torch.Tensor, body_pose: torch.Tensor, betas: torch.Tensor, transl: torch.Tensor
+        self, global_orient: torch.Tensor, body_pose: torch.Tensor, betas: torch.Tensor, transl: torch.Tensor,
+        girth: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """As :meth:`surface`, every vertex of the model: (B, V, 3); faces in ``self.mesh_faces`` (F, 3)
         (None when the model has no faces)."""
         if self.mesh_faces is None:
             raise ValueError("SMPLXSkeleton.mesh: the body model has no faces")
         return self._skin(global_orient, body_pose, betas, transl, self.mesh_template, self.mesh_shapedirs,
-                          self.mesh_weights)  # fmt: skip
+                          self.mesh_weights, girth, self.mesh_girthdirs)  # fmt: skip
 
-    def _skin(self, global_orient, body_pose, betas, transl, template, shapedirs, weights) -> torch.Tensor:
+    @property
+    def has_girth(self) -> bool:
+        """True when the model's surface has girth directions (an SMPL-X-layout model with 55 joints)."""
+        return self.has_surface and bool(self.surf_girthdirs.abs().sum() > 0)
+
+    def _skin(self, global_orient, body_pose, betas, transl, template, shapedirs, weights, girth=None,
+              girthdirs=None) -> torch.Tensor:  # fmt: skip
         B = global_orient.shape[0]
         if betas.dim() == 1:
             betas = betas[None].expand(B, -1)
         R, P, J = self.transforms(global_orient, body_pose, betas, transl)
         v = template + torch.einsum("vdb,nb->nvd", shapedirs, betas)  # (B, Vs, 3)
+        if girth is not None:  # after the joints: the surface changes, the skeleton does not
+            v = v + torch.einsum("vdg,g->vd", girthdirs, girth)
         t = P - (R @ J[:, self.order, :, None])[..., 0]  # (B, S, 3): v' = R_j v + (P_j − R_j J_j)
         S = R.shape[1]
         A = torch.cat([R.reshape(B, S, 9), t], -1)  # (B, S, 12) per-joint affine transforms
         T = torch.einsum("vs,bsk->bvk", weights, A)  # (B, Vs, 12) blended (as LBS)
         return (T[..., :9].reshape(B, -1, 3, 3) @ v[..., None])[..., 0] + T[..., 9:]
+
+
+def _girth_dirs(model, v_template: torch.Tensor) -> torch.Tensor:
+    """(V, 3, G) float32 girth directions (:mod:`revision.body.girth`), zeros for a model without the
+    SMPL-X joint layout or skinning weights."""
+    from revision.body.girth import girth_dirs_np
+
+    weights = getattr(model, "lbs_weights", None)
+    jreg = getattr(model, "J_regressor", None)
+    if weights is None or jreg is None or jreg.shape[0] < len(SMPLX_JOINTS) or weights.shape[1] < len(SMPLX_JOINTS):
+        return torch.zeros(v_template.shape[0], 3, NUM_GIRTH)
+    return torch.as_tensor(girth_dirs_np(v_template, jreg, weights), dtype=torch.float32)
 
 
 def _area_even_vertices(model, v_template: torch.Tensor, n: int) -> torch.Tensor:

@@ -16,7 +16,9 @@ Unknowns per track: ``global_orient`` (F,3), ``body_pose`` (F,63), ``transl`` (F
 4. **Silhouette** (when ``masks`` are given and the body model has a surface): the stage-3 loss plus
    :mod:`revision.lifting.silhouette` terms on skinned surface samples (``SMPLXSkeleton.surface``) —
    samples outside the person mask pulled in, mask pixels far from the body pulled out — for
-   ``iters_sil`` more iterations, betas (width, height, ...) and pose free. The learning rate falls
+   ``iters_sil`` more iterations, betas (width, height, ...), pose and the per-segment ``girth``
+   (:mod:`revision.body.girth`: torso, upper arm, forearm, hand, thigh and shin radii, ridge
+   ``w_girth``; the track then carries ``params["girth"]``) free. The learning rate falls
    (cosine) from ``lr`` to ``lr_final`` × ``lr`` over the stage, so the fit settles instead of ending
    wherever Adam's last steps left it.
 5. **Leash** (``w_leash`` > 0, with masks): arm landmarks (``leash_landmarks``, the wrists) whose fitted
@@ -38,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from revision.body.girth import NUM_GIRTH
 from revision.lifting import priors
 from revision.lifting.skeleton import LM_HIPS, LM_TORSO, NUM_BETAS, SMPLXSkeleton
 from revision.perception.geometry import solve_translation
@@ -62,10 +65,10 @@ class SMPLXFitConfig:
     min_visibility: float = 0.3  # landmarks below this visibility are ignored
     # silhouette (only when masks are given and the body model has a surface); weights measured with
     # benchmarks.photo_fit_bench (docs/perception_lifting.md)
-    w_sil_out: float = 60.0  # projected surface samples outside the person mask, (distance to it)²
+    w_sil_out: float = 120.0  # projected surface samples outside the person mask, (distance to it)²
     w_sil_cover: float = 60.0  # sampled mask pixels the body misses, (distance to the nearest sample)²
     sil_pixels: int = 1000  # mask pixels sampled per frame for the cover term
-    sil_contour: float = 0.5  # fraction of them drawn from the mask's contour (the rest: anywhere inside)
+    sil_contour: float = 0.25  # fraction of them drawn from the mask's contour (the rest: anywhere inside)
     sil_size_units: bool = True  # residuals in units of √(mask area) (False: of the focal length, which made
     # the silhouette of a small, far person negligible next to the priors)
     sil_coverage_every: int = 2  # rasterise the whole mesh every this many iterations (0: never); mask pixels
@@ -77,15 +80,23 @@ class SMPLXFitConfig:
     # leash (module doc, step 5): weight of the hinge ((distance − leash_px) / focal)², 0 = off
     w_leash: float = 100.0
     leash_px: float = 25.0  # no pull within this many pixels of the keypoint
-    leash_trigger_px: float = 100.0  # leashed when its fitted marker ends this far from the keypoint
+    # leashed when its fitted marker ends this far from the keypoint; 80: the unleashed astronaut's right wrist
+    # ends 96 px off, the cameraman's right wrist 50-62 px (3 pixel samplings; leashing it cost 0.06 IoU)
+    leash_trigger_px: float = 80.0
     leash_min_visibility: float = 0.1  # keypoints below this visibility never leash
     leash_landmarks: tuple[int, ...] = (15, 16)  # MediaPipe indices (wrists)
+    # per-segment girth (revision.body.girth: torso, upper arm, forearm, hand, thigh, shin; relative radius
+    # change) free in the silhouette stage, so limbs can be thinner or wider than the one girth beta allows
+    fit_girth: bool = True
+    w_girth: float = 1e-3  # ridge on girth (squared relative radius change)
+    girth_min: float = -0.6  # girth clamped at ≥ this (a segment at most 60 % thinner)
     device: str = "cpu"
 
 
 @dataclass
 class SMPLXFit:
     params: dict[str, np.ndarray]  # Track params: global_orient (F,3), body_pose (F,63), betas (10,), transl (F,3)
+    # and, when the silhouette stage fitted it, girth (G,) (revision.body.girth)
     confidence: np.ndarray  # (F,) 0..1
     joints: np.ndarray  # (F, 22, 3) fitted body joints, camera space
     markers: np.ndarray  # (F, 33, 3) fitted MediaPipe markers, camera space
@@ -227,11 +238,15 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
             cover_margin=cfg.sil_cover_margin_px,
         )
     n_sil = cfg.iters_sil if sil is not None else 0
+    use_girth = sil is not None and cfg.fit_girth and getattr(skeleton, "has_girth", False)
+    girth = torch.zeros(NUM_GIRTH, device=dev, requires_grad=use_girth)
+    free = [go, bp, betas, tr, *([girth] if use_girth else [])]
     faces = getattr(skeleton, "mesh_faces", None)
     cover_mesh = sil is not None and cfg.sil_coverage_every > 0 and faces is not None
     n_it = cfg.iters_full + n_sil
     lm = list(cfg.leash_landmarks)
-    start = [p.detach().clone() for p in (go, bp, betas, tr)]
+    start = [p.detach().clone() for p in free]
+    g_arg = girth if use_girth else None
 
     def step(it: int, opt: torch.optim.Optimizer, leashed: torch.Tensor | None) -> None:
         decay = 0.5 * (1 + np.cos(np.pi * it / max(n_it - 1, 1)))  # cosine from lr to lr_final · lr
@@ -240,6 +255,8 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
         opt.zero_grad()
         loss, m = _full_loss(skeleton, go, bp, betas, tr, uv, w, target3, K, cfg, markers_rel)
         loss = loss + prior_terms()
+        if use_girth:
+            loss = loss + cfg.w_girth * girth.pow(2).sum()
         if leashed is not None:  # hinge beyond leash_px, in units of the focal length (as the 2D term)
             over = ((_project(m[:, lm], K) - uv[:, lm]).norm(dim=-1) - cfg.leash_px).clamp(min=0) / K[0]
             loss = loss + cfg.w_leash * (over.pow(2) * leashed).sum() / F
@@ -248,14 +265,17 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
             if cover_mesh and it % cfg.sil_coverage_every == 0:  # all masked frames first, then one in turn
                 ks = list(range(sil.num_frames)) if it == 0 else [(it // cfg.sil_coverage_every) % sil.num_frames]
                 with torch.no_grad():
-                    v = skeleton.mesh(go[fr[ks]], bp[fr[ks]], betas, tr[fr[ks]])
+                    v = skeleton.mesh(go[fr[ks]], bp[fr[ks]], betas, tr[fr[ks]], g_arg)
                 sil.update_coverage(ks, _project(v, K).cpu().numpy(), v[..., 2].cpu().numpy(), faces)
-            loss = loss + sil.loss(skeleton.surface(go[fr], bp[fr], betas, tr[fr]), K, cfg.w_sil_out,
+            loss = loss + sil.loss(skeleton.surface(go[fr], bp[fr], betas, tr[fr], g_arg), K, cfg.w_sil_out,
                                    cfg.w_sil_cover, cfg.w_sil_iou, skeleton.surf_radius)  # fmt: skip
         loss.backward()
         opt.step()
+        if use_girth:
+            with torch.no_grad():
+                girth.clamp_(min=cfg.girth_min)
 
-    opt = torch.optim.Adam([go, bp, betas, tr], lr=cfg.lr)
+    opt = torch.optim.Adam(free, lr=cfg.lr)
     for it in range(n_it):
         step(it, opt, None)
     # 5. leash: landmarks that ended far from their on-mask keypoints; the full stage again, from its start
@@ -268,10 +288,10 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
         leashed = torch.tensor(cand, device=dev) & far
         if leashed.any():
             with torch.no_grad():
-                for p, p0 in zip((go, bp, betas, tr), start):
+                for p, p0 in zip(free, start):
                     p.copy_(p0)
             sil.reset()
-            opt = torch.optim.Adam([go, bp, betas, tr], lr=cfg.lr)
+            opt = torch.optim.Adam(free, lr=cfg.lr)
             for it in range(n_it):
                 step(it, opt, leashed)
     n_leash = n_it if bool(leashed.any()) else 0
@@ -291,6 +311,8 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
         "betas": betas.detach().cpu().numpy(),
         "transl": tr.detach().cpu().numpy(),
     }
+    if use_girth:
+        params["girth"] = girth.detach().cpu().numpy()
     stats = {"reprojection_px": float(err), "seconds": time.perf_counter() - t0,
              "iterations": float(cfg.iters_3d + cfg.iters_full + n_sil + n_leash),
              "silhouette_frames": float(0 if sil is None else sil.num_frames),

@@ -21,6 +21,7 @@ from revision.lifting.sketch_pose import (
 from revision.palette import PART_BY_NAME
 from revision.pppm.physics import rest_pelvis
 from revision.pppm.propose import ProposeConfig, propose_motion
+from revision.pppm.representation import MOTION_KEYS
 from revision.render import render_part_masks
 from revision.render.projection import project_points
 from revision.sketch import parse_sketch
@@ -67,7 +68,8 @@ def _scene(*people) -> MotionSequence:
 
 
 def _joints2d(params: dict[str, np.ndarray], f: int = -1) -> np.ndarray:
-    one = {k: (np.asarray(v)[f : f + 1 if f != -1 else None] if k != "betas" else v) for k, v in params.items()}
+    one = {k: (np.asarray(v)[f : f + 1 if f != -1 else None] if k in MOTION_KEYS["smplx"] else v)
+           for k, v in params.items()}  # fmt: skip
     tm = track_meshes(Track(0, "smplx", one, np.ones(1, np.float32)))
     return project_points(tm.joints[0, :22], CAM)[0]
 
