@@ -143,15 +143,18 @@ def resample_motion(motion: MotionSequence, num_frames: int) -> MotionSequence:
     hi = np.minimum(lo + 1, n - 1)
     w = (pos - lo).astype(np.float32)
 
-    def interp(a: np.ndarray) -> np.ndarray:
+    from revision.pppm.representation import MOTION_KEYS
+
+    def interp(a: np.ndarray, per_frame: bool = True) -> np.ndarray:
         a = np.asarray(a, np.float32)
-        if a.ndim == 0 or a.shape[0] != n:  # per-track constants such as betas
+        if not per_frame:  # per-track constants (betas, girth), whatever their length
             return a
         ww = w.reshape(-1, *([1] * (a.ndim - 1)))
         return (1 - ww) * a[lo] + ww * a[hi]
 
     tracks = [
-        Track(t.track_id, t.kind, {k: interp(v) for k, v in t.params.items()}, interp(t.confidence), t.label)
+        Track(t.track_id, t.kind, {k: interp(v, k in MOTION_KEYS[t.kind]) for k, v in t.params.items()},
+              interp(t.confidence), t.label)  # fmt: skip
         for t in motion.tracks
     ]
     fps = motion.fps * (num_frames - 1) / max(1, n - 1)

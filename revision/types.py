@@ -105,7 +105,8 @@ class Track:
     """Parametric 3D motion of one object over F frames.
 
     ``params`` per kind (first dim F unless noted):
-      - ``smplx``: global_orient (F,3), body_pose (F,63), betas (10,), transl (F,3) axis-angle
+      - ``smplx``: global_orient (F,3), body_pose (F,63), betas (10,), transl (F,3) axis-angle; optional
+        girth (6,): per-segment radius change of a photo fit (:mod:`revision.body.girth`)
       - ``smal``: global_orient (F,3), pose (F,102), betas (41,), transl (F,3)
       - ``object``: points (F,21,3) camera-space metres (16 contour + 4 box corners + centre)
     """

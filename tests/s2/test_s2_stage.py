@@ -39,6 +39,16 @@ def test_resample_motion_is_linear_and_keeps_constants():
     assert resample_motion(m, 9) is m
 
 
+def test_resample_motion_keeps_constants_as_long_as_the_clip():
+    """betas (10,) of a 10-frame clip and a photo fit's girth (6,) of a 6-frame clip are constants, not frames."""
+    for n, key, size in ((10, "betas", 10), (6, "girth", 6)):
+        src = _motion(n)
+        src.tracks[0].params[key] = np.arange(size, dtype=np.float32)
+        tr = resample_motion(src, 4).tracks[0]
+        np.testing.assert_array_equal(tr.params[key], np.arange(size))
+        assert tr.params["transl"].shape == (4, 3)
+
+
 def test_merge_sketch_fills_only_background():
     cond = ConditionMaps.empty(3, 8, 8)
     cond.part_ids[:, :4] = 2
