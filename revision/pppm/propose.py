@@ -453,14 +453,15 @@ HANDS_UP = tuple((np.deg2rad(e), lean) for e in (70.0, 55.0, 40.0, 25.0) for lea
 HANDS_UP_PER_ARM = tuple(
     (np.deg2rad(e), lean) for e in (85.0, 70.0, 55.0, 40.0, 25.0) for lean in (0.8, 1.1, 1.4, 1.7)
 )
+HANDS_UP_MIDDLE = (np.deg2rad(55.0), 1.1)  # the per-arm grid's middle pose: what an arm with room takes
 ARM_MARKERS = {"left": (11, 13, 15), "right": (12, 14, 16)}  # MediaPipe shoulder, elbow, wrist
 
 
-def _arm_in_picture(params: dict[str, np.ndarray], camera, side: str) -> tuple[float, float, float]:
+def _arm_in_picture(params: dict[str, np.ndarray], camera, side: str) -> tuple[float, float]:
     """One arm at the last frame → (the fraction of its shoulder–elbow–wrist line inside the picture (each
-    segment counts half), how far its wrist is above the nose (a fraction of the height; < 0: below), how far
-    its wrist is from the nose sideways (a fraction of the width))."""
-    mk = body_points({k: (np.asarray(v)[-1:] if k != "betas" else v) for k, v in params.items()})[1][0]
+    segment counts half), how far its wrist is above the nose (a fraction of the height; < 0: below))."""
+    last = {k: np.asarray(params[k])[-1:] for k in ("global_orient", "body_pose", "transl")}
+    mk = body_points({**last, "betas": params.get("betas", np.zeros(10))})[1][0]
     u, v = _image_fraction(mk, camera)
     sh, el, wr = ARM_MARKERS[side]
     t = np.linspace(0.0, 1.0, 51)[:, None]
@@ -468,7 +469,7 @@ def _arm_in_picture(params: dict[str, np.ndarray], camera, side: str) -> tuple[f
     for a, b in ((sh, el), (el, wr)):
         pu, pv = u[a] + (u[b] - u[a]) * t, v[a] + (v[b] - v[a]) * t
         inside += 0.5 * float(((pu >= 0) & (pu <= 1) & (pv >= 0) & (pv <= 1)).mean())
-    return inside, float(v[0] - v[wr]), float(abs(u[wr] - u[0]))
+    return inside, float(v[0] - v[wr])
 
 
 def propose_raise_in_frame(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float,
@@ -486,17 +487,18 @@ def propose_raise_in_frame(params0: dict[str, np.ndarray], action: str, num_fram
     arms' reach, or a person near the picture's side), each arm takes its own hands-up pose (``per_arm``
     pairs, :func:`_arm_in_picture` at the last frame): of the poses whose wrist ends ``arm_above`` (a fraction
     of the height: clearly, in a portrait) over the nose, those that keep within ``arm_tolerance`` of the most
-    of that arm's shoulder–elbow–wrist line in the picture, and of these the one whose hand is farthest out
-    sideways from the nose (beside the head rather than over it, where the hand is hidden behind the head or
-    covers the face) — taken when the two arms keep more of themselves in the picture than the straight raise
-    does. Else the arms go straight up and the hands leave the top of the picture, as in a filmed portrait.
-    (Also tried on 2026-12-02: one hands-up pose for both arms that only ends with the hands inside — on the
-    astronaut, her right shoulder near the picture's left side, the forearms curled over her head and
-    MediaPipe read her wrists at the elbows; the straight raise, whose hands leave, was read raised on one fit
-    and not on the next (a 0.0002 rad change of the sway flipped a wrist from 93 to 171 px, nose 135); bending
-    the forearms over the head until the hands fit, up to 2 rad, folded them flat over her head; lifting the
-    arms forward: in a close portrait perspective throws hands reaching towards the camera further out.) →
-    (params, airborne, what was changed ("" when nothing))."""
+    of that arm's shoulder–elbow–wrist line in the picture, and of these the one nearest the grid's middle
+    pose (``HANDS_UP_MIDDLE``, 55° / 1.1 rad: an arm with room takes it; an arm near the picture's side lifts
+    its elbow towards the vertical, the forearm coming back in at the top) — taken when the two arms keep more
+    of themselves in the picture than the straight raise does. Else the arms go straight up and the hands
+    leave the top of the picture, as in a filmed portrait. (Also tried on 2026-12-02: one hands-up pose for
+    both arms that only ends with the hands inside — on the astronaut, her right shoulder near the picture's
+    left side, the forearms curled over her head and MediaPipe read her wrists at the elbows; the straight
+    raise, whose hands leave, was read raised on one fit and not on the next (a 0.0002 rad change of the sway
+    flipped a wrist from 93 to 171 px, nose 135); bending the forearms over the head until the hands fit, up
+    to 2 rad, folded them flat over her head; lifting the arms forward: in a close portrait perspective throws
+    hands reaching towards the camera further out.) → (params, airborne, what was changed ("" when
+    nothing))."""
     straight = None
     for b in bends:
         p, a = propose_person(params0, action, num_frames, fps, strength, cfg, frame=frame, elbow_bend=b)
@@ -514,18 +516,19 @@ def propose_raise_in_frame(params0: dict[str, np.ndarray], action: str, num_fram
             if _wrists_above_nose(q, camera) >= above and _hands_outside(q, camera, margin) <= 0:
                 how = f"hands up (upper arms {np.rad2deg(e):.0f}° up, forearms {lean:.1f} rad past the vertical)"
                 return q, qa, f"{how}: hands kept in the picture"
-        # no pose keeps both hands in: each arm takes its own hands-up pose, the one that keeps the most of
-        # that arm in the picture with the wrist clearly above the nose; of those (within `arm_tolerance`),
-        # the hand farthest out from the head (beside it, not over it)
+        # no pose keeps both hands in: each arm takes its own hands-up pose, of those that keep the most of
+        # that arm in the picture (within `arm_tolerance`) with the wrist clearly above the nose the one
+        # nearest the grid's middle pose (an arm with room takes that pose itself)
         scored = {side: [] for side in ARM_MARKERS}
         for e, lean in per_arm:
             q, _ = propose_person(
                 params0, action, num_frames, fps, strength, cfg, frame=frame, hands_up=(e, lean)
             )
             for side in ARM_MARKERS:
-                inside, up, apart = _arm_in_picture(q, camera, side)
+                inside, up = _arm_in_picture(q, camera, side)
                 if up >= arm_above:
-                    scored[side].append((inside, apart, (e, lean)))
+                    far = abs(e - HANDS_UP_MIDDLE[0]) + abs(lean - HANDS_UP_MIDDLE[1])  # rad
+                    scored[side].append((inside, -far, (e, lean)))
         if all(scored.values()):
             sides, kept = {}, {}
             for side, cands in scored.items():
