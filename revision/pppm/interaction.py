@@ -48,6 +48,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from revision.pppm.physics import R_WC, body_points
+from revision.pppm.representation import MOTION_KEYS
 from revision.synthetic.physics import BallConfig, simulate_ball
 from revision.types import MotionSequence, Track
 
@@ -117,6 +118,11 @@ def _project(cam, p: np.ndarray) -> np.ndarray:
     return np.stack([cam.fx * p[..., 0] / p[..., 2] + cam.cx, cam.fy * p[..., 1] / p[..., 2] + cam.cy], -1)
 
 
+def _frames(params: dict[str, np.ndarray], frames: slice) -> dict[str, np.ndarray]:
+    """Those ``frames`` of an SMPL-X track's per-frame params; per-track constants (betas, girth) whole."""
+    return {k: (np.asarray(v)[frames] if k in MOTION_KEYS["smplx"] else v) for k, v in params.items()}
+
+
 def _part_points(params: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(F, 22, 3) joints and (F, 33, 3) markers of one SMPL-X track (camera space)."""
     return body_points(params)
@@ -129,8 +135,7 @@ def _pick(seq: MotionSequence, prompt: str) -> tuple[Track | None, Track | None]
     if not objs or not people:
         return (objs[0] if objs else None), (people[0] if people else None)
     named = [o for o in objs if o.label and re.search(r"\b" + re.escape(o.label), prompt.lower())]
-    pelvis = {p.track_id: _part_points({k: np.asarray(v)[:1] if k != "betas" else v
-                                         for k, v in p.params.items()})[0][0, 0] for p in people}  # fmt: skip
+    pelvis = {p.track_id: _part_points(_frames(p.params, slice(0, 1)))[0][0, 0] for p in people}
 
     def dist(o: Track, p: Track) -> float:
         return float(np.linalg.norm(o.params["points"][0, 20] - pelvis[p.track_id]))
@@ -164,7 +169,7 @@ def choose_side(seq: MotionSequence, prompt: str) -> tuple[str | None, Interacti
     obj, person = _pick(seq, prompt)
     if obj is None or person is None or not names_object(prompt, obj, seq):
         return None, inter
-    joints, _ = _part_points({k: np.asarray(v)[:1] if k != "betas" else v for k, v in person.params.items()})
+    joints, _ = _part_points(_frames(person.params, slice(0, 1)))
     c = obj.params["points"][0, 20]
     d = {s: float(np.linalg.norm(joints[0, e] - c)) for s, (_, e) in PART_JOINTS[inter.part].items()}
     return min(d, key=d.get), inter
@@ -172,7 +177,7 @@ def choose_side(seq: MotionSequence, prompt: str) -> tuple[str | None, Interacti
 
 def _ground_y(params: dict[str, np.ndarray]) -> float:
     """Camera-space y (down) of the ground under a fitted person at frame 0: their lowest foot joint."""
-    joints, _ = _part_points({k: np.asarray(v)[:1] if k != "betas" else v for k, v in params.items()})
+    joints, _ = _part_points(_frames(params, slice(0, 1)))
     return float(joints[0, [7, 8, 10, 11], 1].max())
 
 
@@ -229,7 +234,7 @@ def reach_with_knee(params: dict[str, np.ndarray], hip: int, foot: int, target: 
     knee = LEG_CHAIN[hip][1]
     n = len(params["transl"])
     bp = np.asarray(params["body_pose"], float).reshape(n, 21, 3)
-    one = {k: (np.asarray(v)[frame : frame + 1] if k != "betas" else v) for k, v in params.items()}
+    one = _frames(params, slice(frame, frame + 1))
     flex0 = float(Rotation.from_rotvec(bp[frame, knee - 1]).as_euler("xyz")[0])
 
     def bent(delta: float, p: dict[str, np.ndarray], w: np.ndarray) -> dict[str, np.ndarray]:

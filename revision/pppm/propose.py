@@ -45,6 +45,7 @@ from revision.pppm.physics import (
     foot_heights,
     ground_frame,
 )
+from revision.pppm.representation import MOTION_KEYS
 from revision.pppm.text import MINILM
 from revision.synthetic import captions as C
 from revision.synthetic import motions as M
@@ -460,7 +461,7 @@ ARM_MARKERS = {"left": (11, 13, 15), "right": (12, 14, 16)}  # MediaPipe shoulde
 def _arm_in_picture(params: dict[str, np.ndarray], camera, side: str) -> tuple[float, float]:
     """One arm at the last frame → (the fraction of its shoulder–elbow–wrist line inside the picture (each
     segment counts half), how far its wrist is above the nose (a fraction of the height; < 0: below))."""
-    last = {k: np.asarray(params[k])[-1:] for k in ("global_orient", "body_pose", "transl")}
+    last = {k: np.asarray(params[k])[-1:] for k in MOTION_KEYS["smplx"]}
     mk = body_points({**last, "betas": params.get("betas", np.zeros(10))})[1][0]
     u, v = _image_fraction(mk, camera)
     sh, el, wr = ARM_MARKERS[side]
@@ -792,7 +793,8 @@ def propose_motion(motion0: MotionSequence, prompt: str, motion_strength: float,
         leave = any(_has(prompt.lower(), c) for c in LEAVE_CUES)
     tracks, airborne, grounds, frames = [], {}, [], {}
     for tr in motion0.tracks:
-        p0 = {k: (np.asarray(v)[0] if np.ndim(v) and np.shape(v)[0] == tr.num_frames and k != "betas" else np.asarray(v))
+        # per-frame params at frame 0; per-track constants (betas, girth) whole
+        p0 = {k: (np.asarray(v)[0] if k in MOTION_KEYS[tr.kind] else np.asarray(v))
               for k, v in tr.params.items()}  # fmt: skip
         if tr.kind == "smplx":
             frames[tr.track_id] = ground_frame(p0["global_orient"])
@@ -834,8 +836,8 @@ def propose_motion(motion0: MotionSequence, prompt: str, motion_strength: float,
                 if shift > 0.05:
                     notes.append(f"track {tr.track_id}: walk re-timed to an even pace (frames moved by ≤ {shift:.2f})")
             airborne[tr.track_id] = air
-            grounds.append(float(foot_heights(body_points({k: np.asarray(v)[None] if k != "betas" else v
-                                                            for k, v in p0.items()})[0] @ R_WC)[0].min()))  # fmt: skip
+            first = {k: np.asarray(v)[None] if k in MOTION_KEYS["smplx"] else v for k, v in p0.items()}
+            grounds.append(float(foot_heights(body_points(first)[0] @ R_WC)[0].min()))
         elif tr.kind == "smal":
             params, _ = propose_person(p0, person.action, num_frames, fps, s, cfg, kind="smal")
             notes.append(f"track {tr.track_id} (animal): the library's animal motion nearest to {person.action!r} "

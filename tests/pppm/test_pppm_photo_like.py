@@ -329,3 +329,20 @@ def test_hands_up_arms_gives_each_arm_its_own_pose():
     arms = {j for sh, el, _ in SHOULDER_ELBOW for j in (sh, el)}
     rest = [j for j in range(21) if j not in arms]
     np.testing.assert_array_equal(both[:, rest], np.repeat(bp0[None], 8, 0)[:, rest])
+
+
+def test_per_track_constants_pass_through_whole_even_when_their_length_is_the_clips(fake_encoder):
+    """A 6-frame clip whose SMPL-X track carries a per-track constant of length 6 (the fit's ``girth``):
+    the proposal takes frame 0 of the per-frame params only and hands the constant on whole."""
+    person = _person()
+    girth = np.linspace(0.1, 0.6, 6).astype(np.float32)
+    six = {k: (np.repeat(np.asarray(v), 6, 0) if k in ("global_orient", "body_pose", "transl") else v)
+           for k, v in person.items()}  # fmt: skip
+    six["girth"] = girth
+    seq, _ = propose_motion(MotionSequence([Track(0, "smplx", six, np.ones(6, np.float32))],
+                                           Camera.from_image_size(256, 256), 6, 8.0),
+                            "he raises both arms", 0.7, 12, text_encoder=fake_encoder, config=KEYWORDS)  # fmt: skip
+    out = seq.tracks[0].params
+    np.testing.assert_array_equal(out["girth"], girth)
+    assert out["body_pose"].shape == (12, 63)
+    np.testing.assert_allclose(out["body_pose"][0], person["body_pose"][0], atol=1e-6)
