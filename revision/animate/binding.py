@@ -25,6 +25,16 @@ fitted body projects at frame 0 onto what the masks call background (the fit is 
 triangles are left out of the back-fill — the photo shows no person there — except those of an unseen part,
 which are drawn once they have moved off their frame-0 place (``mesh_late``), so frame 0 stays the photo.
 
+**A hand over its own face** (:func:`hands_over_face`: at least ``hand_over_face`` of the hand's visible
+frame-0 footprint, and four grid cells, has the same body's head behind it) is taken to be misplaced by the
+fit, since the photo shows the face there: that hand and its forearm carry none of the photo's pixels. A
+pixel anchored to them is re-anchored to the surface behind it of a part the photo shows (the face stays on
+the head), or, with none behind it, stays in the photo (not cut out, not in the plate's hole: a held camera
+stays on its tripod); the limb is drawn by the back-fill as a part the photo does not show (flat borrowed
+colour), once it has moved off its frame-0 place. The photo shows no hand before the face, so the face's
+cells are drawn nearer by the gap between the head's far side and the limb's near side (``anchor_pull``)
+and the hand that far deeper (``mesh_behind``): the limb passes behind the face, not over it.
+
 **Objects** (21-point tracks) are *sprites*: the object's own pixels (its region of the photo, with its
 own matte: no body pixel travels with it, and the bodies' matte leaves the object's pixels out, so no
 object pixel travels with a body) cut out once, premultiplied, and drawn per frame by the least-squares
@@ -55,6 +65,9 @@ OBJECT_PART = PART_BY_NAME["object"].id
 HEAD_PART = PART_BY_NAME["head"].id
 UNSEEN_FRACTION = 0.1  # a part with fewer of its vertices visible at frame 0 is one the photo does not show
 HAND_PARTS = frozenset(PART_BY_NAME[f"{s}_hand"].id for s in ("left", "right"))
+# a hand and the forearm it ends (a hand the fit put over the face: that whole limb end is misplaced)
+HAND_FOREARM = {PART_BY_NAME[f"{s}_hand"].id: PART_BY_NAME[f"{s}_lower_arm"].id for s in ("left", "right")}
+BEHIND_HEAD_MARGIN = 0.05  # metres past the head's far side at which a hand fitted over the face is drawn
 # where an unseen part borrows its texture when none of its own vertices is visible (in order)
 FALLBACK_PARTS = {
     PART_BY_NAME[f"{s}_{p}"].id: tuple(PART_BY_NAME[q].id if q == "torso" else PART_BY_NAME[f"{s}_{q}"].id
@@ -113,12 +126,15 @@ class Layer:
     anchor_faces: np.ndarray | None = None  # (N, 3) int64 mesh vertex indices of the anchor triangle
     anchor_bary: np.ndarray | None = None  # (N, 3) float32
     anchor_offset: np.ndarray | None = None  # (N, 3) float32 offset in the anchor triangle's frame
+    anchor_pull: np.ndarray | None = None  # (N,) float32 metres a vertex's cells are drawn nearer (the face)
     mesh_faces: np.ndarray | None = None  # (Fc, 3) back-fill faces
     mesh_src: np.ndarray | None = None  # (V, 2) float32 frame-0 pixel per mesh vertex
     mesh_face_parts: np.ndarray | None = None  # (Fc,) int16
     mesh_late: np.ndarray | None = None  # (Fc,) bool: drawn only where moved off its frame-0 place
     mesh_unseen: np.ndarray | None = None  # (Fc,) bool: a part the photo does not show (own depth)
     mesh_uv0: np.ndarray | None = None  # (V, 2) float32 frame-0 projection of every mesh vertex
+    mesh_behind: np.ndarray | None = None  # (Fc,) bool: drawn ``behind_m`` deeper (a hand over the face)
+    behind_m: float = 0.0  # metres: the depth push of ``mesh_behind`` faces (past the head's far side)
     # objects (sprites)
     points_uv0: np.ndarray | None = None  # (21, 2) frame-0 projections
     sprite: np.ndarray | None = None  # (h, w, 4) float32 premultiplied RGB·a and a of the object's own pixels
@@ -179,6 +195,50 @@ def raster_frame0(meshes: list, camera: Camera, H: int, W: int):
         face[pix] = np.concatenate(local)[fi]
         depth[pix] = d
     return track.reshape(H, W), face.reshape(H, W), depth.reshape(H, W), per_track
+
+
+def raster_faces(
+    uv: np.ndarray, z: np.ndarray, faces: np.ndarray, sel: np.ndarray, H: int, W: int
+) -> np.ndarray:
+    """The nearest of the faces ``faces[sel]`` per pixel (its index into ``faces``) → (H, W) int64, −1 = none.
+    ``uv`` (V, 2) / ``z`` (V,) the frame-0 projection (non-finite = behind the camera)."""
+    good = np.isfinite(uv).all(1)
+    uv = np.where(good[:, None], uv, -1e6)
+    z = np.where(good, z, -1.0)
+    sel = np.asarray(sel, np.int64)
+    pix, fi, _ = rasterize_sparse(uv, z, np.asarray(faces, np.int64)[sel], H, W, cull=True)
+    out = np.full(H * W, -1, np.int64)
+    out[pix] = sel[fi]
+    return out.reshape(H, W)
+
+
+def _front_vertices(uv0: np.ndarray, z0: np.ndarray, vis: np.ndarray, depth0: np.ndarray, tol: float):
+    """Frame-0 vertex pixels and visibility: (pixel (V, 2) int64 clipped, inside the picture (V,), in front
+    (V,): on this body's visible footprint ``vis`` (H, W) and within ``tol`` of the z-buffer ``depth0``)."""
+    H, W = vis.shape
+    good = np.isfinite(uv0).all(1)
+    ui = np.clip(np.round(np.nan_to_num(uv0)).astype(np.int64), 0, [W - 1, H - 1])
+    inside = good & (uv0[:, 0] > -0.5) & (uv0[:, 0] < W - 0.5) & (uv0[:, 1] > -0.5) & (uv0[:, 1] < H - 0.5)
+    front = inside & vis[ui[:, 1], ui[:, 0]] & (z0 <= depth0[ui[:, 1], ui[:, 0]] + tol)
+    return ui, inside, front
+
+
+def hands_over_face(
+    front: np.ndarray, head_behind: np.ndarray, fraction: float, min_px: int = 1
+) -> frozenset[int]:
+    """The hands (and their forearms) a fit put over its own face: ``front`` (H, W) the body part visible at
+    each of the person's pixels at frame 0 (0 elsewhere), ``head_behind`` (H, W) bool where the same body's
+    head projects (in front or behind). A hand with at least ``fraction`` of its visible pixels, and at least
+    ``min_px`` pixels, over the head → that hand's and its forearm's part ids. (The cameraman's fitted near
+    hand: 2 536 of its 5 330 visible pixels over his face; vtest's 28-px far walker: 2 of 5, below the
+    animator's ``min_px`` of four grid cells — too small to tear a face; the other photos' hands: none.)"""
+    out: set[int] = set()
+    for hand, fore in HAND_FOREARM.items():
+        vis = front == hand
+        n, over = int(vis.sum()), int((vis & head_behind).sum())
+        if n and over >= max(fraction * n, min_px):
+            out |= {hand, fore}
+    return frozenset(out)
 
 
 def _grid(region: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
@@ -255,6 +315,33 @@ def bind(
         D = np.stack(dists)
         best = D.argmin(0)
         owner = np.where(np.isfinite(D.min(0)), best, -1).astype(np.int32)
+    # a hand the fit put over the face (and its forearm): its pixels go to the body behind it or stay in the
+    # photo (not cut out); the limb is drawn by the back-fill
+    misplaced: dict[int, tuple[frozenset[int], np.ndarray, np.ndarray]] = {}
+    stays = np.zeros((H, W), bool)  # pixels left in the photo (not cut out, not in the hole)
+    for k, i in enumerate(live):
+        if meshes[i][2] != "body" or nearest[k] is None or cfg.hand_over_face is None:
+            continue
+        _, faces, _, vparts = meshes[i]
+        uv0, z0, _ = per[k]
+        fparts = face_parts(np.asarray(faces, np.int64), vparts)
+        front = np.where(tr_map == k, fparts[face_map], 0)
+        head = raster_faces(uv0, z0, faces, np.nonzero(fparts == HEAD_PART)[0], H, W) >= 0
+        cell = grid_step_for(cfg, H, W) ** 2  # an overlap under four grid cells tears no face
+        limb = hands_over_face(np.where(owner == k, front, 0), head, cfg.hand_over_face, 4 * cell)
+        if not limb:
+            continue
+        on_limb = np.isin(front, list(limb))  # (also where the fit lies beyond the mask: anchors are there)
+        # the surface behind it: a part the photo shows (an unseen one, the far forearm, shows no pixel)
+        ui, _, fv = _front_vertices(uv0, z0, tr_map == k, depth0, cfg.visible_tol)
+        fv &= owner[ui[:, 1], ui[:, 0]] == k
+        shown = [p for p in np.unique(vparts) if fv[vparts == p].mean() >= UNSEEN_FRACTION and p not in limb]
+        behind = raster_faces(uv0, z0, faces, np.nonzero(np.isin(fparts, shown))[0], H, W)
+        ny, nx = nearest[k]
+        stay = (owner == k) & on_limb[ny, nx] & (behind < 0)  # nothing of the body behind: stays
+        owner[stay] = -1
+        stays |= stay
+        misplaced[k] = (limb, on_limb, behind)
     sigma = max(cfg.feather_px, 1e-3)
     region_all = owner >= 0
     region_f = region_all.astype(np.float32)
@@ -264,7 +351,7 @@ def bind(
         alpha0 = alpha0 * region_f
         reach = 1
     alpha0 = np.asarray(alpha0, np.float32)
-    hole = cv2.dilate(region_all.astype(np.uint8), _disk(reach + plate_dilate_for(cfg, H, W))) > 0
+    hole = (cv2.dilate(region_all.astype(np.uint8), _disk(reach + plate_dilate_for(cfg, H, W))) > 0) & ~stays
     alpha0[~(cv2.dilate(region_all.astype(np.uint8), _disk(reach)) > 0)] = 0
     # an object's matte is its own pixels, hard-edged (the sprite's bilinear sampling anti-aliases its edge
     # where it moves; a feather would shrink a small object); the bodies' matte is the rest, so a body never
@@ -296,6 +383,13 @@ def bind(
         px = np.clip(np.round(xy).astype(np.int64), 0, [W - 1, H - 1])
         ay, ax = nearest[k][0][px[:, 1], px[:, 0]], nearest[k][1][px[:, 1], px[:, 0]]
         af = face_map[ay, ax]
+        limb: frozenset[int] = frozenset()
+        if k in misplaced:  # a vertex anchored to a misplaced hand/forearm: to the body surface behind it
+            limb, on_limb, behind = misplaced[k]
+            pxy = np.clip(np.round(xy).astype(np.int64), 0, [W - 1, H - 1])
+            b = behind[pxy[:, 1], pxy[:, 0]]
+            r = on_limb[ay, ax] & (b >= 0)
+            ay, ax, af = np.where(r, pxy[:, 1], ay), np.where(r, pxy[:, 0], ax), np.where(r, b, af)
         tri_idx = faces[af]  # (N, 3)
         bary = barycentric(uv0[tri_idx].astype(np.float64), np.stack([ax, ay], 1).astype(np.float64))
         bary = np.clip(bary, 0, None)
@@ -309,18 +403,16 @@ def bind(
         gparts = face_parts(tris, vpart)
         layer = Layer(i, "body", xy, tris, gparts, _edges(xy, tris), tri_idx, bary.astype(np.float32),
                       off.astype(np.float32))  # fmt: skip
+        gap = 0.0  # a misplaced limb: the head's far side minus the limb's near side, plus a margin
+        if limb:
+            zl = z0[np.isin(vparts, list(limb)) & np.isfinite(z0)]
+            zh = z0[(vparts == HEAD_PART) & np.isfinite(z0)]
+            gap = float(zh.max() - zl.min()) + BEHIND_HEAD_MARGIN if len(zl) and len(zh) else 0.0
+        if gap > 0:  # the face the photo shows stays in front of the misplaced limb as it moves
+            layer.anchor_pull = np.where(vpart == HEAD_PART, gap, 0).astype(np.float32)
         if cfg.backfill:
-            good = np.isfinite(uv0).all(1)
-            ui = np.clip(np.round(np.nan_to_num(uv0)).astype(np.int64), 0, [W - 1, H - 1])
-            inside = (
-                good & (uv0[:, 0] > -0.5) & (uv0[:, 0] < W - 0.5) & (uv0[:, 1] > -0.5) & (uv0[:, 1] < H - 0.5)
-            )
-            front = (
-                inside
-                & (tr_map[ui[:, 1], ui[:, 0]] == k)
-                & (z0 <= depth0[ui[:, 1], ui[:, 0]] + cfg.visible_tol)
-            )
-            visible = front & own[ui[:, 1], ui[:, 0]]
+            ui, inside, front = _front_vertices(uv0, z0, tr_map == k, depth0, cfg.visible_tol)
+            visible = front & own[ui[:, 1], ui[:, 0]] & ~np.isin(vparts, list(limb))
             # the fit's surface over what the photo shows as background (a fit wider than the person's
             # mask; front or back, it projects there at frame 0): not this body, so the back-fill does not
             # paint it (a borrowed-texture halo around the person, even at frame 0)
@@ -364,7 +456,9 @@ def bind(
             if visible.any():
                 fparts = face_parts(np.asarray(faces, np.int64), vparts)
                 unseen = np.array([seen[p] < UNSEEN_FRACTION for p in fparts.tolist()], bool)
-                ex = excess[faces].any(1)
+                ex = excess[faces].any(1) | np.isin(fparts, list(limb))  # a misplaced limb: once moved
+                if limb:  # an unseen part (hidden by the limb at frame 0) before what the limb leaves: too
+                    ex |= unseen & on_limb[ui[:, 1], ui[:, 0]][faces].any(1)
                 layer.mesh_faces = np.asarray(faces, np.int64)[~ex | unseen]
                 layer.mesh_src = src
                 layer.mesh_face_parts = face_parts(layer.mesh_faces, vparts)
@@ -373,6 +467,9 @@ def bind(
                 layer.mesh_late = (ex & unseen)[~ex | unseen]
                 layer.mesh_unseen = unseen[~ex | unseen]
                 layer.mesh_uv0 = np.nan_to_num(uv0).astype(np.float32)
+                if gap > 0 and limb & HAND_PARTS:  # the hand the photo shows no sign of: behind the head
+                    layer.mesh_behind = np.isin(layer.mesh_face_parts, list(limb & HAND_PARTS))
+                    layer.behind_m = gap
         layers.append(layer)
     owner_track = np.where(owner >= 0, np.asarray(live + [-1])[owner], -1).astype(np.int32)
     return Binding(layers, alpha0, owner_track, hole, camera, alpha_body)

@@ -39,6 +39,11 @@ class AnimateConfig:
     # a person's turn about its frame-0 up axis is clamped to ± this (degrees; None = off): the photographed
     # side must stay in view, or its pixels go edge-on and the person is drawn in shards (revision.animate.turn)
     max_turn_deg: float | None = 15.0
+    # a hand with at least this fraction of its visible frame-0 footprint (and four grid cells) over its own
+    # head is misplaced by the fit (the photo shows the face there): it and its forearm carry no pixels, the
+    # face stays on the head and in front of them, they are drawn by the back-fill (None = off;
+    # revision.animate.binding)
+    hand_over_face: float | None = 0.25
 
     def __post_init__(self) -> None:
         if self.max_side < 16:
@@ -49,6 +54,8 @@ class AnimateConfig:
             raise ValueError(f"grid_step must be >= 2, got {self.grid_step}")
         if self.max_turn_deg is not None and not 0 <= self.max_turn_deg <= 180:
             raise ValueError(f"max_turn_deg must be in [0, 180] or None, got {self.max_turn_deg}")
+        if self.hand_over_face is not None and not 0 < self.hand_over_face <= 1:
+            raise ValueError(f"hand_over_face must be in (0, 1] or None, got {self.hand_over_face}")
         if self.matte not in ("inside", "centred"):
             raise ValueError(f"matte must be 'inside' or 'centred', got {self.matte!r}")
         if self.inpaint not in INPAINT_METHODS:

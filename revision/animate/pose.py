@@ -5,7 +5,9 @@ the posed anchor triangle) plus its stored offset turned by the anchor triangle'
 projected with the output camera. Grid triangles stretched beyond ``stretch_max`` (a cell spanning an
 arm and the torso behind it when the arm moves away) are dropped: the back-fill or the plate shows
 there instead of a rubber sheet. The back-fill mesh is the posed body, pushed back by
-``backfill_depth_bias``. An object is placed, not meshed: a :class:`Sprite` with the least-squares
+``backfill_depth_bias``. Where the fit put a hand over the face (``binding.hands_over_face``), the face's
+cells are drawn nearer by ``Layer.anchor_pull`` and that hand deeper by ``Layer.behind_m``: it passes
+behind the face the photo shows. An object is placed, not meshed: a :class:`Sprite` with the least-squares
 similarity map (rotation, uniform scale, translation) from its frame-0 to its frame-``f`` projected
 points — rigid along its 3D path, scaled by its depth — plus, for a round object whose track does not
 turn it in any frame, the rolling angle of its horizontal travel (``Δx / radius``, both in metres).
@@ -52,6 +54,8 @@ def _body_grid(layer: Layer, V: np.ndarray, camera, stretch_max: float):
     R = triangle_frames(tri)
     P = S + np.einsum("nij,nj->ni", R, layer.anchor_offset)
     uv, z = project_points(P, camera)
+    if layer.anchor_pull is not None:
+        z = z - layer.anchor_pull
     faces = layer.grid_faces
     p = uv[faces]
     edges = np.linalg.norm(p - np.roll(p, -1, axis=1), axis=-1)
@@ -138,13 +142,17 @@ def pose_frame(binding: Binding, frame_vertices: list[np.ndarray | None], cfg) -
             ti = layer.track_index
             mf, mp = layer.mesh_faces, layer.mesh_face_parts
             unseen = layer.mesh_unseen if layer.mesh_unseen is not None else np.zeros(len(mf), bool)
+            behind = layer.mesh_behind if layer.mesh_behind is not None else np.zeros(len(mf), bool)
             if layer.mesh_late is not None and layer.mesh_late.any():  # unseen parts over background
                 moved = np.linalg.norm(np.nan_to_num(muv, nan=1e6) - layer.mesh_uv0, axis=1)
                 keep = ~layer.mesh_late | (moved[mf].min(1) > LATE_MOVED_PX)
-                mf, mp, unseen = mf[keep], mp[keep], unseen[keep]
+                mf, mp, unseen, behind = mf[keep], mp[keep], unseen[keep], behind[keep]
             add(muv, mz + cfg.backfill_depth_bias, layer.mesh_src, mf[~unseen], mp[~unseen], True, ti)
-            if unseen.any():  # no pixel layer draws these parts: they meet the others at their own depth
-                add(muv, mz, layer.mesh_src, mf[unseen], mp[unseen], True, ti)
+            own, far = unseen & ~behind, unseen & behind
+            if own.any():  # no pixel layer draws these parts: they meet the others at their own depth
+                add(muv, mz, layer.mesh_src, mf[own], mp[own], True, ti)
+            if far.any():  # a hand the fit put over the face: behind the head
+                add(muv, mz + layer.behind_m, layer.mesh_src, mf[far], mp[far], True, ti)
     if not uvs:
         e2 = np.zeros((0, 2), np.float32)
         return Soup(e2, np.zeros(0, np.float32), e2, np.zeros((0, 3), np.int64), np.zeros(0, np.int16),
