@@ -16,9 +16,7 @@ Unknowns per track: ``global_orient`` (F,3), ``body_pose`` (F,63), ``transl`` (F
 4. **Silhouette** (when ``masks`` are given and the body model has a surface): the stage-3 loss plus
    :mod:`revision.lifting.silhouette` terms on skinned surface samples (``SMPLXSkeleton.surface``) —
    samples outside the person mask pulled in, mask pixels far from the body pulled out — for
-   ``iters_sil`` more iterations, betas (width, height, ...), pose and the per-segment ``girth``
-   (:mod:`revision.body.girth`: torso, upper arm, forearm, hand, thigh and shin radii, ridge
-   ``w_girth``; the track then carries ``params["girth"]``) free. The learning rate falls
+   ``iters_sil`` more iterations, betas (width, height, ...) and pose free. The learning rate falls
    (cosine) from ``lr`` to ``lr_final`` × ``lr`` over the stage, so the fit settles instead of ending
    wherever Adam's last steps left it.
 5. **Leash** (``w_leash`` > 0, with masks): arm landmarks (``leash_landmarks``, the wrists) whose fitted
@@ -27,6 +25,10 @@ Unknowns per track: ``global_orient`` (F,3), ``body_pose`` (F,63), ``transl`` (F
    Geman-McClure 2D term gives a far keypoint almost no pull) are leashed, and the full stage runs again
    from its start with a hinge pulling them to within ``leash_px``. Fits without such a miss are not
    touched (same result, same cost); a leashed one costs the full stage twice.
+6. **Girth** (``fit_girth``, with masks, ``girth_mode="after"``): pose, betas and translation held, the
+   per-segment ``girth`` (:mod:`revision.body.girth`: torso, upper arm, forearm, hand, thigh and shin radii)
+   alone is fitted to the silhouette for ``iters_girth`` iterations (its own, balanced, silhouette weights;
+   ridge ``w_girth``); the track then carries ``params["girth"]``.
 
 Weights are per landmark visibility; frames without a detection get confidence 0 and are carried by
 the temporal term.
@@ -65,10 +67,10 @@ class SMPLXFitConfig:
     min_visibility: float = 0.3  # landmarks below this visibility are ignored
     # silhouette (only when masks are given and the body model has a surface); weights measured with
     # benchmarks.photo_fit_bench (docs/perception_lifting.md)
-    w_sil_out: float = 120.0  # projected surface samples outside the person mask, (distance to it)²
+    w_sil_out: float = 60.0  # projected surface samples outside the person mask, (distance to it)²
     w_sil_cover: float = 60.0  # sampled mask pixels the body misses, (distance to the nearest sample)²
     sil_pixels: int = 1000  # mask pixels sampled per frame for the cover term
-    sil_contour: float = 0.25  # fraction of them drawn from the mask's contour (the rest: anywhere inside)
+    sil_contour: float = 0.5  # fraction of them drawn from the mask's contour (the rest: anywhere inside)
     sil_size_units: bool = True  # residuals in units of √(mask area) (False: of the focal length, which made
     # the silhouette of a small, far person negligible next to the priors)
     sil_coverage_every: int = 2  # rasterise the whole mesh every this many iterations (0: never); mask pixels
@@ -80,14 +82,21 @@ class SMPLXFitConfig:
     # leash (module doc, step 5): weight of the hinge ((distance − leash_px) / focal)², 0 = off
     w_leash: float = 100.0
     leash_px: float = 25.0  # no pull within this many pixels of the keypoint
-    # leashed when its fitted marker ends this far from the keypoint; 80: the unleashed astronaut's right wrist
-    # ends 96 px off, the cameraman's right wrist 50-62 px (3 pixel samplings; leashing it cost 0.06 IoU)
-    leash_trigger_px: float = 80.0
+    leash_trigger_px: float = 100.0  # leashed when its fitted marker ends this far from the keypoint
     leash_min_visibility: float = 0.1  # keypoints below this visibility never leash
     leash_landmarks: tuple[int, ...] = (15, 16)  # MediaPipe indices (wrists)
     # per-segment girth (revision.body.girth: torso, upper arm, forearm, hand, thigh, shin; relative radius
     # change) free in the silhouette stage, so limbs can be thinner or wider than the one girth beta allows
     fit_girth: bool = True
+    # "after": the fit as without girth (pose, betas, translation: bit for bit), then ``iters_girth`` iterations
+    # with only the girth free against the silhouette (its own weights below); "joint": girth free with everything
+    # else in the full stage (the silhouette weights above apply). "after" because the animation lines read the
+    # pose: re-weighting the joint fit moved the cameraman's hands onto his camera (docs/perception_lifting.md)
+    girth_mode: str = "after"
+    iters_girth: int = 100
+    girth_w_out: float = 120.0  # "after" stage: outside term weight (the full stage's w_sil_out)
+    girth_w_cover: float = 60.0  # "after" stage: cover term weight
+    girth_contour: float = 0.25  # "after" stage: fraction of the cover pixels on the mask's contour
     w_girth: float = 1e-3  # ridge on girth (squared relative radius change)
     girth_min: float = -0.6  # girth clamped at ≥ this (a segment at most 60 % thinner)
     device: str = "cpu"
@@ -238,7 +247,10 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
             cover_margin=cfg.sil_cover_margin_px,
         )
     n_sil = cfg.iters_sil if sil is not None else 0
-    use_girth = sil is not None and cfg.fit_girth and getattr(skeleton, "has_girth", False)
+    if cfg.girth_mode not in ("after", "joint"):
+        raise ValueError(f"SMPLXFitConfig.girth_mode must be 'after' or 'joint', got {cfg.girth_mode!r}")
+    want_girth = sil is not None and cfg.fit_girth and getattr(skeleton, "has_girth", False)
+    use_girth = want_girth and cfg.girth_mode == "joint"
     girth = torch.zeros(NUM_GIRTH, device=dev, requires_grad=use_girth)
     free = [go, bp, betas, tr, *([girth] if use_girth else [])]
     faces = getattr(skeleton, "mesh_faces", None)
@@ -295,6 +307,10 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
             for it in range(n_it):
                 step(it, opt, leashed)
     n_leash = n_it if bool(leashed.any()) else 0
+    n_girth = 0
+    if want_girth and cfg.girth_mode == "after" and cfg.iters_girth > 0:
+        n_girth = _fit_girth_after(skeleton, go, bp, betas, tr, girth, masks, F, camera, K, cfg, dev, faces)
+        use_girth = n_girth > 0
 
     with torch.no_grad():
         joints, m = skeleton(go, bp, betas, tr)
@@ -314,10 +330,41 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
     if use_girth:
         params["girth"] = girth.detach().cpu().numpy()
     stats = {"reprojection_px": float(err), "seconds": time.perf_counter() - t0,
-             "iterations": float(cfg.iters_3d + cfg.iters_full + n_sil + n_leash),
+             "iterations": float(cfg.iters_3d + cfg.iters_full + n_sil + n_leash + n_girth),
              "silhouette_frames": float(0 if sil is None else sil.num_frames),
              "leashed": float(leashed.sum())}  # fmt: skip
     return SMPLXFit(params, conf, joints.cpu().numpy(), m.cpu().numpy(), stats)
+
+
+def _fit_girth_after(skeleton, go, bp, betas, tr, girth, masks, F, camera, K, cfg, dev, faces) -> int:
+    """``girth_mode="after"``: the fitted pose, betas and translation held, ``iters_girth`` Adam iterations on the
+    girth alone against the silhouette terms (``girth_w_out`` / ``girth_w_cover`` / ``girth_contour``) + its
+    ridge; ``girth`` (G,) is updated in place. Returns the iterations run (0 without a usable mask)."""
+    from revision.lifting.silhouette import SilhouetteTargets
+
+    sil = SilhouetteTargets.build(masks, F, camera, cfg.sil_pixels, dev, cfg.sil_grid, cfg.girth_contour,
+                                  cfg.sil_size_units, cover_margin=cfg.sil_cover_margin_px)  # fmt: skip
+    if sil is None:
+        return 0
+    fr = sil.frames
+    held = [p.detach()[fr] for p in (go, bp, tr)]
+    b = betas.detach()
+    girth.requires_grad_(True)
+    opt = torch.optim.Adam([girth], lr=cfg.lr)
+    for it in range(cfg.iters_girth):
+        if faces is not None and cfg.sil_coverage_every > 0 and it % cfg.sil_coverage_every == 0:
+            ks = list(range(sil.num_frames)) if it == 0 else [(it // cfg.sil_coverage_every) % sil.num_frames]
+            with torch.no_grad():
+                v = skeleton.mesh(held[0][ks], held[1][ks], b, held[2][ks], girth)
+            sil.update_coverage(ks, _project(v, K).cpu().numpy(), v[..., 2].cpu().numpy(), faces)
+        opt.zero_grad()
+        loss = sil.loss(skeleton.surface(held[0], held[1], b, held[2], girth), K, cfg.girth_w_out, cfg.girth_w_cover)
+        loss = loss + cfg.w_girth * girth.pow(2).sum()
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            girth.clamp_(min=cfg.girth_min)
+    return cfg.iters_girth
 
 
 def _project(points: torch.Tensor, K: torch.Tensor) -> torch.Tensor:

@@ -22,8 +22,9 @@ def _silhouette(track: Track, cam: Camera) -> np.ndarray:
 
 def test_the_fit_recovers_thick_thighs_from_the_silhouette(default_skeleton):
     """A body whose thighs are 60 % thicker than the model's (loose shorts), seen from the front: with girth
-    free the fit widens the thighs (and nothing else as much) and its projection matches the mask better
-    than the fit with one girth for every limb (betas only)."""
+    free the fit widens the thighs against the other segments and its projection matches the mask better
+    than the fit with one girth for every limb (betas only); the girth stage runs after the pose fit, which
+    it leaves bit for bit as without it."""
     torch.manual_seed(0)
     cam = Camera.from_image_size(320, 320, 55.0)
     pose = np.zeros((1, 63), np.float32)
@@ -46,9 +47,13 @@ def test_the_fit_recovers_thick_thighs_from_the_silhouette(default_skeleton):
     fit = fit_smplx(default_skeleton, k2, k3, cam, CFG, masks=[mask])
     plain = fit_smplx(default_skeleton, k2, k3, cam, dataclasses.replace(CFG, fit_girth=False), masks=[mask])
     assert "girth" not in plain.params and fit.params["girth"].shape == (NUM_GIRTH,)
+    for k in ("global_orient", "body_pose", "betas", "transl"):  # girth_mode "after": the pose fit untouched
+        assert np.array_equal(fit.params[k], plain.params[k]), k
     g = fit.params["girth"]
     others = np.delete(g, THIGH)
-    assert g[THIGH] > 0.3 and g[THIGH] > np.abs(others).max() + 0.2
+    # the pose fit (no girth) widened every limb through betas; the girth then widens the thighs further and
+    # thins the rest (measured with these iterations: thigh +0.28, the others -0.53..-0.03)
+    assert g[THIGH] > 0.2 and g[THIGH] > others.max() + 0.2
     iou = mask_iou(_silhouette(Track(0, "smplx", fit.params, fit.confidence), cam), mask)
     iou_plain = mask_iou(_silhouette(Track(0, "smplx", plain.params, plain.confidence), cam), mask)
     assert iou > 0.9 and iou > iou_plain + 0.02

@@ -111,10 +111,11 @@ def test_silhouette_term_widens_a_small_far_body(skeleton):
                np.float32), "betas": betas, "transl": np.array([[0.0, 0.9, 9.0]], np.float32)}, np.ones(1))  # fmt: skip
     mask = _project(gt, cam, H, W)
     kp2d, kp3d = _keypoints(skeleton, gt, cam)
-    cfg = SMPLXFitConfig(iters_3d=20, iters_full=40, iters_sil=40)
+    # the residuals' units of the pose/betas silhouette stage (the girth stage after it left out)
+    cfg = SMPLXFitConfig(iters_3d=20, iters_full=40, iters_sil=40, fit_girth=False)
     plain = fit_smplx(skeleton, kp2d, kp3d, cam, cfg)
     focal = fit_smplx(skeleton, kp2d, kp3d, cam, SMPLXFitConfig(iters_3d=20, iters_full=40, iters_sil=40,
-                      sil_size_units=False), masks=[mask])  # fmt: skip
+                      sil_size_units=False, fit_girth=False), masks=[mask])  # fmt: skip
     sized = fit_smplx(skeleton, kp2d, kp3d, cam, cfg, masks=[mask])
     ious = [
         mask_iou(_project(Track(0, "smplx", f.params, np.ones(1)), cam, H, W), mask)
