@@ -38,12 +38,13 @@ def textured_photo(seed: int = 0, h: int = H, w: int = W) -> np.ndarray:
     return cv2.resize(g, (w, h), interpolation=cv2.INTER_CUBIC).clip(30, 225).astype(np.uint8)
 
 
-def parts_of(track: Track, f: int, keep_parts=None) -> np.ndarray:
+def parts_of(track: Track, f: int, keep_parts=None, cam: Camera = CAM, size: tuple[int, int] = (H, W)) -> np.ndarray:
+    """Part ids of ``track``'s frame ``f`` rendered alone (only ``keep_parts`` when given) at ``size`` (H, W)."""
     tm = track_meshes(track)
     faces = tm.faces
     if keep_parts is not None:
         faces = faces[np.isin(tm.vertex_parts, keep_parts)[faces].all(1)]
-    ids, _ = render_part_masks([(tm.vertices[f], faces, tm.vertex_parts)], CAM, H, W)
+    ids, _ = render_part_masks([(tm.vertices[f], faces, tm.vertex_parts)], cam, *size)
     return ids
 
 

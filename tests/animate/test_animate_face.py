@@ -6,11 +6,10 @@ import numpy as np
 
 from revision.animate import AnimateConfig, PhotoAnimator, animate_photo
 from revision.animate.binding import hands_over_face
-from revision.body.posed import track_meshes
 from revision.palette import PART_BY_NAME
-from revision.render import render_part_masks
 from revision.synthetic.motions import SMPLX_BODY_JOINTS
 from revision.types import Camera, MotionSequence, Track
+from tests.animate.test_animate import parts_of as animate_parts_of
 
 J = {n: i for i, n in enumerate(SMPLX_BODY_JOINTS)}
 H, W = 256, 192
@@ -36,12 +35,7 @@ def hand_to_face_then_up(F: int = 5, shoulder: float = -0.5, elbow: float = 2.0)
 
 
 def parts_of(track: Track, f: int, keep_parts=None) -> np.ndarray:
-    tm = track_meshes(track)
-    faces = tm.faces
-    if keep_parts is not None:
-        faces = faces[np.isin(tm.vertex_parts, keep_parts)[faces].all(1)]
-    ids, _ = render_part_masks([(tm.vertices[f], faces, tm.vertex_parts)], CAM, H, W)
-    return ids
+    return animate_parts_of(track, f, keep_parts, cam=CAM, size=(H, W))
 
 
 def test_hands_over_face_names_the_hand_and_its_forearm():
