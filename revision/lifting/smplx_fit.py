@@ -25,7 +25,7 @@ Unknowns per track: ``global_orient`` (F,3), ``body_pose`` (F,63), ``transl`` (F
    Geman-McClure 2D term gives a far keypoint almost no pull) are leashed, and the full stage runs again
    from its start with a hinge pulling them to within ``leash_px``. Fits without such a miss are not
    touched (same result, same cost); a leashed one costs the full stage twice.
-6. **Girth** (``fit_girth``, with masks, ``girth_mode="after"``): pose, betas and translation held, the
+6. **Girth** (``fit_girth``, with masks): pose, betas and translation held, the
    per-segment ``girth`` (:mod:`revision.body.girth`: torso, upper arm, forearm, hand, thigh and shin radii)
    alone is fitted to the silhouette for ``iters_girth`` iterations (its own, balanced, silhouette weights;
    ridge ``w_girth``); the track then carries ``params["girth"]``.
@@ -86,17 +86,15 @@ class SMPLXFitConfig:
     leash_min_visibility: float = 0.1  # keypoints below this visibility never leash
     leash_landmarks: tuple[int, ...] = (15, 16)  # MediaPipe indices (wrists)
     # per-segment girth (revision.body.girth: torso, upper arm, forearm, hand, thigh, shin; relative radius
-    # change) free in the silhouette stage, so limbs can be thinner or wider than the one girth beta allows
+    # change), so limbs can be thinner or wider than the one girth beta allows: after the fit (pose, betas,
+    # translation as without girth, bit for bit), ``iters_girth`` iterations with only the girth free against the
+    # silhouette (its own weights below). Not jointly with the pose: the animation lines read the pose, and
+    # re-weighting the pose fit moved the cameraman's hands onto his camera (docs/perception_lifting.md)
     fit_girth: bool = True
-    # "after": the fit as without girth (pose, betas, translation: bit for bit), then ``iters_girth`` iterations
-    # with only the girth free against the silhouette (its own weights below); "joint": girth free with everything
-    # else in the full stage (the silhouette weights above apply). "after" because the animation lines read the
-    # pose: re-weighting the joint fit moved the cameraman's hands onto his camera (docs/perception_lifting.md)
-    girth_mode: str = "after"
     iters_girth: int = 100
-    girth_w_out: float = 120.0  # "after" stage: outside term weight (the full stage's w_sil_out)
-    girth_w_cover: float = 60.0  # "after" stage: cover term weight
-    girth_contour: float = 0.25  # "after" stage: fraction of the cover pixels on the mask's contour
+    girth_w_out: float = 120.0  # girth stage: outside term weight (the full stage's w_sil_out)
+    girth_w_cover: float = 60.0  # girth stage: cover term weight
+    girth_contour: float = 0.25  # girth stage: fraction of the cover pixels on the mask's contour
     w_girth: float = 1e-3  # ridge on girth (squared relative radius change)
     girth_min: float = -0.6  # girth clamped at ≥ this (a segment at most 60 % thinner)
     device: str = "cpu"
@@ -247,18 +245,11 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
             cover_margin=cfg.sil_cover_margin_px,
         )
     n_sil = cfg.iters_sil if sil is not None else 0
-    if cfg.girth_mode not in ("after", "joint"):
-        raise ValueError(f"SMPLXFitConfig.girth_mode must be 'after' or 'joint', got {cfg.girth_mode!r}")
-    want_girth = sil is not None and cfg.fit_girth and getattr(skeleton, "has_girth", False)
-    use_girth = want_girth and cfg.girth_mode == "joint"
-    girth = torch.zeros(NUM_GIRTH, device=dev, requires_grad=use_girth)
-    free = [go, bp, betas, tr, *([girth] if use_girth else [])]
+    free = [go, bp, betas, tr]
     faces = getattr(skeleton, "mesh_faces", None)
-    cover_mesh = sil is not None and cfg.sil_coverage_every > 0 and faces is not None
     n_it = cfg.iters_full + n_sil
     lm = list(cfg.leash_landmarks)
     start = [p.detach().clone() for p in free]
-    g_arg = girth if use_girth else None
 
     def step(it: int, opt: torch.optim.Optimizer, leashed: torch.Tensor | None) -> None:
         decay = 0.5 * (1 + np.cos(np.pi * it / max(n_it - 1, 1)))  # cosine from lr to lr_final · lr
@@ -267,25 +258,16 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
         opt.zero_grad()
         loss, m = _full_loss(skeleton, go, bp, betas, tr, uv, w, target3, K, cfg, markers_rel)
         loss = loss + prior_terms()
-        if use_girth:
-            loss = loss + cfg.w_girth * girth.pow(2).sum()
         if leashed is not None:  # hinge beyond leash_px, in units of the focal length (as the 2D term)
             over = ((_project(m[:, lm], K) - uv[:, lm]).norm(dim=-1) - cfg.leash_px).clamp(min=0) / K[0]
             loss = loss + cfg.w_leash * (over.pow(2) * leashed).sum() / F
         if sil is not None:
-            fr = sil.frames  # the surface only of the frames that have a mask
-            if cover_mesh and it % cfg.sil_coverage_every == 0:  # all masked frames first, then one in turn
-                ks = list(range(sil.num_frames)) if it == 0 else [(it // cfg.sil_coverage_every) % sil.num_frames]
-                with torch.no_grad():
-                    v = skeleton.mesh(go[fr[ks]], bp[fr[ks]], betas, tr[fr[ks]], g_arg)
-                sil.update_coverage(ks, _project(v, K).cpu().numpy(), v[..., 2].cpu().numpy(), faces)
-            loss = loss + sil.loss(skeleton.surface(go[fr], bp[fr], betas, tr[fr], g_arg), K, cfg.w_sil_out,
+            gm, bm, tm = go[sil.frames], bp[sil.frames], tr[sil.frames]  # only the frames that have a mask
+            _refresh_coverage(skeleton, sil, it, cfg.sil_coverage_every, faces, K, gm, bm, betas, tm)
+            loss = loss + sil.loss(skeleton.surface(gm, bm, betas, tm), K, cfg.w_sil_out,
                                    cfg.w_sil_cover, cfg.w_sil_iou, skeleton.surf_radius)  # fmt: skip
         loss.backward()
         opt.step()
-        if use_girth:
-            with torch.no_grad():
-                girth.clamp_(min=cfg.girth_min)
 
     opt = torch.optim.Adam(free, lr=cfg.lr)
     for it in range(n_it):
@@ -307,10 +289,10 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
             for it in range(n_it):
                 step(it, opt, leashed)
     n_leash = n_it if bool(leashed.any()) else 0
-    n_girth = 0
-    if want_girth and cfg.girth_mode == "after" and cfg.iters_girth > 0:
-        n_girth = _fit_girth_after(skeleton, go, bp, betas, tr, girth, masks, F, camera, K, cfg, dev, faces)
-        use_girth = n_girth > 0
+    girth = None
+    if sil is not None and cfg.fit_girth and cfg.iters_girth > 0 and getattr(skeleton, "has_girth", False):
+        girth = _fit_girth(skeleton, go, bp, betas, tr, masks, F, camera, K, cfg, dev, faces)
+    n_girth = cfg.iters_girth if girth is not None else 0
 
     with torch.no_grad():
         joints, m = skeleton(go, bp, betas, tr)
@@ -327,7 +309,7 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
         "betas": betas.detach().cpu().numpy(),
         "transl": tr.detach().cpu().numpy(),
     }
-    if use_girth:
+    if girth is not None:
         params["girth"] = girth.detach().cpu().numpy()
     stats = {"reprojection_px": float(err), "seconds": time.perf_counter() - t0,
              "iterations": float(cfg.iters_3d + cfg.iters_full + n_sil + n_leash + n_girth),
@@ -336,27 +318,35 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
     return SMPLXFit(params, conf, joints.cpu().numpy(), m.cpu().numpy(), stats)
 
 
-def _fit_girth_after(skeleton, go, bp, betas, tr, girth, masks, F, camera, K, cfg, dev, faces) -> int:
-    """``girth_mode="after"``: the fitted pose, betas and translation held, ``iters_girth`` Adam iterations on the
-    girth alone against the silhouette terms (``girth_w_out`` / ``girth_w_cover`` / ``girth_contour``) + its
-    ridge; ``girth`` (G,) is updated in place. Returns the iterations run (0 without a usable mask)."""
+def _refresh_coverage(skeleton, sil, it: int, every: int, faces, K, go, bp, betas, tr, girth=None) -> None:
+    """The silhouette's coverage test (:meth:`SilhouetteTargets.update_coverage`) at iteration ``it``: every
+    ``every`` iterations, all masked frames at the first, then one in turn; ``go`` / ``bp`` / ``tr`` are the
+    masked frames' (``sil.frames``) pose and translation. Nothing without mesh faces or with ``every`` 0."""
+    if faces is None or every <= 0 or it % every:
+        return
+    ks = list(range(sil.num_frames)) if it == 0 else [(it // every) % sil.num_frames]
+    with torch.no_grad():
+        v = skeleton.mesh(go[ks], bp[ks], betas, tr[ks], girth)
+    sil.update_coverage(ks, _project(v, K).cpu().numpy(), v[..., 2].cpu().numpy(), faces)
+
+
+def _fit_girth(skeleton, go, bp, betas, tr, masks, F, camera, K, cfg, dev, faces) -> torch.Tensor | None:
+    """The fitted pose, betas and translation held, ``iters_girth`` Adam iterations on the girth (G,) alone
+    against the silhouette terms (``girth_w_out`` / ``girth_w_cover`` / ``girth_contour``) + its ridge → the
+    girth, or None without a usable mask."""
     from revision.lifting.silhouette import SilhouetteTargets
 
     sil = SilhouetteTargets.build(masks, F, camera, cfg.sil_pixels, dev, cfg.sil_grid, cfg.girth_contour,
                                   cfg.sil_size_units, cover_margin=cfg.sil_cover_margin_px)  # fmt: skip
     if sil is None:
-        return 0
+        return None
     fr = sil.frames
     held = [p.detach()[fr] for p in (go, bp, tr)]
     b = betas.detach()
-    girth.requires_grad_(True)
+    girth = torch.zeros(NUM_GIRTH, device=dev, requires_grad=True)
     opt = torch.optim.Adam([girth], lr=cfg.lr)
     for it in range(cfg.iters_girth):
-        if faces is not None and cfg.sil_coverage_every > 0 and it % cfg.sil_coverage_every == 0:
-            ks = list(range(sil.num_frames)) if it == 0 else [(it // cfg.sil_coverage_every) % sil.num_frames]
-            with torch.no_grad():
-                v = skeleton.mesh(held[0][ks], held[1][ks], b, held[2][ks], girth)
-            sil.update_coverage(ks, _project(v, K).cpu().numpy(), v[..., 2].cpu().numpy(), faces)
+        _refresh_coverage(skeleton, sil, it, cfg.sil_coverage_every, faces, K, held[0], held[1], b, held[2], girth)
         opt.zero_grad()
         loss = sil.loss(skeleton.surface(held[0], held[1], b, held[2], girth), K, cfg.girth_w_out, cfg.girth_w_cover)
         loss = loss + cfg.w_girth * girth.pow(2).sum()
@@ -364,7 +354,7 @@ def _fit_girth_after(skeleton, go, bp, betas, tr, girth, masks, F, camera, K, cf
         opt.step()
         with torch.no_grad():
             girth.clamp_(min=cfg.girth_min)
-    return cfg.iters_girth
+    return girth
 
 
 def _project(points: torch.Tensor, K: torch.Tensor) -> torch.Tensor:

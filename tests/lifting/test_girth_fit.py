@@ -47,7 +47,7 @@ def test_the_fit_recovers_thick_thighs_from_the_silhouette(default_skeleton):
     fit = fit_smplx(default_skeleton, k2, k3, cam, CFG, masks=[mask])
     plain = fit_smplx(default_skeleton, k2, k3, cam, dataclasses.replace(CFG, fit_girth=False), masks=[mask])
     assert "girth" not in plain.params and fit.params["girth"].shape == (NUM_GIRTH,)
-    for k in ("global_orient", "body_pose", "betas", "transl"):  # girth_mode "after": the pose fit untouched
+    for k in ("global_orient", "body_pose", "betas", "transl"):  # the girth stage runs after: the pose fit untouched
         assert np.array_equal(fit.params[k], plain.params[k]), k
     g = fit.params["girth"]
     others = np.delete(g, THIGH)
