@@ -386,10 +386,9 @@ def bind(
         limb: frozenset[int] = frozenset()
         if k in misplaced:  # a vertex anchored to a misplaced hand/forearm: to the body surface behind it
             limb, on_limb, behind = misplaced[k]
-            pxy = np.clip(np.round(xy).astype(np.int64), 0, [W - 1, H - 1])
-            b = behind[pxy[:, 1], pxy[:, 0]]
+            b = behind[px[:, 1], px[:, 0]]
             r = on_limb[ay, ax] & (b >= 0)
-            ay, ax, af = np.where(r, pxy[:, 1], ay), np.where(r, pxy[:, 0], ax), np.where(r, b, af)
+            ay, ax, af = np.where(r, px[:, 1], ay), np.where(r, px[:, 0], ax), np.where(r, b, af)
         tri_idx = faces[af]  # (N, 3)
         bary = barycentric(uv0[tri_idx].astype(np.float64), np.stack([ax, ay], 1).astype(np.float64))
         bary = np.clip(bary, 0, None)
