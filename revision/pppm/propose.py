@@ -510,10 +510,12 @@ def propose_raise_in_frame(params0: dict[str, np.ndarray], action: str, num_fram
             return p, a, "" if b == 0.0 else f"elbows bent by {b:.2f} rad (hands kept in the picture)"
     p, a, out = straight if straight is not None else (p, a, out)
     if action == "raise_both":
+        tried: dict[tuple[float, float], dict[str, np.ndarray]] = {}  # (elevation, lean) → params
         for e, lean in hands_up:
             q, qa = propose_person(
                 params0, action, num_frames, fps, strength, cfg, frame=frame, hands_up=(e, lean)
             )
+            tried[(e, lean)] = q
             if _wrists_above_nose(q, camera) >= above and _hands_outside(q, camera, margin) <= 0:
                 how = f"hands up (upper arms {np.rad2deg(e):.0f}° up, forearms {lean:.1f} rad past the vertical)"
                 return q, qa, f"{how}: hands kept in the picture"
@@ -522,9 +524,11 @@ def propose_raise_in_frame(params0: dict[str, np.ndarray], action: str, num_fram
         # nearest the grid's middle pose (an arm with room takes that pose itself)
         scored = {side: [] for side in ARM_MARKERS}
         for e, lean in per_arm:
-            q, _ = propose_person(
-                params0, action, num_frames, fps, strength, cfg, frame=frame, hands_up=(e, lean)
-            )
+            q = tried.get((e, lean))
+            if q is None:  # not among the shared poses above
+                q, _ = propose_person(
+                    params0, action, num_frames, fps, strength, cfg, frame=frame, hands_up=(e, lean)
+                )
             for side in ARM_MARKERS:
                 inside, up = _arm_in_picture(q, camera, side)
                 if up >= arm_above:
