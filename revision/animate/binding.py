@@ -241,6 +241,30 @@ def hands_over_face(
     return frozenset(out)
 
 
+def hands_together(
+    verts: np.ndarray, vertex_parts: np.ndarray, limb: frozenset[int], max_m: float
+) -> frozenset[int]:
+    """The other hands (and their forearms) that hold what a misplaced hand holds: ``verts`` (V, 3) the
+    body's frame-0 vertices, ``limb`` the misplaced parts (:func:`hands_over_face`). A hand not in ``limb``
+    whose nearest vertex lies within ``max_m`` metres of a misplaced hand's → that hand's and its forearm's
+    part ids (two hands on one held thing: the cameraman's far hand, 0.10 m from his near one on the camera,
+    had carried the camera's far end over his head in pieces)."""
+    from scipy.spatial import cKDTree
+
+    bad = [h for h in HAND_PARTS if h in limb and (vertex_parts == h).any()]
+    if not bad:
+        return frozenset()
+    tree = cKDTree(verts[np.isin(vertex_parts, bad)])
+    out: set[int] = set()
+    for hand, fore in HAND_FOREARM.items():
+        sel = vertex_parts == hand
+        if hand in limb or not sel.any():
+            continue
+        if float(tree.query(verts[sel])[0].min()) <= max_m:
+            out |= {hand, fore}
+    return frozenset(out)
+
+
 def _grid(region: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
     """Cells of a ``step`` grid touching ``region`` → (vertices (N, 2) float32 x, y; triangles (M, 3))."""
     H, W = region.shape
@@ -331,6 +355,8 @@ def bind(
         limb = hands_over_face(np.where(owner == k, front, 0), head, cfg.hand_over_face, 4 * cell)
         if not limb:
             continue
+        if cfg.hands_together is not None:  # the other hand on the same held thing is misplaced with it
+            limb |= hands_together(np.asarray(meshes[i][0]), vparts, limb, cfg.hands_together)
         on_limb = np.isin(front, list(limb))  # (also where the fit lies beyond the mask: anchors are there)
         # the surface behind it: a part the photo shows (an unseen one, the far forearm, shows no pixel)
         ui, _, fv = _front_vertices(uv0, z0, tr_map == k, depth0, cfg.visible_tol)

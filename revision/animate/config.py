@@ -44,6 +44,9 @@ class AnimateConfig:
     # face stays on the head and in front of them, they are drawn by the back-fill (None = off;
     # revision.animate.binding)
     hand_over_face: float | None = 0.25
+    # the other hand of such a body, when its nearest vertex is within this many metres of the misplaced hand's
+    # at frame 0, holds the same thing (a camera held in both hands) and is misplaced with it (None = off)
+    hands_together: float | None = 0.15
 
     def __post_init__(self) -> None:
         if self.max_side < 16:
@@ -56,6 +59,8 @@ class AnimateConfig:
             raise ValueError(f"max_turn_deg must be in [0, 180] or None, got {self.max_turn_deg}")
         if self.hand_over_face is not None and not 0 < self.hand_over_face <= 1:
             raise ValueError(f"hand_over_face must be in (0, 1] or None, got {self.hand_over_face}")
+        if self.hands_together is not None and self.hands_together < 0:
+            raise ValueError(f"hands_together must be >= 0 or None, got {self.hands_together}")
         if self.matte not in ("inside", "centred"):
             raise ValueError(f"matte must be 'inside' or 'centred', got {self.matte!r}")
         if self.inpaint not in INPAINT_METHODS:
