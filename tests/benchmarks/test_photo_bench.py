@@ -146,3 +146,58 @@ def test_holes_judge_each_black_pixel_by_what_the_animation_says_it_shows():
     assert unfilled_vs_plate(frames4, ref4, anim4)[0] == 16
     anim4["plate"][30:34, 30:34] = 0  # the plate does not matter where nothing moved
     assert unfilled_vs_plate(frames4, ref4, anim4)[0] == 16
+
+
+def _walker_motion(F: int, dx: np.ndarray, yaw: np.ndarray | None = None) -> dict:
+    """motion_refined.json of one SMPL-X body facing the camera 3 m away, its root at x = ``dx`` (F,) m and
+    turned ``yaw`` (F,) rad about its vertical (default 0)."""
+    from scipy.spatial.transform import Rotation
+
+    from revision.io import motion_to_json
+    from revision.types import Camera, MotionSequence, Track
+
+    yaw = np.zeros(F) if yaw is None else yaw
+    go = (Rotation.from_euler("y", yaw[:, None]) * Rotation.from_rotvec([np.pi, 0.0, 0.0])).as_rotvec()
+    go = go.astype(np.float32)
+    tr = np.stack([dx, np.zeros(F), np.full(F, 3.0)], 1).astype(np.float32)
+    bp = np.zeros((F, 63), np.float32)
+    params = {"global_orient": go, "body_pose": bp, "betas": np.zeros(10, np.float32), "transl": tr}
+    track = Track(0, "smplx", params, np.ones(F, np.float32))
+    return motion_to_json(MotionSequence([track], Camera.from_image_size(320, 240, 50), F, 8.0))
+
+
+def test_motion_control_reads_zero_for_an_even_glide_and_sees_a_stutter():
+    from benchmarks.photo_bench import median_accel, motion_markers
+
+    F = 12
+    even = motion_markers(_walker_motion(F, np.linspace(0.0, -0.6, F)), 240, 320)[0]
+    assert even.shape == (F, 33, 3) and np.isfinite(even).all()
+    assert median_accel(even) < 1e-3  # constant velocity at constant depth: no acceleration
+    stutter = np.linspace(0.0, -0.6, F) + np.where(np.arange(F) % 2, 0.02, 0.0)  # 2 cm back and forth
+    px_per_m = abs(even[-1, 0, 0] - even[0, 0, 0]) / 0.6
+    assert median_accel(motion_markers(_walker_motion(F, stutter), 240, 320)[0]) > 0.5 * 0.04 * px_per_m
+
+
+def test_motion_control_draws_the_turn_clamped_like_the_animator():
+    from benchmarks.photo_bench import L_SH, R_SH, motion_markers
+
+    F = 10  # 10° a frame
+    motion = _walker_motion(F, np.zeros(F), np.radians(np.linspace(0.0, 90.0, F)))
+    free, clamped = motion_markers(motion, 240, 320, None)[0], motion_markers(motion, 240, 320, 15.0)[0]
+    sw = np.linalg.norm(free[:, L_SH, :2] - free[:, R_SH, :2], axis=1)
+    swc = np.linalg.norm(clamped[:, L_SH, :2] - clamped[:, R_SH, :2], axis=1)
+    assert sw[-1] < 0.2 * sw[0]  # turned 90°: the shoulders are edge-on
+    assert swc[-1] > 0.9 * swc[0]  # clamped at 15°: cos 15° of the frame-0 width
+    np.testing.assert_allclose(clamped[:2], free[:2], atol=1e-4)  # 0° and 10°: within the limit, unchanged
+
+
+def test_the_accel_unit_is_the_clip_median_so_one_odd_frame_0_reading_does_not_scale_the_line():
+    from benchmarks.photo_bench import clip_shoulder_width, median_accel, shoulder_width
+
+    lm = _still_person(jitter=1.0)
+    lm[0, R_SH, 0] = lm[0, L_SH, 0] - 40.0  # frame 0 reads the shoulders 40 px apart (the others ~100)
+    lm[3] = np.nan  # a frame without the person
+    assert abs(shoulder_width(lm) - 40.0) < 3.0  # the limb lines' unit: frame 0's reading
+    assert abs(clip_shoulder_width(lm) - SW) < 3.0  # the accel line's: the median over the found frames
+    assert median_accel(lm) / clip_shoulder_width(lm) < 0.5 * median_accel(lm) / shoulder_width(lm)
+    assert np.isnan(clip_shoulder_width(np.full((4, 33, 3), np.nan)))
