@@ -66,7 +66,11 @@ Per photo (issue 19; PASS/FAIL per line):
   sw/frame² (frame-0 unit) while the walk stopped at every foot switch, 0.08–0.13 once the switches fell on
   frames (``PhysicsConfig.pace = "steps"``); the bound pixels under those markers (tracked through the saved
   flow) accelerate 0.005–0.02 sw_fit/frame² more than the markers (sw_fit = the fitted body's shoulders).
-  Reported, not judged: the line stays ≤ 0.15.
+  Reported, not judged: the line stays ≤ 0.15. Per person the lines also say on how many frame triplets the
+  median rests (:func:`accel_triplets`; vtest's walker found in 8 of 16 frames: 4) and, on photos with more
+  than one person, in how many frames MediaPipe's reading on that person's crop lies nearer another
+  person's drawn markers than to its own (:func:`nearer_other`; vtest's couple, side by side: 9–12 of 12–14
+  frames — such a reading jumps between two people). Neither changes the verdict.
 - **holes** (unfilled pixels), measured on the video against what the saved ``animation.npz`` says each
   pixel shows: a pixel is unfilled when it is black (every channel ≤ 16) although, where the animated layers
   cover it (``alpha`` ≥ 0.5) or nothing moved (``moved`` < 0.5), the input pixel the ``flow`` says it shows
@@ -428,6 +432,26 @@ def median_accel(lm: np.ndarray) -> float:
     return float(np.median(n)) if n.size else float("nan")
 
 
+def accel_triplets(lm: np.ndarray) -> int:
+    """How many frame triplets (f−1, f, f+1) enter :func:`median_accel` (some landmark visible in all three)."""
+    vis = np.nan_to_num(np.minimum(np.minimum(lm[2:, :, 2], lm[1:-1, :, 2]), lm[:-2, :, 2])) >= VIS
+    return int(vis.any(1).sum())
+
+
+def nearer_other(lm: np.ndarray, markers: list[np.ndarray], k: int) -> tuple[int, int]:
+    """(frames where MediaPipe's reading ``lm`` on person ``k``'s crop lies nearer another person's drawn
+    markers than to its own — median distance over its visible landmarks —, frames with a reading)."""
+    n_other, n = 0, 0
+    for f in range(len(lm)):
+        v = np.nan_to_num(lm[f, :, 2]) >= VIS
+        if not v.any():
+            continue
+        d = [float(np.median(np.linalg.norm(lm[f, v, :2] - m[f, v, :2], axis=1))) for m in markers]
+        n += 1
+        n_other += int(np.nanargmin(np.nan_to_num(d, nan=np.inf)) != k)
+    return n_other, n
+
+
 def resized_input(photo: np.ndarray, H: int, W: int) -> np.ndarray:
     import cv2
 
@@ -570,8 +594,13 @@ def check_photo(r: CliRun, expected_people: int) -> dict:
                     median_accel(c) / swa if swa > 0 else float("nan"),
                     median_accel(m) / swa if swa > 0 and m is not None else float("nan"),
                     median_accel(e) / swa if swa > 0 and e is not None else float("nan"),
-                    median_accel(t) / sw if sw > 0 else float("nan")))  # fmt: skip
+                    median_accel(t) / sw if sw > 0 else float("nan"), accel_triplets(t)))  # fmt: skip
     row["per_person"] = per
+    # diagnostics of the accel reading (not judged): whom MediaPipe read on each person's crop
+    drawn = [e for e in exact if e is not None]
+    row["nearer_other"] = (
+        [nearer_other(t, drawn, k) for k, t in enumerate(tracks)] if len(drawn) == len(tracks) > 1 else []
+    )
     row["person_frac"] = max(p[0] for p in per)
 
     def most(k: int) -> float:  # the largest over the people (limb: some person moves; accel: the worst one)
@@ -730,7 +759,9 @@ def main(argv: list[str] | None = None) -> int:
             if len(per) > 1 or row.get("limb_visible0", 1) == 0:
                 each = "; ".join(f"person {i}: found {p[0]:.0%}, limb {_fmt(p[4])} sw (still {_fmt(p[5])}, limb0 "
                                  f"{_fmt(p[1])}), acc {_fmt(p[2], '.3f')} sw (still {_fmt(p[6], '.3f')}, slid {_fmt(p[7], '.3f')}, "
-                                 f"motion {_fmt(p[8], '.3f')}; frame-0 sw: {_fmt(p[9], '.3f')})"
+                                 f"motion {_fmt(p[8], '.3f')}; frame-0 sw: {_fmt(p[9], '.3f')}; {p[10]} triplets"
+                                 + (f"; nearer another person in {row['nearer_other'][i][0]}/{row['nearer_other'][i][1]} frames"
+                                    if row.get("nearer_other") else "") + ")"
                                  for i, p in enumerate(per))  # fmt: skip
                 print(f"  {row['photo']}: {len(per)} MediaPipe region(s): {each}; limb joints visible at frame 0: "
                       f"{row.get('limb_visible0', '?')}")  # fmt: skip

@@ -201,3 +201,17 @@ def test_the_accel_unit_is_the_clip_median_so_one_odd_frame_0_reading_does_not_s
     assert abs(clip_shoulder_width(lm) - SW) < 3.0  # the accel line's: the median over the found frames
     assert median_accel(lm) / clip_shoulder_width(lm) < 0.5 * median_accel(lm) / shoulder_width(lm)
     assert np.isnan(clip_shoulder_width(np.full((4, 33, 3), np.nan)))
+
+
+def test_accel_diagnostics_count_the_triplets_and_the_frames_read_on_a_neighbour():
+    from benchmarks.photo_bench import accel_triplets, nearer_other
+
+    me = _still_person()
+    neighbour = me.copy()
+    neighbour[..., 0] += 50.0  # a second person 50 px to the right
+    lm = me.copy()
+    lm[3] = np.nan  # not found in frame 3: the triplets (2,3,4), (3,4,5), (1,2,3) drop out
+    assert accel_triplets(lm) == 14 - 3
+    lm[[6, 7, 8]] = neighbour[[6, 7, 8]]  # MediaPipe reads the neighbour on this person's crop
+    assert nearer_other(lm, [me, neighbour], 0) == (3, 15)
+    assert nearer_other(lm, [neighbour, me], 1) == (3, 15)
