@@ -566,18 +566,161 @@ def _wrists_inside(params: dict[str, np.ndarray], camera, wrists: list[int], mar
     return bool(((u >= margin) & (u <= 1 - margin) & (v >= margin) & (v <= 1 - margin)).all())
 
 
-LOW_WAVES = tuple((np.deg2rad(e), lean, 0.5) for e in (-45.0, -60.0, -75.0) for lean in (1.2, 0.9))
+WAVE_ARMS = {side: tuple(M.SMPLX_BODY_JOINTS.index(f"{side}_{j}") + 1 for j in ("shoulder", "elbow", "wrist", "collar"))
+             for side in ("left", "right")}  # fmt: skip  # SMPL-X joint ids (body_pose index + 1)
+SPINE3 = M.SMPLX_BODY_JOINTS.index("spine3") + 1
+# low-wave poses tried in order: (the upper arm's swing forward from hanging down, the arm's lean towards the
+# body's middle), rad; and the scales of the library's forearm swing tried, widest first
+LOW_WAVES = tuple((np.deg2rad(f), np.deg2rad(i)) for i in (5.0, 10.0, 0.0, 15.0, 20.0) for f in (35.0, 50.0, 65.0))
+LOW_WAVE_SCALES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
+
+
+def wave_swing(t: np.ndarray, strength: float) -> np.ndarray:
+    """The library wave's forearm swing (:func:`revision.synthetic.motions.wave_right`: ``0.7 amp`` rad at
+    ``1.3 tempo`` Hz, rising with the arm over ``0.7 / tempo`` s; ``amp = 0.35 + 0.9 s``, ``tempo = 0.6 + 0.8 s``)
+    at times ``t`` (F,) s → (F,) rad."""
+    amp, tempo = 0.35 + 0.9 * float(strength), 0.6 + 0.8 * float(strength)
+    return 0.7 * amp * np.sin(2 * np.pi * 1.3 * tempo * t) * M.ease(t * tempo / 0.7)
+
+
+def _chain(params: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """SMPL-X params (F frames) → global rotations (F, S, 3, 3) and positions (F, S, 3) of the stand-in
+    skeleton's joints (the first 22 are the body joints by id) and its rest joints (55, 3), camera space."""
+    from revision.pppm.physics import _skeleton
+
+    t = {
+        k: torch.as_tensor(np.asarray(params[k], np.float32))
+        for k in ("global_orient", "body_pose", "transl")
+    }
+    b = torch.as_tensor(np.asarray(params.get("betas", np.zeros(10)), np.float32)).reshape(-1)[:10]
+    b = torch.nn.functional.pad(b, (0, 10 - b.shape[0]))
+    with torch.no_grad():
+        R, P, J = _skeleton().transforms(t["global_orient"], t["body_pose"].reshape(-1, 63), b, t["transl"])
+    return R.numpy().astype(np.float64), P.numpy().astype(np.float64), J[0].numpy().astype(np.float64)
+
+
+def low_wave_arms(params: dict[str, np.ndarray], bp0: np.ndarray, sides: tuple[str, ...], swing: np.ndarray,
+                  weight: np.ndarray, forward: float, inward: float) -> dict[str, np.ndarray]:  # fmt: skip
+    """A proposal ``params`` (F frames; the parents' motion is kept) with the ``sides`` arms waving low in front
+    of the body, solved from camera-space directions through the kinematic chain, frame by frame:
+
+    - the body's axes come from its chest (``spine3``'s global rotation): up, and "forward" = the direction
+      from the shoulder to the camera made horizontal (the chest's forward when the chest faces away): the
+      arm comes towards the camera, so a turned body's far hand clears its chest too (half-way between the
+      chest's and the camera's forward left that hand partly behind the chest);
+    - the upper arm hangs down and swings ``forward`` (rad) from hanging towards that forward, leaning
+      ``inward`` (rad) towards the body's middle: the elbow sits below the shoulder, in front of the chest;
+    - the forearm points up, leaning ``inward`` as well, then turns by ``swing`` (F,) rad about the camera ray
+      through the elbow (mirrored for the left arm): the hand waves side to side in the image plane;
+    - the shoulder's rotation takes the rest upper arm onto that direction with the elbow's hinge (the rest
+      arm's flexion axis, rest bone × forward) across the arm's bend, so the elbow bends as a hinge
+      (the upper arm turns about itself to swing the forearm); the elbow's takes the rest forearm onto its
+      direction; the forearm and the wrist share the twist (half each) that turns the palm (rest: down)
+      to face the camera.
+
+    Each arm's shoulder, elbow and wrist blend from the photo's pose ``bp0`` (21, 3) by ``weight`` (F,);
+    frame 0 is the photo's. → new params."""
+    R, P, J = _chain(params)
+    n = len(R)
+    pose = np.asarray(params["body_pose"], np.float64).reshape(n, 21, 3).copy()
+    chest = R[:, SPINE3]
+    up, front, left = (chest @ np.eye(3)[k] for k in (1, 2, 0))
+
+    def flat(v: np.ndarray) -> np.ndarray:
+        return _unit(v - (v * up).sum(-1, keepdims=True) * up)
+
+    for side in sides:
+        sh, el, wr, co = WAVE_ARMS[side]
+        cam = _unit(-P[:, sh])
+        facing = (front * cam).sum(-1, keepdims=True) > 0
+        fwd = np.where(facing, flat(cam), flat(front))
+        mid = left if side == "right" else -left
+        mid = _unit(flat(mid) - (mid * fwd).sum(-1, keepdims=True) * fwd)
+        upper = _unit(-np.cos(forward) * up + np.sin(forward) * fwd + np.tan(inward) * mid)
+        fore0 = _unit(up + np.tan(inward) * mid)
+        elbow = P[:, sh] + np.linalg.norm(J[el] - J[sh]) * upper
+        sign = 1.0 if side == "right" else -1.0
+        fore = Rotation.from_rotvec(_unit(elbow) * (sign * np.asarray(swing, float))[:, None]).apply(fore0)
+        d_up, d_fore = _unit(J[el] - J[sh]), _unit(J[wr] - J[el])
+        hinge = _unit(np.cross(d_up, [0.0, 0.0, 1.0]))  # rest flexion axis: turns the forearm forward
+        axis = _unit(np.cross(upper, fore))
+        g_sh = (
+            np.stack([upper, axis, np.cross(upper, axis)], -1)
+            @ np.stack([d_up, hinge, np.cross(d_up, hinge)], -1).T
+        )  # (F, 3, 3): rest upper arm → upper, rest hinge → axis
+        want = np.einsum("fji,fj->fi", g_sh, fore)  # the forearm's direction in the shoulder's frame
+        bend = np.cross(d_fore, want)
+        r_el = Rotation.from_rotvec(
+            _unit(bend) * np.arctan2(np.linalg.norm(bend, axis=-1), want @ d_fore)[:, None]
+        )
+        # the palm (rest: -y) turned about the forearm to face the camera from the wrist
+        g_el = g_sh @ r_el.as_matrix()
+        to_cam = np.einsum("fji,fj->fi", g_el, _unit(-(elbow + np.linalg.norm(J[wr] - J[el]) * fore)))
+        to_cam = to_cam - (to_cam @ d_fore)[:, None] * d_fore
+        palm = np.array([0.0, -1.0, 0.0]) - (-d_fore[1]) * d_fore
+        phi = np.unwrap(np.arctan2(np.cross(palm, to_cam) @ d_fore, to_cam @ palm))
+        twist = Rotation.from_rotvec(d_fore[None] * (0.5 * phi)[:, None])
+        r_sh = Rotation.from_matrix(np.transpose(R[:, co], (0, 2, 1)) @ g_sh)
+        for j, rot in ((sh, r_sh), (el, r_el * twist), (wr, twist)):
+            pose[:, j - 1] = _blend(Rotation.from_rotvec(bp0[j - 1]), rot, weight).as_rotvec()
+    pose[0] = bp0
+    return {**params, "body_pose": pose.reshape(n, 63).astype(np.float32)}
+
+
+def _low_wave_fits(params: dict[str, np.ndarray], camera, sides: tuple[str, ...], start: int, margin: float,
+                   own_side: float, clear: float, hand: float = 0.09) -> bool:  # fmt: skip
+    """Whether a low wave shows its hands, on every frame from ``start`` on, each:
+
+    - inside the picture: its wrist and a point ``hand`` metres on along the forearm (the palm's middle)
+      ``margin`` (a fraction of the side) inside;
+    - in front of the body: the wrist at least ``clear`` metres in front of the shoulders' middle along the
+      chest's forward (``spine3``; the chest's surface lies ~0.1 m in front of the shoulders' joints);
+    - on its own side: the wrist's horizontal offset in the picture from the neck, towards its shoulder, at
+      least ``own_side`` times the shoulder's (a hand waving across the chin or the face would hide it)."""
+    R, P, _ = _chain(params)
+    P = P[start:]
+    front = R[start:, SPINE3] @ np.array([0.0, 0.0, 1.0])
+    mid = 0.5 * (P[:, WAVE_ARMS["left"][0]] + P[:, WAVE_ARMS["right"][0]])
+    u_all = _image_fraction(P, camera)[0]  # (F, S)
+    neck = u_all[:, M.SMPLX_BODY_JOINTS.index("neck") + 1]
+    for side in sides:
+        sh, el, wr, _ = WAVE_ARMS[side]
+        pts = np.stack([P[:, wr], P[:, wr] + hand * _unit(P[:, wr] - P[:, el])], 1)
+        u, v = _image_fraction(pts, camera)
+        if not ((u >= margin) & (u <= 1 - margin) & (v >= margin) & (v <= 1 - margin)).all():
+            return False
+        if not (((P[:, wr] - mid) * front).sum(-1) >= clear).all():
+            return False
+        out = np.sign(u_all[:, sh] - neck)
+        if ((u_all[:, wr] - neck) * out < own_side * np.abs(u_all[:, sh] - neck)).any():
+            return False
+    return True
 
 
 def propose_wave_in_frame(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float,
                           strength: float, cfg: ProposeConfig, camera, *, frame: np.ndarray | None = None,
-                          low: tuple[tuple[float, float, float], ...] = LOW_WAVES,
-                          margin: float = 0.08) -> tuple[dict[str, np.ndarray], np.ndarray, str]:  # fmt: skip
+                          low: tuple[tuple[float, float], ...] = LOW_WAVES,
+                          scales: tuple[float, ...] = LOW_WAVE_SCALES, margin: float = 0.08,
+                          hand_margin: float = 0.06, own_side: float = 0.25, clear: float = 0.12,
+                          ) -> tuple[dict[str, np.ndarray], np.ndarray, str]:  # fmt: skip
     """:func:`propose_person` for a wave in a tight picture: when the waving wrist is not ``margin`` inside the
     picture on every frame of the clip's second half (a portrait that ends at the chest: the sideways lift
-    takes the hand out of the edge, nothing visible moves), the first of the ``low`` waves (:func:`hands_up_arms`
-    with the upper arm ``elevation`` below the horizontal, the forearm up, the wave's forearm swing on top:
-    the hand waves in front of the chest) whose wrist stays inside there; else the wave as it is.
+    takes the hand out of the edge, nothing visible moves), the arm waves low in front of the body instead
+    (:func:`low_wave_arms`: the upper arm down and forward, the forearm up in front of the shoulder, nearer
+    the camera than the body, swinging side to side in the image plane with the library wave's swing,
+    :func:`wave_swing`): the widest of the swing's ``scales`` for which one of the ``low`` poses ((forward,
+    inward) rad, tried in order) fits (:func:`_low_wave_fits`: the hand ``hand_margin`` inside the picture,
+    the wrist ``clear`` m in front of the shoulders, on its own side of the neck in the picture by
+    ``own_side``; when none does on its own side, across the body); else the wave as it is. The waving arms
+    rise at the wave's own pace (``cfg.ramp_s``, no faster than the library's arm). In a portrait the picture,
+    not the strength, then sets the swing's width (grace_hopper: 0.3x of the library's at 0.7); its tempo
+    still follows the strength. (Until 2026-12-02 the low wave was the "hands up" pose (:func:`hands_up_arms`)
+    with the upper arm below the horizontal, swung forward about the vertical: that swing carried the forearm
+    backwards, the wrist 4-13 cm behind the shoulders, hidden in grace_hopper's jacket.)
     → (params, airborne, what was changed ("" when nothing))."""
     p, a = propose_person(params0, action, num_frames, fps, strength, cfg, frame=frame)
     side = action.rsplit("_", 1)[-1]
@@ -585,13 +728,22 @@ def propose_wave_in_frame(params0: dict[str, np.ndarray], action: str, num_frame
     start = num_frames // 2
     if _wrists_inside(p, camera, wrists, margin, start):
         return p, a, ""
-    for e, lean, fw in low:
-        q, qa = propose_person(
-            params0, action, num_frames, fps, strength, cfg, frame=frame, hands_up=(e, lean, fw)
-        )
-        if _wrists_inside(q, camera, wrists, margin, start):
-            return q, qa, (f"low wave (upper arm {-np.rad2deg(e):.0f}° below the horizontal, forearm up): "
-                           "the hand kept in the picture")  # fmt: skip
+    t = np.arange(num_frames) / fps
+    tempo = 0.6 + 0.8 * float(strength)
+    weight = np.minimum(M.ease(t / max(cfg.ramp_s, 1e-3)), M.ease(t * tempo / 0.7))
+    sides = ("left", "right") if side == "both" else (side,)
+    bp0 = np.asarray(params0["body_pose"], np.float64).reshape(21, 3)
+    swing = wave_swing(t, strength)
+    for keep in (own_side, -np.inf):  # a hand that cannot wave on its own side may cross the body's middle
+        for k in scales:
+            for fw, inward in low:
+                q = low_wave_arms(p, bp0, sides, k * swing, weight, fw, inward)
+                if _low_wave_fits(q, camera, sides, start, hand_margin, keep, clear):
+                    how = f"upper arm {np.rad2deg(fw):.0f}° forward from hanging, {np.rad2deg(inward):.0f}° inward"
+                    narrow = "" if k == 1.0 else f", swing narrowed to {k:.1f}x"
+                    cross = "" if keep == own_side else ", across the body"
+                    return q, a, (f"low wave ({how}, forearm up in front of the chest{narrow}{cross}): "
+                                  "the hand kept in the picture")  # fmt: skip
     return p, a, ""
 
 

@@ -273,3 +273,84 @@ def test_a_wave_in_a_portrait_cut_at_the_chest_waves_the_hand_inside_the_picture
     v = tight.fy * mk[:, 1] / mk[:, 2] + tight.cy
     assert (u > 0).all() and (u < tight.width).all() and (v > 0).all() and (v < tight.height).all()
     assert np.ptp(u) > 10  # it waves (pixels)
+    # the hand is in front of the body: nearer the camera than both shoulders and the chest
+    assert (mk[:, 2] < body_points(seq.tracks[0].params)[1][8:, [11, 12], 2].min(1) - 0.08).all()
+
+
+def _tight_portrait(person, zoom: float = 6.0) -> Camera:
+    """A close portrait of ``person``: the shoulders' middle at the picture's centre, the nose a third down,
+    ``zoom`` times the wide camera's focal length (the sideways wave's hand leaves the picture)."""
+    import dataclasses
+
+    wide = Camera.from_image_size(256, 256)
+    mk0 = body_points(person)[1][0]
+    mid, f = 0.5 * (mk0[11] + mk0[12]), zoom * wide.fx
+    return dataclasses.replace(wide, fx=f, fy=f, cx=0.5 * wide.width - f * mid[0] / mid[2],
+                               cy=0.33 * wide.height - f * mk0[0, 1] / mk0[0, 2])  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def body_mesh():
+    from revision.body.smplx_model import load_smplx
+    from revision.lifting.skeleton import SMPLXSkeleton
+
+    model = load_smplx()
+    return SMPLXSkeleton(model), model.lbs_weights.detach().numpy().argmax(1)
+
+
+@pytest.mark.parametrize("start", range(len(START_POSES)))
+@pytest.mark.parametrize("side", ["right", "left", "both"])
+def test_the_low_wave_waves_the_hand_in_front_of_the_body_inside_the_picture(fake_encoder, body_mesh, start, side):
+    """In a portrait too tight for the sideways wave, any side, a turned and bent start pose: the waving hand
+    rises in front of the body — the wrist nearer the camera than its shoulder and the chest, and no part of
+    the hand behind the torso's surface where the picture shows both — stays inside the picture and on its
+    own side of the body, and swings side to side."""
+    person = START_POSES[start]
+    cam = _tight_portrait(person)
+    scene = MotionSequence([Track(0, "smplx", person, np.ones(1, np.float32))], cam, 1, 7.0)
+    seq, notes = propose_motion(scene, f"she waves with {'both hands' if side == 'both' else f'her {side} hand'}",
+                                0.7, 16, text_encoder=fake_encoder, config=KEYWORDS)  # fmt: skip
+    assert any("low wave" in n for n in notes), notes
+    params = seq.tracks[0].params
+    j, mk = (x[8:] for x in body_points(params))  # the clip's second half
+    skel, part = body_mesh
+    t = {k: torch.as_tensor(np.asarray(params[k], np.float32))[8:] for k in ("global_orient", "body_pose", "transl")}
+    with torch.no_grad():
+        verts = skel.mesh(t["global_orient"], t["body_pose"], torch.zeros(10), t["transl"]).numpy()
+    uv = verts[..., :2] / verts[..., 2:] * [cam.fx, cam.fy] + [cam.cx, cam.cy]
+    torso = np.isin(part, (0, 3, 6, 9, 12, 13, 14))  # pelvis, spine, neck, collars
+    for s in ("left", "right") if side == "both" else (side,):
+        wr, sh, fingers = (15, 11, range(25, 40)) if s == "left" else (16, 12, range(40, 55))
+        assert (mk[:, wr, 2] < mk[:, sh, 2] - 0.1).all() and (mk[:, wr, 2] < j[:, 9, 2]).all()
+        u = cam.fx * mk[:, wr, 0] / mk[:, wr, 2] + cam.cx
+        v = cam.fy * mk[:, wr, 1] / mk[:, wr, 2] + cam.cy
+        assert (u > 0).all() and (u < cam.width).all() and (v > 0).all() and (v < cam.height).all()
+        assert np.ptp(u) > 10  # it waves (pixels)
+        neck = cam.fx * j[:, 12, 0] / j[:, 12, 2] + cam.cx
+        shoulder = cam.fx * mk[:, sh, 0] / mk[:, sh, 2] + cam.cx
+        assert (np.sign(u - neck) == np.sign(shoulder - neck)).all()  # the hand does not cross the body's middle
+        hand = np.isin(part, (20 if s == "left" else 21, *fingers))
+        for f in range(len(uv)):
+            d = np.linalg.norm(uv[f, hand][:, None] - uv[f, torso][None], axis=-1)  # (hand, torso) px
+            over = d.min(1) < 2.0  # hand vertices the torso covers in the picture
+            if over.any():
+                nearest_torso = np.where(d[over] < 2.0, verts[f, torso, 2][None], np.inf).min(1)
+                assert (verts[f, hand, 2][over] < nearest_torso).mean() > 0.95, (s, f)
+
+
+def test_the_low_wave_swings_wider_and_faster_with_strength():
+    """Where the picture leaves room (no narrowing), the low wave's hand travels with the library wave's swing:
+    wider and quicker at 0.9 than at 0.2."""
+    from revision.pppm.propose import low_wave_arms, wave_swing
+
+    person, n = START_POSES[0], 16
+    params = {k: np.repeat(np.asarray(v), n, 0) if k in ("global_orient", "body_pose", "transl") else v
+              for k, v in person.items()}  # fmt: skip
+    t = np.arange(n) / 8.0
+
+    def travel(s):
+        q = low_wave_arms(params, person["body_pose"].reshape(21, 3), ("right",), wave_swing(t, s), np.ones(n),
+                          np.deg2rad(50.0), np.deg2rad(5.0))  # fmt: skip
+        return np.linalg.norm(np.diff(body_points(q)[1][:, 16], axis=0), axis=-1).sum()
+
+    assert travel(0.9) > 1.5 * travel(0.2) > 0
