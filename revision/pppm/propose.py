@@ -572,7 +572,7 @@ SPINE3 = M.SMPLX_BODY_JOINTS.index("spine3") + 1
 # low-wave poses tried in order: (the upper arm's swing forward from hanging down, the arm's lean towards the
 # body's middle), rad; and the scales of the library's forearm swing tried, widest first
 LOW_WAVES = tuple((np.deg2rad(f), np.deg2rad(i)) for i in (5.0, 10.0, 0.0, 15.0, 20.0) for f in (35.0, 50.0, 65.0))
-LOW_WAVE_SCALES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)
+LOW_WAVE_SCALES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
