@@ -128,11 +128,11 @@ class PhysicsConfig:
     planted: str = "behind"
     min_travel: float = 0.2  # m of horizontal pelvis travel, start to end, for a motion to have a direction
     ground_contact: bool = True  # lowest foot on the ground every frame (+ the action's flight height)
-    # how even_pace re-times a walk: "smooth" — the Gaussian-smoothed travel, iterated; "steps" — each foot
-    # switch of the foot lock on a frame, even travel within each step (no stall at the switches; the walk
-    # goes faster, and motion_text_bench's skate, which counts the library gait's swing foot skimming the
-    # ground, rises 1.50 → 1.64 cm/frame: not the default until that is judged)
-    pace: str = "smooth"
+    # how even_pace re-times a walk: "steps" — each foot switch of the foot lock on a frame, even travel within
+    # each step (no stall at the switches); "smooth" — the Gaussian-smoothed travel, iterated (the rule until
+    # 2026-12-02: the locked body stopped for a frame at each switch; motion_text_bench skate 1.50 vs 1.64
+    # cm/frame with "steps", whose walk is 6-27 % faster: skate per pelvis speed is the same)
+    pace: str = "steps"
     keep_in_frame: bool = True  # pelvis kept inside the image horizontally (unless allow_leave_frame)
     frame_margin: float = 0.08  # fraction of the image width kept free at each side
 
