@@ -43,6 +43,7 @@ from revision.pppm.physics import (
     body_points,
     even_pace,
     foot_heights,
+    foot_positions,
     ground_frame,
 )
 from revision.pppm.representation import MOTION_KEYS
@@ -187,8 +188,8 @@ def _blend(r0: Rotation, r1: Rotation, w: np.ndarray) -> Rotation:
 
 
 def _action_body(action: str, num_frames: int, fps: float, strength: float,
-                 times: np.ndarray | None = None) -> M.BodyMotion:  # fmt: skip
-    v = M.Variation(0.6 + 0.8 * strength, 0.35 + 0.9 * strength, 0.0, 0.0)
+                 times: np.ndarray | None = None, phase: float = 0.0) -> M.BodyMotion:  # fmt: skip
+    v = M.Variation(0.6 + 0.8 * strength, 0.35 + 0.9 * strength, float(phase), 0.0)
     return M.EXTRA_HUMAN_MOTIONS[action](np.arange(num_frames) / fps if times is None else times, v)
 
 
@@ -258,6 +259,7 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
                    frame: np.ndarray | None = None, time_scale: float = 1.0, elbow_bend: float = 0.0,
                    lift: float = 1.0, stand: float = 1.0, amount: float = 1.0,
                    hands_up: tuple[float, ...] | dict[str, tuple[float, float]] | None = None,
+                   gait_phase: float = 0.0, first_step: tuple[int, float, float] | None = None,
                    ) -> tuple[dict[str, np.ndarray], np.ndarray]:  # fmt: skip
     """One SMPL-X (or SMAL, ``kind="smal"``) pose in camera space + an action → (F-frame params,
     airborne heights (F,)). Animals get the library's nearest animal motion (walk/trot/jump/sit/turn/wag).
@@ -276,7 +278,9 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
     flight height and ``stand`` how far the legs go from the photo's pose into the action's (SMPL-X: a jump
     kept in the picture, see :func:`propose_jump_in_frame`); ``amount`` (0..1) takes every joint, the root's
     turn and its path only that far from the photo's pose into the action's (SMPL-X: a bow or squat kept in
-    the picture, see :func:`propose_kept_in_frame`)."""
+    the picture, see :func:`propose_kept_in_frame`). Walks and runs start with a first step that does not
+    drag the body backwards (:func:`_first_step`; ``gait_phase`` (rad) and ``first_step`` = (foot, delay s,
+    lift rad) are its candidates)."""
     n = num_frames
     key, nj = ("body_pose", 21) if kind == "smplx" else ("pose", 34)
     go0 = Rotation.from_rotvec(np.asarray(params0["global_orient"], float).reshape(3))
@@ -291,7 +295,8 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
         # a directional walk's gait starts once the turn is mostly done (no stride during the turn);
         # time_scale < 1 slows it (fewer, slower steps) so the walker stays in the picture
         t_act = (np.maximum(0.0, t - 0.75 * t_turn) if t_turn else t) * time_scale
-        m, rest = _action_body(action, n, fps, strength, times=t_act), M._rest_body(1).pose[0]
+        m = _action_body(action, n, fps, strength, times=t_act, phase=gait_phase)
+        rest = M._rest_body(1).pose[0]
     else:
         m, rest = _animal_body(action, n, fps, strength), np.zeros((nj, 3))
         if m is None:
@@ -315,6 +320,14 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
             if kind == "smplx" and j in LEG_POSE_JOINTS:
                 wj = wj * float(stand)
             r0, act = Rotation.from_rotvec(bp0[j]), Rotation.from_rotvec(m.pose[:, j])
+            if kind == "smplx" and first_step is not None and j in LEG_CHAINS[first_step[0]]:
+                u = np.clip((t - first_step[1]) / max(cfg.ramp_s, 1e-3), 0.0, 1.0)  # this leg blends later
+                wj = M.ease(u) * float(amount) * float(stand)
+                bump = first_step[2] * np.sin(np.pi * u) ** 2  # and is lifted while it does
+                hip, knee = LEG_CHAINS[first_step[0]][:2]  # hip flexion θ (thigh forward), knee bent 2θ
+                flex = -bump if j == hip else 2.0 * bump if j == knee else 0.0 * bump
+                pose[:, j] = (Rotation.from_rotvec(M.euler(x=flex)) * _blend(r0, act, wj)).as_rotvec()
+                continue
             if kind == "smplx" and j not in ARM_POSE_JOINTS | LEG_POSE_JOINTS:
                 # spine, neck, head: the action's motion from its rest pose on top of the photo's pose (a fit
                 # whose neck and head bend ~50° against each other would otherwise get only the head reset)
@@ -373,7 +386,74 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
     out["global_orient"][0] = np.asarray(params0["global_orient"], np.float32).reshape(3)
     out[key][0] = bp0.reshape(3 * nj)
     out["transl"][0] = tr0
+    if kind == "smplx" and base_action(action) in ("walk", "run") and n > 2 and first_step is None:
+        ahead = np.array([np.sin(heading[-1]), np.cos(heading[-1])])  # ground (x, z) the walk goes
+        t_end = max(cfg.ramp_s, 0.75 * t_turn) + cfg.ramp_s  # the legs have blended in, and a step more
+
+        def make(phase: float, step: tuple[int, float, float]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+            return propose_person(params0, action, num_frames, fps, strength, cfg, kind, frame=frame,
+                                  time_scale=time_scale, elbow_bend=elbow_bend, lift=lift, stand=stand,
+                                  amount=amount, hands_up=hands_up, gait_phase=phase, first_step=step)  # fmt: skip
+
+        out, airborne = _first_step(out, airborne, make, action, G, cfg, ahead, t, t_end)
     return out, airborne
+
+
+LEG_CHAINS = tuple(tuple(M.SMPLX_BODY_JOINTS.index(f"{s}_{p}") for p in ("hip", "knee", "ankle", "foot"))
+                   for s in ("left", "right"))  # fmt: skip  # body_pose indices, in foot_positions' order
+FIRST_STEP_LIFTS = (0.0, 0.3, 0.5, 0.7)  # rad of hip flexion (knee twice that) tried for the stepping leg
+
+
+def _start_back(params: dict[str, np.ndarray], airborne: np.ndarray, G: np.ndarray, cfg: ProposeConfig,
+                ahead: np.ndarray, upto: int, walk: bool) -> float:  # fmt: skip
+    """Metres the pelvis moves against ``ahead`` (ground x, z) over frames 0..``upto`` as the rest of the
+    pipeline will move it: a walk re-timed (:func:`revision.pppm.physics.even_pace`, if ``cfg.even_pace``),
+    then the foot lock (:func:`apply_physics` in the ground frame ``G``, no keep-in-frame); the sum of its
+    backward frame steps."""
+    if walk and cfg.even_pace:
+        params, airborne, _ = even_pace(params, airborne, None, cfg.physics, G, cfg.even_pace_iterations)
+    locked, _ = apply_physics(params, None, airborne=airborne, config=cfg.physics, frame=G)
+    pel = (body_points(locked)[0][: upto + 1, 0] @ G)[:, [0, 2]]
+    return float(-np.clip(np.diff(pel, axis=0) @ ahead, None, 0.0).sum())
+
+
+def _first_step(out: dict[str, np.ndarray], airborne: np.ndarray, make, action: str, G: np.ndarray,
+                cfg: ProposeConfig, ahead: np.ndarray, t: np.ndarray, t_end: float,
+                tol: float = 0.005) -> tuple[dict[str, np.ndarray], np.ndarray]:  # fmt: skip
+    """A gait's start that does not drag the body backwards. While the legs blend from the photo's stance
+    into the gait (``cfg.ramp_s``) the foot lock keeps the foot on the ground planted and moves the root by
+    whatever that foot does relative to the pelvis: a back foot blending forward along the ground (or the only
+    foot down when the photo caught the other mid-swing) pushes the body back. If the locked pelvis moves
+    against ``ahead`` by more than ``tol`` m before ``t_end`` s (:func:`_start_back`), the foot that comes
+    forward most relative to the pelvis (then the other) steps instead: the gait starts at the phase whose
+    first swing is that foot's (the library's phase 0 swings the left foot first, pi the right), its leg
+    blends later (by 0, ramp/2 or ramp: the other foot lands first) and is lifted while it moves (hip flexion
+    θ, knee 2θ, sin² over its blend, :data:`FIRST_STEP_LIFTS`); the first such start with no backward travel
+    is kept, else the one with the least (the proposal as it was if none is better).
+    ``make(phase, (foot, delay, lift))`` → (params, airborne)."""
+    n = len(t)
+    upto = int(min(n - 1, np.ceil(t_end / max(t[1] - t[0], 1e-9)) + 1))
+    walk = base_action(action) == "walk"
+    base = _start_back(out, airborne, G, cfg, ahead, upto, walk)
+    if base <= tol:
+        return out, airborne
+    jw = body_points(out)[0] @ G
+    rel = foot_positions(jw)[:, :, [0, 2]] - jw[:, None, 0, [0, 2]]  # (F, 2, 2) feet about the pelvis
+    first = int(np.argmax((rel[upto] - rel[0]) @ ahead))  # the foot that comes forward most, then the other
+    best, best_back = (out, airborne), base
+    ramp = max(cfg.ramp_s, 1e-3)
+    for side in (first, 1 - first):
+        for delay in (0.0, 0.5 * ramp, ramp):
+            for theta in FIRST_STEP_LIFTS:
+                if side == 0 and delay == 0.0 and theta == 0.0:
+                    continue  # the proposal as it is
+                cand = make(0.0 if side == 0 else np.pi, (side, delay, theta))
+                back = _start_back(cand[0], cand[1], G, cfg, ahead, upto, walk)
+                if back < best_back - 1e-6:
+                    best, best_back = cand, back
+                if back <= tol:
+                    return cand
+    return best
 
 
 LEAVE_CUES = ("leave", "leaving", "out of the frame", "out of frame", "out of the picture", "out of view",

@@ -63,6 +63,32 @@ def test_walk_left_moves_the_root_left_in_camera_x_and_keeps_feet_on_the_ground(
     np.testing.assert_allclose(feet.min(1), ground, atol=1e-4)  # a foot on the ground every frame
 
 
+MID_STRIDE = {  # a photo caught mid-stride: one foot swinging forward off the ground, the other planted behind
+    "right swings": {"right_hip": (-0.5, 0, 0), "right_knee": (0.9, 0, 0), "left_hip": (0.35, 0, 0)},
+    "left in front": {"left_hip": (-0.4, 0, 0), "right_hip": (0.35, 0, 0), "right_knee": (0.3, 0, 0)},
+}
+
+
+@pytest.mark.parametrize(("stance", "heading", "prompt"), [
+    ("right swings", -1.5, "a man walks to the left"), ("right swings", 0.0, "a man walks"),
+    ("right swings", 0.0, "a man runs"), ("left in front", 0.0, "a man walks"),
+    ("left in front", 1.2, "a man walks to the right"),
+])  # fmt: skip
+def test_a_walk_from_mid_stride_never_drags_the_body_backwards(fake_encoder, stance, heading, prompt):
+    """The legs blend from the photo's stance into the gait while the foot lock keeps a foot planted: the
+    foot that has to come forward steps (lifted), so the pelvis never moves against the walk (was 10-14 cm
+    back over the first frames)."""
+    from revision.pppm.physics import ground_frame
+
+    person = _person(heading=heading, edits=MID_STRIDE[stance])
+    seq, notes = propose_motion(_scene(person), prompt, 0.5, 21, text_encoder=fake_encoder, config=KEYWORDS)
+    p = seq.tracks[0].params
+    pel = (body_points(p)[0][:, PELVIS] @ ground_frame(np.asarray(p["global_orient"])[0]))[:, [0, 2]]
+    way = (pel[-1] - pel[0]) / np.linalg.norm(pel[-1] - pel[0])
+    assert np.linalg.norm(pel[-1] - pel[0]) > 0.5, notes  # it does walk
+    assert (np.diff(pel, axis=0) @ way).min() > -0.005, notes  # metres per frame
+
+
 def test_strength_scales_limb_travel_monotonically(fake_encoder):
     def travel(s):
         seq, _ = propose_motion(_scene(START_POSES[0]), "the woman waves", s, 21, text_encoder=fake_encoder, config=KEYWORDS)
