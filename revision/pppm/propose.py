@@ -795,7 +795,7 @@ def propose_wave_in_frame(params0: dict[str, np.ndarray], action: str, num_frame
     :func:`wave_swing`): the widest of the swing's ``scales`` for which one of the ``low`` poses ((forward,
     inward) rad, tried in order) fits (:func:`_low_wave_fits`: the hand ``hand_margin`` inside the picture,
     the wrist ``clear`` m in front of the shoulders, on its own side of the neck in the picture by
-    ``own_side``; when none does on its own side, across the body); else the wave as it is. The waving arms
+    ``own_side``); else the wave as it is (a low wave across the body would hide the face). The waving arms
     rise at the wave's own pace (``cfg.ramp_s``, no faster than the library's arm). In a portrait the picture,
     not the strength, then sets the swing's width (grace_hopper: 0.3x of the library's at 0.7); its tempo
     still follows the strength. (Until 2026-12-02 the low wave was the "hands up" pose (:func:`hands_up_arms`)
@@ -814,16 +814,16 @@ def propose_wave_in_frame(params0: dict[str, np.ndarray], action: str, num_frame
     sides = ("left", "right") if side == "both" else (side,)
     bp0 = np.asarray(params0["body_pose"], np.float64).reshape(21, 3)
     swing = wave_swing(t, strength)
-    for keep in (own_side, -np.inf):  # a hand that cannot wave on its own side may cross the body's middle
-        for k in scales:
-            for fw, inward in low:
-                q = low_wave_arms(p, bp0, sides, k * swing, weight, fw, inward)
-                if _low_wave_fits(q, camera, sides, start, hand_margin, keep, clear):
-                    how = f"upper arm {np.rad2deg(fw):.0f}° forward from hanging, {np.rad2deg(inward):.0f}° inward"
-                    narrow = "" if k == 1.0 else f", swing narrowed to {k:.1f}x"
-                    cross = "" if keep == own_side else ", across the body"
-                    return q, a, (f"low wave ({how}, forearm up in front of the chest{narrow}{cross}): "
-                                  "the hand kept in the picture")  # fmt: skip
+    # a hand that cannot wave on its own side would cross the face (basketball1's left player, both hands:
+    # MediaPipe lost his face, accel 0.06 -> 0.56 sw/frame²): then the wave as it is, partly out of the picture
+    for k in scales:
+        for fw, inward in low:
+            q = low_wave_arms(p, bp0, sides, k * swing, weight, fw, inward)
+            if _low_wave_fits(q, camera, sides, start, hand_margin, own_side, clear):
+                how = f"upper arm {np.rad2deg(fw):.0f}° forward from hanging, {np.rad2deg(inward):.0f}° inward"
+                narrow = "" if k == 1.0 else f", swing narrowed to {k:.1f}x"
+                return q, a, (f"low wave ({how}, forearm up in front of the chest{narrow}): "
+                              "the hand kept in the picture")  # fmt: skip
     return p, a, ""
 
 
