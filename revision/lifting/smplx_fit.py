@@ -23,8 +23,11 @@ Unknowns per track: ``global_orient`` (F,3), ``body_pose`` (F,63), ``transl`` (F
    marker ended more than ``leash_trigger_px`` from a MediaPipe keypoint lying on the person mask (a
    gross miss: on the astronaut the silhouette widened the arm to cover her bulky sleeve, and the
    Geman-McClure 2D term gives a far keypoint almost no pull) are leashed, and the full stage runs again
-   from its start with a hinge pulling them to within ``leash_px``. Fits without such a miss are not
-   touched (same result, same cost); a leashed one costs the full stage twice.
+   from its start with a hinge pulling them to within ``leash_px``. Likewise a frame whose fitted face markers
+   (nose, eyes, ears, mouth) ended more than ``face_trigger`` focal lengths from their keypoints: the full stage
+   runs again with the face's Geman-McClure scale widened to ``sigma_2d_face`` in that frame (the silhouette
+   can pull a head off its keypoints, after which the robust 2D term hardly pulls it back). Fits without such a
+   miss are not touched (same result, same cost); a leashed or face-refitted one costs the full stage twice.
 6. **Girth** (``fit_girth``, with masks): pose, betas and translation held, the
    per-segment ``girth`` (:mod:`revision.body.girth`: torso, upper arm, forearm, hand, thigh and shin radii)
    alone is fitted to the silhouette for ``iters_girth`` iterations (its own, balanced, silhouette weights;
@@ -85,6 +88,14 @@ class SMPLXFitConfig:
     leash_trigger_px: float = 100.0  # leashed when its fitted marker ends this far from the keypoint
     leash_min_visibility: float = 0.1  # keypoints below this visibility never leash
     leash_landmarks: tuple[int, ...] = (15, 16)  # MediaPipe indices (wrists)
+    # face refit (module doc, step 5): a frame whose fitted face markers (``face_landmarks``) ended more than
+    # ``face_trigger`` (units of the focal length) from their visible keypoints runs the full stage again from
+    # its start with the face's Geman-McClure scale widened to ``sigma_2d_face``: at ``sigma_2d`` = 0.03 a keypoint
+    # 0.08 focal off pulls an eighth of the most any pulls, and the silhouette had bent grace_hopper's neck and
+    # head up to ~1 rad forward, the nose 58-115 px (0.12-0.23 focal) from MediaPipe's; 0: never
+    face_trigger: float = 0.08
+    sigma_2d_face: float = 0.15
+    face_landmarks: tuple[int, ...] = tuple(range(11))  # MediaPipe nose, eyes, ears, mouth
     # per-segment girth (revision.body.girth: torso, upper arm, forearm, hand, thigh, shin; relative radius
     # change), so limbs can be thinner or wider than the one girth beta allows: after the fit (pose, betas,
     # translation as without girth, bit for bit), ``iters_girth`` iterations with only the girth free against the
@@ -251,12 +262,14 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
     lm = list(cfg.leash_landmarks)
     start = [p.detach().clone() for p in free]
 
-    def step(it: int, opt: torch.optim.Optimizer, leashed: torch.Tensor | None) -> None:
+    def step(
+        it: int, opt: torch.optim.Optimizer, leashed: torch.Tensor | None, sigma: torch.Tensor | None = None
+    ) -> None:
         decay = 0.5 * (1 + np.cos(np.pi * it / max(n_it - 1, 1)))  # cosine from lr to lr_final · lr
         for g in opt.param_groups:
             g["lr"] = cfg.lr * (cfg.lr_final + (1 - cfg.lr_final) * decay)
         opt.zero_grad()
-        loss, m = _full_loss(skeleton, go, bp, betas, tr, uv, w, target3, K, cfg, markers_rel)
+        loss, m = _full_loss(skeleton, go, bp, betas, tr, uv, w, target3, K, cfg, markers_rel, sigma)
         loss = loss + prior_terms()
         if leashed is not None:  # hinge beyond leash_px, in units of the focal length (as the 2D term)
             over = ((_project(m[:, lm], K) - uv[:, lm]).norm(dim=-1) - cfg.leash_px).clamp(min=0) / K[0]
@@ -272,23 +285,32 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
     opt = torch.optim.Adam(free, lr=cfg.lr)
     for it in range(n_it):
         step(it, opt, None)
-    # 5. leash: landmarks that ended far from their on-mask keypoints; the full stage again, from its start
+    # 5. leash: landmarks that ended far from their on-mask keypoints, and faces that ended far from their
+    #    keypoints (the face's robust scale widened in those frames); the full stage again, from its start
     leashed = torch.zeros(F, len(lm), dtype=torch.bool, device=dev)
     cand = leash_candidates(kp2d, masks, cfg) if sil is not None and cfg.w_leash > 0 and lm else None
-    if cand is not None and cand.any():
-        with torch.no_grad():
-            _, m = skeleton(go, bp, betas, tr)
+    with torch.no_grad():
+        _, m = skeleton(go, bp, betas, tr)
+        if cand is not None and cand.any():
             far = (_project(m[:, lm], K) - uv[:, lm]).norm(dim=-1) > cfg.leash_trigger_px
-        leashed = torch.tensor(cand, device=dev) & far
-        if leashed.any():
-            with torch.no_grad():
-                for p, p0 in zip(free, start):
-                    p.copy_(p0)
+            leashed = torch.tensor(cand, device=dev) & far
+        face_off = torch.zeros(F, dtype=torch.bool, device=dev)
+        if sil is not None:
+            face_off = face_misses(_project(m, K), uv, w, K, cfg)
+    if leashed.any() or face_off.any():
+        with torch.no_grad():
+            for p, p0 in zip(free, start):
+                p.copy_(p0)
+        if sil is not None:
             sil.reset()
-            opt = torch.optim.Adam(free, lr=cfg.lr)
-            for it in range(n_it):
-                step(it, opt, leashed)
-    n_leash = n_it if bool(leashed.any()) else 0
+        sigma = None  # as the first pass (bit for bit) unless a face missed
+        if face_off.any():
+            sigma = torch.full(w.shape, cfg.sigma_2d, device=dev)
+            sigma[face_off.nonzero()[:, :1], list(cfg.face_landmarks)] = cfg.sigma_2d_face
+        opt = torch.optim.Adam(free, lr=cfg.lr)
+        for it in range(n_it):
+            step(it, opt, leashed if leashed.any() else None, sigma)
+    n_leash = n_it if bool(leashed.any() or face_off.any()) else 0
     girth = None
     if sil is not None and cfg.fit_girth and cfg.iters_girth > 0 and getattr(skeleton, "has_girth", False):
         girth = _fit_girth(skeleton, go, bp, betas, tr, masks, F, camera, K, cfg, dev, faces)
@@ -314,7 +336,7 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
     stats = {"reprojection_px": float(err), "seconds": time.perf_counter() - t0,
              "iterations": float(cfg.iters_3d + cfg.iters_full + n_sil + n_leash + n_girth),
              "silhouette_frames": float(0 if sil is None else sil.num_frames),
-             "leashed": float(leashed.sum())}  # fmt: skip
+             "leashed": float(leashed.sum()), "face_refit": float(face_off.sum())}  # fmt: skip
     return SMPLXFit(params, conf, joints.cpu().numpy(), m.cpu().numpy(), stats)
 
 
@@ -382,13 +404,27 @@ def leash_candidates(
     return out
 
 
+def face_misses(
+    proj: torch.Tensor, uv: torch.Tensor, w: torch.Tensor, K: torch.Tensor, cfg: SMPLXFitConfig
+) -> torch.Tensor:
+    """(F, 33, 2) projected markers, (F, 33, 2) keypoints, (F, 33) weights → (F,) bool: frames where a face
+    landmark (``face_landmarks``) with weight > 0 lies more than ``face_trigger`` focal lengths from its keypoint."""
+    if cfg.face_trigger <= 0 or not cfg.face_landmarks:
+        return torch.zeros(w.shape[0], dtype=torch.bool, device=w.device)
+    fl = list(cfg.face_landmarks)
+    d = ((proj[:, fl] - uv[:, fl]) / K[:2]).norm(dim=-1)
+    return ((d > cfg.face_trigger) & (w[:, fl] > 0)).any(1)
+
+
 def _full_loss(
-    skeleton, go, bp, betas, tr, uv, w, target3, K, cfg, markers_rel
+    skeleton, go, bp, betas, tr, uv, w, target3, K, cfg, markers_rel, sigma: torch.Tensor | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Stage-3 loss (without priors and silhouette) and the (F, 33, 3) markers it was computed on."""
+    """Stage-3 loss (without priors and silhouette) and the (F, 33, 3) markers it was computed on; ``sigma``:
+    (F, 33) Geman-McClure scales (default ``cfg.sigma_2d`` everywhere)."""
     joints, m = skeleton(go, bp, betas, tr)
     res = (_project(m, K) - uv) / K[:2]  # in units of focal length
-    loss = cfg.w_2d * (w * priors.gmof(res.pow(2).sum(-1), cfg.sigma_2d)).sum() / w.sum().clamp(min=1)
+    sigma = cfg.sigma_2d if sigma is None else sigma
+    loss = cfg.w_2d * (w * priors.gmof(res.pow(2).sum(-1), sigma)).sum() / w.sum().clamp(min=1)
     if target3 is not None and cfg.w_3d > 0:
         loss = loss + cfg.w_3d * (w * (markers_rel(m) - target3).pow(2).sum(-1)).sum() / w.sum().clamp(min=1)
     if cfg.temporal:
