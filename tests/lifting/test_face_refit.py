@@ -12,7 +12,9 @@ import pytest
 import torch
 
 from revision.lifting.smplx_fit import SMPLXFitConfig, face_misses, fit_smplx
-from revision.types import Camera, MotionSequence, Track
+from revision.types import Camera, Track
+from tests.lifting.test_lifting_leash import _body as leash_body
+from tests.lifting.test_lifting_leash import _keypoints, _project, untouched_without_trigger
 
 CFG = SMPLXFitConfig(iters_3d=20, iters_full=40, iters_sil=60)  # fewer iterations
 NECK, HEAD = 11, 14  # body_pose joints (SMPL-X joint - 1)
@@ -23,29 +25,8 @@ def skeleton(default_skeleton):
     return default_skeleton
 
 
-def _project(track: Track, cam: Camera, H: int, W: int) -> np.ndarray:
-    from revision.render import render_condition
-
-    return render_condition(MotionSequence([track], cam, 1, 7.0), H, W).part_ids[0] > 0
-
-
 def _body(z: float, y: float) -> Track:
-    pose = np.zeros((1, 63), np.float32)
-    pose[0, 15 * 3 + 2], pose[0, 16 * 3 + 2] = -1.0, 1.0  # arms down-ish
-    params = {"global_orient": np.array([[np.pi, 0, 0]], np.float32), "body_pose": pose,
-              "betas": np.zeros(10, np.float32), "transl": np.array([[0.0, y, z]], np.float32)}  # fmt: skip
-    return Track(0, "smplx", params, np.ones(1))
-
-
-def _keypoints(skeleton, gt: Track, cam: Camera) -> tuple[np.ndarray, np.ndarray]:
-    """(1, 33, 3) pixels + confidence 1 and (1, 33, 3) hip-centred metric markers of the posed body."""
-    with torch.no_grad():
-        _, markers = skeleton(
-            *(torch.tensor(gt.params[k]) for k in ("global_orient", "body_pose", "betas", "transl"))
-        )
-    m = markers[0].numpy()
-    uv = np.stack([cam.fx * m[:, 0] / m[:, 2] + cam.cx, cam.fy * m[:, 1] / m[:, 2] + cam.cy], 1)
-    return np.concatenate([uv, np.ones((33, 1))], 1)[None].astype(np.float32), (m - m[[23, 24]].mean(0))[None]
+    return leash_body(0.0, z, y)
 
 
 def _face_px(fit, cam: Camera) -> np.ndarray:
@@ -104,15 +85,4 @@ def test_face_refit_pulls_a_held_head_to_its_keypoints(skeleton):
 
 
 def test_face_refit_leaves_a_fit_on_its_keypoints_untouched(skeleton):
-    H = W = 256
-    cam = Camera.from_image_size(W, H, 55.0)
-    gt = _body(3.2, 0.9)
-    mask = _project(gt, cam, H, W)
-    kp2d, kp3d = _keypoints(skeleton, gt, cam)
-    torch.manual_seed(0)
-    on = fit_smplx(skeleton, kp2d, kp3d, cam, CFG, masks=[mask])
-    torch.manual_seed(0)
-    off = fit_smplx(skeleton, kp2d, kp3d, cam, dataclasses.replace(CFG, face_trigger=0.0), masks=[mask])
-    assert on.stats["face_refit"] == 0
-    for k in on.params:
-        np.testing.assert_array_equal(on.params[k], off.params[k])
+    untouched_without_trigger(skeleton, CFG, dataclasses.replace(CFG, face_trigger=0.0), "face_refit")
