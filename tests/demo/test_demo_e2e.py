@@ -201,7 +201,11 @@ def test_client_generate_and_bad_inputs(server, tmp_path):
     with pytest.raises(AppError, match="The uploaded target-pose sketch 'notes.txt' is not a usable image"):
         generate(_image(tmp_path / "ok.png"), {"background": None, "layers": [handle_file(str(text))], "composite": None})
     log = (server["tmp"] / "server.log").read_text()
-    assert "Traceback" not in log, log[-2000:]  # expected rejections are not logged as tracebacks
+    # expected rejections are not logged as tracebacks; a client dropping an upload connection (starlette's
+    # ClientDisconnect inside gradio's multipart parser: once in a loaded CI run, 2026-12-02) is the transport's
+    blocks = log.split("Traceback (most recent call last):")[1:]
+    ours = [b for b in blocks if "starlette.requests.ClientDisconnect" not in b]
+    assert not ours, log[-2000:]
 
     # the server still serves: a valid image with an empty sketch → video + notice
     ok = _image(tmp_path / "ok.png")
