@@ -208,8 +208,9 @@ def _animal_body(action: str, num_frames: int, fps: float, strength: float) -> M
 
 ARM_POSE_JOINTS = frozenset(M.SMPLX_BODY_JOINTS.index(f"{s}_{p}") for s in ("left", "right")
                             for p in ("collar", "shoulder", "elbow", "wrist"))  # fmt: skip  # body_pose indices
-LEG_POSE_JOINTS = frozenset(M.SMPLX_BODY_JOINTS.index(f"{s}_{p}") for s in ("left", "right")
-                            for p in ("hip", "knee", "ankle", "foot"))  # fmt: skip  # body_pose indices
+LEG_CHAINS = tuple(tuple(M.SMPLX_BODY_JOINTS.index(f"{s}_{p}") for p in ("hip", "knee", "ankle", "foot"))
+                   for s in ("left", "right"))  # fmt: skip  # body_pose indices, in foot_positions' order
+LEG_POSE_JOINTS = frozenset(j for chain in LEG_CHAINS for j in chain)
 
 
 SHOULDER_ELBOW = ((M.SMPLX_BODY_JOINTS.index("right_shoulder"), M.SMPLX_BODY_JOINTS.index("right_elbow"), -1.0),
@@ -325,7 +326,7 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
                 wj = M.ease(u) * float(amount) * float(stand)
                 bump = first_step[2] * np.sin(np.pi * u) ** 2  # and is lifted while it does
                 hip, knee = LEG_CHAINS[first_step[0]][:2]  # hip flexion θ (thigh forward), knee bent 2θ
-                flex = -bump if j == hip else 2.0 * bump if j == knee else 0.0 * bump
+                flex = -bump if j == hip else 2.0 * bump if j == knee else np.zeros_like(bump)
                 pose[:, j] = (Rotation.from_rotvec(M.euler(x=flex)) * _blend(r0, act, wj)).as_rotvec()
                 continue
             if kind == "smplx" and j not in ARM_POSE_JOINTS | LEG_POSE_JOINTS:
@@ -399,8 +400,6 @@ def propose_person(params0: dict[str, np.ndarray], action: str, num_frames: int,
     return out, airborne
 
 
-LEG_CHAINS = tuple(tuple(M.SMPLX_BODY_JOINTS.index(f"{s}_{p}") for p in ("hip", "knee", "ankle", "foot"))
-                   for s in ("left", "right"))  # fmt: skip  # body_pose indices, in foot_positions' order
 FIRST_STEP_LIFTS = (0.0, 0.3, 0.5, 0.7)  # rad of hip flexion (knee twice that) tried for the stepping leg
 
 
