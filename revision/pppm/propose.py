@@ -683,7 +683,8 @@ def _chain(params: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.nd
 
 
 def low_wave_arms(params: dict[str, np.ndarray], bp0: np.ndarray, sides: tuple[str, ...], swing: np.ndarray,
-                  weight: np.ndarray, forward: float, inward: float) -> dict[str, np.ndarray]:  # fmt: skip
+                  weight: np.ndarray, forward: float, inward: float,
+                  chain: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:  # fmt: skip
     """A proposal ``params`` (F frames; the parents' motion is kept) with the ``sides`` arms waving low in front
     of the body, solved from camera-space directions through the kinematic chain, frame by frame:
 
@@ -702,8 +703,8 @@ def low_wave_arms(params: dict[str, np.ndarray], bp0: np.ndarray, sides: tuple[s
       to face the camera.
 
     Each arm's shoulder, elbow and wrist blend from the photo's pose ``bp0`` (21, 3) by ``weight`` (F,);
-    frame 0 is the photo's. → new params."""
-    R, P, J = _chain(params)
+    frame 0 is the photo's; ``chain`` = :func:`_chain` of ``params`` when the caller has it. → new params."""
+    R, P, J = _chain(params) if chain is None else chain
     n = len(R)
     pose = np.asarray(params["body_pose"], np.float64).reshape(n, 21, 3).copy()
     chest = R[:, SPINE3]
@@ -813,11 +814,12 @@ def propose_wave_in_frame(params0: dict[str, np.ndarray], action: str, num_frame
     sides = ("left", "right") if side == "both" else (side,)
     bp0 = np.asarray(params0["body_pose"], np.float64).reshape(21, 3)
     swing = wave_swing(t, strength)
+    chain = _chain(p)  # the parents' motion, the same for every candidate
     # a hand that cannot wave on its own side would cross the face (basketball1's left player, both hands:
     # MediaPipe lost his face, accel 0.06 -> 0.56 sw/frame²): then the wave as it is, partly out of the picture
     for k in scales:
         for fw, inward in low:
-            q = low_wave_arms(p, bp0, sides, k * swing, weight, fw, inward)
+            q = low_wave_arms(p, bp0, sides, k * swing, weight, fw, inward, chain)
             if _low_wave_fits(q, camera, sides, start, hand_margin, own_side, clear):
                 how = f"upper arm {np.rad2deg(fw):.0f}° forward from hanging, {np.rad2deg(inward):.0f}° inward"
                 narrow = "" if k == 1.0 else f", swing narrowed to {k:.1f}x"
