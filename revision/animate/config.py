@@ -8,7 +8,7 @@ import numpy as np
 
 from revision.types import Clip
 
-INPAINT_METHODS = ("telea+pushpull", "telea", "ns", "pushpull")
+INPAINT_METHODS = ("fsr_fast", "fsr_best", "shiftmap", "telea+pushpull", "telea", "ns", "pushpull")
 
 
 @dataclass(frozen=True)
@@ -25,9 +25,11 @@ class AnimateConfig:
         None  # the hole (person masks) is grown by this before inpainting; None = long side / 100
     )
     matte: str = "inside"  # "inside": the feather lies inside the mask; "centred": it straddles the mask edge
-    # background plate fill: "telea+pushpull" (Telea along the hole's edge, push-pull deeper in: no streaks
-    # across big holes) | "telea" | "ns" (cv2.inpaint) | "pushpull" (fast, smooth)
-    inpaint: str = "telea+pushpull"
+    # background plate fill (revision.animate.plate): "fsr_fast" (OpenCV contrib's frequency-selective
+    # reconstruction: continues edges and some texture; best on benchmarks.plate_bench, ~0.5 s a plate) |
+    # "fsr_best" | "shiftmap" (cv2.xphoto, slow) | "telea+pushpull" (Telea along the hole's edge, push-pull
+    # deeper in: a smooth blur) | "telea" | "ns" (cv2.inpaint) | "pushpull" (fast, smooth)
+    inpaint: str = "fsr_fast"
     inpaint_max_side: int = 512  # the hole is inpainted at this working size, then pasted at full size
     stretch_max: float = 2.5  # a 2D-mesh triangle whose edge grows beyond this factor is dropped (a tear)
     backfill_depth_bias: float = 0.03  # metres: the body-mesh back-fill layer sits this far behind the pixels
