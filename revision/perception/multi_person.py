@@ -18,6 +18,17 @@ reasonable size, so a large photo with several (or small) people yields one pers
    where the coarse windows (≥ 128 px, most far larger) miss it. The same checks and verification apply
    (verification windows as small as the pass's). A photo where nobody was found, or where people are
    large, never runs it (no cost, no new chance of a hallucination on a portrait or an animal).
+   **Upright re-look** (:func:`relook_seeds`, :meth:`MultiPersonPose._relook`): Pose's detector reads a
+   body line from the hips to the shoulders; a person whose torso is hidden (vtest's man standing behind a
+   sign, seen from behind: head, shoulders and legs show) is read lying sideways, and the checks rightly
+   refuse that read. In the same small-people scenes, where a refused read lay sideways (or was not found
+   again in a window centred on it) with found people beside it in height (their box height = the size he
+   should have), Pose's landmark model runs on its own (:class:`~revision.perception.pose_roi.PoseByRoi`,
+   the detector bypassed) on 45 upright squares around it; a standing read that passes the checks, has
+   that height, and is repeated by another square (same landmarks within ``verify_tolerance``) is kept.
+   The landmark model paints the whole body, the hidden part too (the sign was in his mask), so the
+   re-look find's mask keeps the pixels the selfie segmenter also calls a person (:meth:`_seen_part`).
+   A person Pose's detector never fires on (no refused read there) stays unfound.
 2. **Checks** (:func:`check_candidate`): a find is kept only when it looks like a whole person seen
    by the window rather than a guess: nose and both shoulders visible, image-space proportions of a
    human (shoulder width vs face size, torso length vs shoulder width), the shoulders not cut by an
@@ -78,6 +89,14 @@ class MultiPersonConfig:
     small_window_factor: float = 1.6  # its window side = factor × the smallest found person's box height
     small_min_window: int = 48  # px: its smallest window (and verification window)
     small_max_windows: int = 150  # at most this many windows (else larger ones, see small_windows)
+    # upright re-look (module doc): where Pose's detector read a person lying sideways (or could not re-find
+    # one) in a scene of small people, its landmark model runs on upright squares sized by the neighbours
+    upright_relook: bool = True
+    relook_sizes: tuple[float, ...] = (0.9, 1.1, 1.3)  # square side = 1.3 × size × the neighbours' height
+    relook_dx: tuple[float, ...] = (-0.2, -0.1, 0.0, 0.1, 0.2)  # square centre − the seed, × size × height
+    relook_dy: tuple[float, ...] = (0.15, 0.3, 0.45)
+    relook_min_agree: int = 2  # plausible reads of one body (within verify_tolerance) needed to keep it
+    seen_min_fraction: float = 0.3  # a re-look find keeps the part the selfie segmenter sees if ≥ this of it
     # a person mask that the selfie segmenter covers at least this much loses the pixels it calls background
     # (beyond 2 % of √area): Pose's mask may follow a wrong landmark into the background (cameraman: an "arm"
     # along the horizon); 0 disables
@@ -214,6 +233,60 @@ def _square(cx: float, cy: float, side: float, H: int, W: int) -> tuple[int, int
     return x0, y0, x0 + sw, y0 + sh
 
 
+def small_scene(H: int, people: list[Detection], cfg: MultiPersonConfig) -> bool:
+    """People were found and they are small in the picture (median box height ≤ ``small_scene_frac`` × H)."""
+    heights = [float(p.box[3] - p.box[1]) for p in people if p.box is not None]
+    return bool(heights) and float(np.median(heights)) <= cfg.small_scene_frac * H
+
+
+def upright(kp: np.ndarray) -> bool:
+    """The nose is above the shoulders' midpoint by more than it is beside it (a standing or sitting read)."""
+    neck = (kp[L_SH, :2] + kp[R_SH, :2]) / 2
+    dx, dy = kp[NOSE, :2] - neck
+    return bool(-dy > abs(dx))
+
+
+def relook_seeds(
+    rejected: list[Candidate], people: list[Detection], cfg: MultiPersonConfig
+) -> list[tuple[float, float, float]]:
+    """Where the upright re-look looks (module doc) → (nose x, nose y, expected body height) per seed: each
+    refused find that Pose read lying (not :func:`upright`), nose and shoulders visible, not on a person found
+    already, and with found people beside it in height (boxes whose vertical span, extended up by half their
+    height, holds its nose: the same distance from the camera in a street scene); the expected height is their
+    median box height. Seeds closer than a third of that height to an earlier one are dropped."""
+    seeds: list[tuple[float, float, float]] = []
+    for r in rejected:
+        kp = r.keypoints2d
+        if min(kp[[NOSE, L_SH, R_SH], 2]) < cfg.min_visibility:
+            continue
+        if upright(kp) and not all(why.startswith(("not found again", "found again")) for why in r.reasons):
+            continue
+        if any("person found already" in why for why in r.reasons):
+            continue
+        ok = kp[:, 2] >= cfg.min_visibility
+        x, y = (float(v) for v in (kp[ok, :2].min(0) + kp[ok, :2].max(0)) / 2)  # the read's visible landmarks
+        beside = [float(p.box[3] - p.box[1]) for p in people if p.box is not None
+                  and p.box[1] - 0.5 * (p.box[3] - p.box[1]) <= y <= p.box[3]]  # fmt: skip
+        if not beside:
+            continue
+        h = float(np.median(beside))
+        if all(np.hypot(x - sx, y - sy) >= h / 3 for sx, sy, _ in seeds):
+            seeds.append((x, y, h))
+    return seeds
+
+
+def colour_centres(pixels: np.ndarray, k: int = 4, iters: int = 10) -> np.ndarray:
+    """(N, C) colours → (≤ k, C) k-means centres, started at the lightness quantiles (deterministic)."""
+    order = np.argsort(pixels[:, 0], kind="stable")
+    centres = pixels[order[((np.arange(k) + 0.5) / k * len(pixels)).astype(int)]].copy()
+    for _ in range(iters):
+        near = np.linalg.norm(pixels[:, None] - centres[None], axis=-1).argmin(1)
+        for j in range(k):
+            if (near == j).any():
+                centres[j] = pixels[near == j].mean(0)
+    return centres
+
+
 def small_windows(
     H: int, W: int, people: list[Detection], cfg: MultiPersonConfig
 ) -> list[tuple[int, int, int, int]]:
@@ -282,6 +355,8 @@ class MultiPersonPose:
         self._frame_index = 0
         self.last_rejected: list[Candidate] = []  # the finds the checks refused in the last discovery
         self.last_small_windows = 0  # windows of the small-people pass in the last discovery (0: not run)
+        self.last_relooks = 0  # seeds of the upright re-look in the last discovery (0: not run)
+        self._roi = None  # PoseByRoi (the landmark model on a given square), made on first use
 
     @property
     def lock(self) -> threading.RLock:
@@ -314,10 +389,10 @@ class MultiPersonPose:
     def close(self) -> None:
         self.reset()
         with self._lock:
-            for g in (self._static, self._seg):
+            for g in (self._static, self._seg, self._roi):
                 if g is not None:
                     g.close()
-            self._static = self._seg = None
+            self._static = self._seg = self._roi = None
 
     # -- public ---------------------------------------------------------------------------------------
     def detect(self, frame: np.ndarray) -> list[Detection]:
@@ -395,6 +470,17 @@ class MultiPersonPose:
             if i == 1 and not small_pass and c.segment_components:
                 # after the whole image: windows around unexplained people-like blobs
                 windows[1:1] = [w for w in self._component_windows(frame, people) if w not in seen]
+        self.last_relooks = 0
+        if c.upright_relook and small_scene(H, people, c):  # the upright re-look (module doc)
+            for seed in relook_seeds(rejected, people, c):
+                if len(people) >= c.max_people:
+                    break
+                self.last_relooks += 1
+                cand = self._relook(frame, seed, people)
+                if cand is not None:
+                    if cand.mask is not None:
+                        cand.mask = self._seen_part(frame, cand.mask)
+                    people.append(_to_detection(cand))
         self.last_rejected = rejected
         return _finish_masks(people)[n_known:] if n_known else _finish_masks(people)
 
@@ -462,6 +548,90 @@ class MultiPersonPose:
                 return []
             why = f"found again {shift:.2f} body scales away"
         return [why] if tried else []  # the person fills the image: no other view to compare with
+
+    def _relook(
+        self, frame: np.ndarray, seed: tuple[float, float, float], people: list[Detection]
+    ) -> Candidate | None:
+        """Pose's landmark model (:class:`~revision.perception.pose_roi.PoseByRoi`) on upright squares around
+        ``seed`` = (x, y, expected body height h px) from :func:`relook_seeds`: side 1.3 × f × h for f in
+        ``relook_sizes``, centre (x, y) + (``relook_dx``, ``relook_dy``) × f × h. A read counts when it passes
+        :func:`check_candidate` and its 33 landmarks span 0.6–1.5 h vertically; the read most others agree
+        with (median shift of nose, shoulders and hips ≤ ``verify_tolerance`` × its body scale) is kept when
+        at least ``relook_min_agree`` reads agree (itself included), else None."""
+        c = self.config
+        H, W = frame.shape[:2]
+        if self._roi is None:
+            from revision.perception.pose_roi import PoseByRoi
+
+            self._roi = PoseByRoi()
+        x, y, h = seed
+        reads: list[Candidate] = []
+        for f in c.relook_sizes:
+            side = 1.3 * f * h
+            for dy in c.relook_dy:
+                for dx in c.relook_dx:
+                    cx, cy = x + dx * f * h, y + dy * f * h
+                    out = self._roi.process(frame, (cx, cy), side)
+                    if out is None:
+                        continue
+                    kp, kp3d, seg = out
+                    span = float(kp[:, 1].max() - kp[:, 1].min())
+                    if not 0.6 * h <= span <= 1.5 * h:
+                        continue
+                    x0, y0 = int(max(cx - side / 2, 0)), int(max(cy - side / 2, 0))
+                    x1, y1 = int(min(cx + side / 2, W)), int(min(cy + side / 2, H))
+                    mask = None if seg is None else seg > c.mask_threshold
+                    cand = Candidate(kp, kp3d, mask, (x0, y0, x1, y1))
+                    if not check_candidate(cand, (H, W), people, c):
+                        reads.append(cand)
+        if len(reads) < c.relook_min_agree:
+            return None
+        joints = [NOSE, L_SH, R_SH, L_HIP, R_HIP]
+        pts = np.stack([r.keypoints2d[joints, :2] for r in reads])  # (n, 5, 2)
+        shift = np.median(np.linalg.norm(pts[:, None] - pts[None], axis=-1), axis=-1)  # (n, n)
+        scale = np.array([body_scale(r.keypoints2d, c.min_visibility) for r in reads])
+        agree = (shift <= c.verify_tolerance * scale[:, None]).sum(1)
+        best = int(np.argmax(agree))
+        return reads[best] if agree[best] >= c.relook_min_agree else None
+
+    def _seen_part(self, frame: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """A re-look find's mask without what hides him. Pose's landmark model paints the whole body, hidden
+        parts included (a sign before his torso is in its mask), so
+
+        1. the pixels the selfie segmenter calls background (beyond 2 % of √area, as :meth:`_trim_masks`) go,
+           unless that leaves under ``seen_min_fraction`` of the mask (the segmenter does not see him: the
+           mask is kept as it is);
+        2. the segmenter's edge is coarse (on vtest it spills over a corner of the sign), so of what is left,
+           the pixels whose colour (Lab) is nearer the refused pixels' colours (mostly the occluder) than the
+           colours of the kept pixels away from them (over 10 % of √area from any refused pixel: his head and
+           feet, not the spill) go too (:func:`colour_centres`, 4 each); a closing (disc of 10 % of √area)
+           inside the step-1 mask fills the speckle this leaves on his own clothes.
+        """
+        import cv2
+
+        area = int(mask.sum())
+        r = max(1, int(0.02 * np.sqrt(area)))
+        disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2)
+        seen = mask & (cv2.dilate(self._foreground(frame).astype(np.uint8), disc) > 0)
+        if seen.sum() < self.config.seen_min_fraction * area:
+            return mask
+        hidden = mask & ~seen
+        if hidden.sum() < 16:
+            return seen
+        lab = cv2.cvtColor(frame, cv2.COLOR_RGB2LAB).astype(np.float32)
+        k = max(3, int(0.1 * np.sqrt(area)) | 1)
+        away = cv2.distanceTransform((~hidden).astype(np.uint8), cv2.DIST_L2, 3) > 0.1 * np.sqrt(area)
+        core = seen & away if (seen & away).sum() >= 16 else seen
+        own, other = colour_centres(lab[core]), colour_centres(lab[hidden])
+        pix = lab[seen]
+        d_own = np.linalg.norm(pix[:, None] - own[None], axis=-1).min(1)
+        d_other = np.linalg.norm(pix[:, None] - other[None], axis=-1).min(1)
+        keep = np.zeros_like(seen)
+        keep[seen] = d_own <= d_other
+        closed = cv2.morphologyEx(
+            keep.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+        )
+        return seen & (closed > 0)
 
     def _component_windows(
         self, frame: np.ndarray, people: list[Detection]

@@ -101,16 +101,23 @@ def test_small_windows_only_for_small_people_sized_by_the_smallest_and_skipping_
 
 def test_street_photo_small_far_walker_found_and_no_small_pass_on_large_people():
     """vtest_frame100: the ~30-px walker far away on the path (top left) is found by the small-people pass,
-    with the five walkers in the middle; the man behind the sign (seen from behind, torso hidden) is not
-    (MediaPipe's detector does not see him in any window: a known miss)."""
+    with the five walkers in the middle; the man behind the sign (seen from behind, torso hidden: Pose's
+    detector reads him lying sideways) by the upright re-look, his mask mostly off the sign."""
+    img = photo("vtest_frame100").load()
     det = MultiPersonPose()
-    people = det.detect_photo(photo("vtest_frame100").load())
-    assert det.last_small_windows > 0
+    people = det.detect_photo(img)
+    assert det.last_small_windows > 0 and det.last_relooks > 0
     noses = np.array([p.keypoints2d[0, :2] for p in people])
     far = np.flatnonzero(np.linalg.norm(noses - (228, 65), axis=1) < 10)
-    assert len(people) == 6 and far.size == 1
+    signed = np.flatnonzero(np.linalg.norm(noses - (436, 184), axis=1) < 10)  # his head, above the sign
+    assert len(people) == 7 and far.size == 1 and signed.size == 1
     p = people[int(far[0])]
     assert p.box[3] - p.box[1] < 45 and p.mask is not None and 100 < p.mask.sum() < 600
+    man = people[int(signed[0])]
+    assert 70 < man.box[3] - man.box[1] < 95 and man.keypoints2d[27:29, 1].min() > 240  # standing, feet low
+    sign = np.zeros(img.shape[:2], bool)
+    sign[203:244, 413:445] = True  # the sign's board; Pose's whole-body mask covers most of it
+    assert (man.mask & sign).sum() < 0.35 * sign.sum()
     for name in ("messi5", "basketball1"):  # people large in the picture: the pass does not run
         det.detect_photo(photo(name).load())
         assert det.last_small_windows == 0
@@ -259,3 +266,138 @@ def test_masks_trimmed_where_the_segmenter_sees_the_person_and_calls_the_rest_ba
     (out,) = det._trim_masks(np.zeros((100, 100, 3), np.uint8), [unseen])
     assert (out.mask == strip).all()
     det.close()
+
+
+# -- a person split by a bar (the upright re-look), MediaPipe faked at its seams --------------------------------
+
+_RED, _GREEN, _BLUE, _BAR = (200, 30, 30), (30, 160, 30), (30, 30, 200), (40, 180, 190)
+
+
+def _standing(x0, y0, x1, y1) -> np.ndarray:
+    """(33, 3) landmarks of an upright person filling the box (x0, y0)–(x1, y1), all visible."""
+    h, cx = y1 - y0, (x0 + x1) / 2
+    kp = _frontal(cx, y0 + 0.07 * h, 0.18 * h)  # nose, eyes, ears, shoulders, hips (0.36 h below the nose)
+    for j, fy in zip(range(25, 33), (0.72, 0.72, 0.93, 0.93, 0.95, 0.95, 0.98, 0.98)):
+        kp[j, :2] = cx + (0.08 if j % 2 else -0.08) * h, y0 + fy * h  # knees, ankles, heels, toes
+    return kp
+
+
+def _split_scene():
+    """Two walkers (red, green) and a man (blue) whose torso a cyan bar hides: head and shoulders above it,
+    legs below. Returns the image, the split man's whole-body box and his visible pixels."""
+    img = np.full((576, 768, 3), 110, np.uint8)
+    img[200:280, 205:229] = _RED
+    img[210:290, 305:329] = _GREEN
+    man = (420, 180, 452, 260)
+    img[180:262, 424:448] = _BLUE
+    img[205:240, 410:462] = _BAR  # wider than him: it hides his torso and arms
+    seen = (img == _BLUE).all(-1)
+    return img, man, seen
+
+
+class _Landmarks:
+    def __init__(self, kp):
+        from types import SimpleNamespace
+
+        self.landmark = [SimpleNamespace(x=float(x), y=float(y), visibility=float(v)) for x, y, v in kp]
+
+
+class _FakePoseGraph:
+    """MediaPipe's one-person Pose on a crop, faked: it reads the first of red, green, blue that the crop shows
+    (people painted out are grey). Red and green read upright over their pixels' box; the blue man, whose torso
+    the bar hides, reads lying sideways (as Pose's detector read the man behind vtest's sign)."""
+
+    def process(self, crop):
+        from types import SimpleNamespace
+
+        h, w = crop.shape[:2]
+        for colour in (_RED, _GREEN, _BLUE):
+            on = (crop == colour).all(-1)
+            if not on.any():
+                continue
+            ys, xs = np.nonzero(on)
+            x0, y0, x1, y1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+            if colour != _BLUE:
+                kp = _standing(x0, y0, x1, y1)
+            else:  # head at the top of the blue pixels, the body read lying to its left, no hip seen
+                bh = y1 - y0
+                hx, hy = (x0 + x1) / 2, y0 + 0.08 * bh
+                kp = np.zeros((33, 3), np.float32)
+                kp[:11, :2], kp[:11, 2] = (hx + 0.08 * bh, hy), 1.0
+                kp[11, :2] = hx - 0.05 * bh, hy - 0.08 * bh  # shoulders one above the other
+                kp[12, :2] = hx - 0.05 * bh, hy + 0.08 * bh
+                kp[[11, 12], 2] = 1.0
+                kp[13:, :2] = hx - 0.4 * bh, hy
+            kp = kp.copy()
+            kp[:, 0] /= w
+            kp[:, 1] /= h
+            return SimpleNamespace(pose_landmarks=_Landmarks(kp), pose_world_landmarks=None,
+                                   segmentation_mask=on.astype(np.float32))  # fmt: skip
+        return SimpleNamespace(pose_landmarks=None, pose_world_landmarks=None, segmentation_mask=None)
+
+    def close(self):
+        pass
+
+
+class _FakePoseByRoi:
+    """Pose's landmark model on a given square, faked: it reads the split man upright (his whole body, the
+    hidden torso included, as the real model paints it) when the square is centred on him (within
+    ``tolerance`` × his height) and 1.0–1.6 × his height on a side; elsewhere no person."""
+
+    def __init__(self, man, hw, tolerance=0.12):
+        self.man, self.hw, self.tolerance, self.calls = man, hw, tolerance, 0
+
+    def process(self, image, centre, side, rotation=0.0):
+        self.calls += 1
+        x0, y0, x1, y1 = self.man
+        h = y1 - y0
+        if max(abs(centre[0] - (x0 + x1) / 2), abs(centre[1] - (y0 + y1) / 2)) > self.tolerance * h:
+            return None
+        if not h <= side <= 1.6 * h:
+            return None
+        seg = np.zeros(self.hw, np.float32)
+        seg[y0:y1, x0 - 2 : x1 + 2] = 1.0  # the whole body, the bar's pixels over him included
+        return _standing(*self.man), None, seg
+
+    def close(self):
+        pass
+
+
+def _split_detector(man, hw, config=None, tolerance=0.12):
+    det = MultiPersonPose(config)
+    det._static = _FakePoseGraph()
+    det._roi = _FakePoseByRoi(man, hw, tolerance)
+    det._foreground = lambda frame: np.any([(frame == c).all(-1) for c in (_RED, _GREEN, _BLUE)], axis=0)
+    return det
+
+
+def test_a_man_split_by_a_bar_is_found_upright_without_the_bar():
+    """The bar hides his torso: Pose's detector reads him lying (refused as a sideways head and shoulders).
+    The upright re-look (sized by the two walkers beside him) finds him standing; his mask keeps his own
+    pixels (head, shoulders, legs) and leaves the bar out."""
+    img, man, seen = _split_scene()
+    before = _split_detector(man, img.shape[:2], MultiPersonConfig(upright_relook=False)).detect_photo(img)
+    assert len(before) == 2  # the two walkers; the split man is lost
+    det = _split_detector(man, img.shape[:2])
+    people = det.detect_photo(img)
+    assert len(people) == 3 and det.last_relooks >= 1
+    p = people[-1]
+    np.testing.assert_allclose(p.keypoints2d[0, :2], _standing(*man)[0, :2], atol=1e-3)  # upright, his height
+    bar = (img == _BAR).all(-1)
+    behind = bar[man[1] : man[3], man[0] - 2 : man[2] + 2].sum()  # the bar's pixels in Pose's whole-body mask
+    assert p.mask is not None and (p.mask & seen).sum() >= 0.9 * seen.sum()
+    assert (p.mask & bar).sum() <= 0.1 * behind  # the bar left out (but a 1-px rim along his own pixels)
+    assert not (people[-1].mask & people[0].mask).any()
+
+
+def test_the_relook_needs_agreeing_reads_and_people_beside_him():
+    """One lucky square is not enough (a read must be repeated by neighbouring squares), and with nobody found
+    beside him (no height to size the squares, as on a photo of one person or none) the re-look does not run."""
+    img, man, _ = _split_scene()
+    # only the squares within 2 % of his height from his centre read him: at most one of the grid
+    det = _split_detector(man, img.shape[:2], tolerance=0.02)
+    assert len(det.detect_photo(img)) == 2 and det.last_relooks >= 1
+    alone = img.copy()
+    alone[(alone == _RED).all(-1) | (alone == _GREEN).all(-1)] = 110
+    det = _split_detector(man, img.shape[:2])
+    assert det.detect_photo(alone) == [] and det.last_relooks == 0 and det._roi.calls == 0
