@@ -27,7 +27,8 @@ reasonable size, so a large photo with several (or small) people yields one pers
    the detector bypassed) on 45 upright squares around it; a standing read that passes the checks, has
    that height, and is repeated by another square (same landmarks within ``verify_tolerance``) is kept.
    The landmark model paints the whole body, the hidden part too (the sign was in his mask), so the
-   re-look find's mask keeps the pixels the selfie segmenter also calls a person (:meth:`_seen_part`).
+   re-look find's mask keeps the pixels the selfie segmenter also calls a person, less those coloured like
+   what it refused (the occluder) (:meth:`_seen_part`).
    A person Pose's detector never fires on (no refused read there) stays unfound.
 2. **Checks** (:func:`check_candidate`): a find is kept only when it looks like a whole person seen
    by the window rather than a guess: nose and both shoulders visible, image-space proportions of a
