@@ -4,7 +4,8 @@
 
 Per photo of :mod:`benchmarks.photo_set`: people expected / found (``MultiPersonPose``), for every
 fitted person the IoU of its projected SMPL-X mesh (``revision.render``, that track alone) with its
-person mask, with the silhouette term (``masks=``) and, side by side, without it (same detections,
+person mask (for a person partly hidden behind something, ``Detection.hidden``, over the pixels the occluder
+leaves, the plain IoU beside it; the fit's silhouette then takes mask and hidden pixels, as S2's does), with the silhouette term (``masks=``) and, side by side, without it (same detections,
 same iterations otherwise); fit seconds per person; the wrists' distances (fitted marker to MediaPipe's
 keypoint, px) and how many landmarks the fit's leash (``SMPLXFitConfig.w_leash``) held; the fitted per-segment
 girth (``revision.body.girth``: relative radius change of torso, upper arm, forearm, hand, thigh, shin; the IoU
@@ -23,15 +24,20 @@ import time
 import numpy as np
 
 
-def person_iou(track, mask: np.ndarray, camera) -> float:
-    """IoU of one SMPL-X track's projected mesh (frame 0) with a (H, W) bool mask."""
+def person_iou(track, mask: np.ndarray, camera, hidden: np.ndarray | None = None) -> float:
+    """IoU of one SMPL-X track's projected mesh (frame 0) with a (H, W) bool mask; ``hidden`` (H, W) bool, the
+    pixels an occluder covers (``Detection.hidden``: a person behind a sign), are left out of both sets: the
+    photo cannot say whether the body is there (occlusion-aware IoU; the plain IoU when ``hidden`` is None)."""
     from revision.perception import mask_iou
     from revision.render import render_condition
     from revision.types import MotionSequence
 
     H, W = mask.shape
     cond = render_condition(MotionSequence([track], camera, 1, 7.0), H, W)
-    return mask_iou(cond.part_ids[0] > 0, mask)
+    body = cond.part_ids[0] > 0
+    if hidden is not None:
+        body, mask = body & ~hidden, mask & ~hidden
+    return mask_iou(body, mask)
 
 
 def wrist_distances(markers: np.ndarray, keypoints2d: np.ndarray, camera) -> tuple[float, float]:
@@ -72,16 +78,22 @@ def run(names: list[str] | None = None, baseline: bool = True, s2: bool = False)
         for d in people:
             k2, k3 = d.keypoints2d[None], None if d.keypoints3d is None else d.keypoints3d[None]
             t0, c0 = time.perf_counter(), time.process_time()
-            fit = fit_smplx(skeleton, k2, k3, cam, SMPLXFitConfig(), scores=np.array([d.score]), masks=[d.mask])
+            sil = d.mask if d.hidden is None else d.mask | d.hidden  # as S2 fits it (extract.lift)
+            fit = fit_smplx(skeleton, k2, k3, cam, SMPLXFitConfig(), scores=np.array([d.score]), masks=[sil])
             row["fit_s"].append(time.perf_counter() - t0)
             row["fit_cpu_s"].append(time.process_time() - c0)
-            row["iou"].append(person_iou(Track(0, "smplx", fit.params, fit.confidence), d.mask, cam))
+            track = Track(0, "smplx", fit.params, fit.confidence)
+            row["iou"].append(person_iou(track, d.mask, cam, d.hidden))
+            if d.hidden is not None and d.hidden.any():  # partly hidden: the plain IoU too (the hidden body counts)
+                row.setdefault("iou_plain", {})[len(row["iou"]) - 1] = person_iou(track, d.mask, cam)
             row["wrists"].append(wrist_distances(fit.markers[0], d.keypoints2d, cam))
             row["leashed"].append(int(fit.stats.get("leashed", 0)))
             row["girth"].append(fit.params.get("girth"))
             if baseline:
                 fit0 = fit_smplx(skeleton, k2, k3, cam, SMPLXFitConfig(), scores=np.array([d.score]))
-                row["iou_nomask"].append(person_iou(Track(0, "smplx", fit0.params, fit0.confidence), d.mask, cam))
+                row["iou_nomask"].append(
+                    person_iou(Track(0, "smplx", fit0.params, fit0.confidence), d.mask, cam, d.hidden)
+                )
         if s2:
             from revision.lifting import extract_motion
             from revision.types import Clip
@@ -117,6 +129,9 @@ def main() -> None:
             wr = "  ".join(f"{a:.0f}/{b:.0f}" + (f" (leashed {k})" if k else "") for (a, b), k in
                            zip(r["wrists"], r["leashed"]))  # fmt: skip
             print(f"{'':16s} wrists l/r, px from MediaPipe's: {wr}")
+        for k, plain in r.get("iou_plain", {}).items():
+            print(f"{'':16s} person {k} partly hidden (Detection.hidden): IoU {r['iou'][k]:.3f} over the pixels the "
+                  f"occluder leaves, {plain:.3f} plain (his hidden body counted against the visible mask)")  # fmt: skip
         if any(g is not None for g in r["girth"]):
             gs = "  ".join("-" if g is None else "/".join(f"{x:+.2f}" for x in g) for g in r["girth"])
             print(f"{'':16s} girth (torso/upper arm/forearm/hand/thigh/shin): {gs}")
