@@ -118,6 +118,7 @@ def test_street_photo_small_far_walker_found_and_no_small_pass_on_large_people()
     sign = np.zeros(img.shape[:2], bool)
     sign[203:244, 413:445] = True  # the sign's board; Pose's whole-body mask covers most of it
     assert (man.mask & sign).sum() < 0.35 * sign.sum()
+    assert man.hidden is not None and (man.hidden & sign).sum() > 0.5 * sign.sum()  # his torso goes on behind
     for name in ("messi5", "basketball1"):  # people large in the picture: the pass does not run
         det.detect_photo(photo(name).load())
         assert det.last_small_windows == 0
@@ -387,6 +388,8 @@ def test_a_man_split_by_a_bar_is_found_upright_without_the_bar():
     behind = bar[man[1] : man[3], man[0] - 2 : man[2] + 2].sum()  # the bar's pixels in Pose's whole-body mask
     assert p.mask is not None and (p.mask & seen).sum() >= 0.9 * seen.sum()
     assert (p.mask & bar).sum() <= 0.1 * behind  # the bar left out (but a 1-px rim along his own pixels)
+    assert p.hidden is not None and (p.hidden & bar).sum() >= 0.9 * behind  # his body goes on behind it
+    assert not (p.hidden & p.mask).any() and all(q.hidden is None for q in people[:2])
     assert not (people[-1].mask & people[0].mask).any()
 
 
