@@ -138,9 +138,10 @@ def photo_cases(per_box: int, sils: list[np.ndarray], seed: int = 0) -> list[Cas
     return cases
 
 
-def world_cases(n: int, sils: list[np.ndarray], size: int = 256, seed: int = 0) -> list[Case]:
-    """``n`` world frames (frame 0 of clips from seed :data:`WORLD_SEED` + 500) with a silhouette of 35-60 % of
-    the frame's height placed off the clip's own person (grown by 6 px) and off the frame's border."""
+def world_cases(n: int, sils: list[np.ndarray], size: int = 256, seed: int = 0,
+                height: tuple[float, float] = (0.35, 0.6)) -> list[Case]:  # fmt: skip
+    """``n`` world frames (frame 0 of clips from seed :data:`WORLD_SEED` + 500) with a silhouette of ``height``
+    (35-60 %) of the frame's height placed off the clip's own person (grown by 6 px) and off the frame's border."""
     from revision.synthetic.world import WorldConfig, make_clip
 
     rng = np.random.default_rng(seed)
@@ -151,7 +152,7 @@ def world_cases(n: int, sils: list[np.ndarray], size: int = 256, seed: int = 0) 
         s += 1
         own = _grow((clip.condition.part_ids[0] > 0), 6)
         sil = sils[int(rng.integers(len(sils)))]
-        hole = _place((size, size), sil, (0, size, 0, size), float(rng.uniform(0.35, 0.6)),
+        hole = _place((size, size), sil, (0, size, 0, size), float(rng.uniform(*height)),
                       max(1, round(size / 100)), rng, own)  # fmt: skip
         if hole is not None:
             cases.append(Case("world", f"world/{s - 1}", np.ascontiguousarray(clip.frames[0]), hole))
@@ -234,12 +235,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--time-per-photo", type=int, default=1, help="timed holes per photo (default 1; 0 = no timing)"
     )
+    ap.add_argument("--world-height", type=float, nargs=2, default=(0.35, 0.6),
+                    help="world silhouettes' height range, fraction of the frame (default 0.35 0.6)")  # fmt: skip
+    ap.add_argument("--world-size", type=int, default=256, help="world frame side in px (default 256)")
     ap.add_argument("--seed", type=int, default=0, help="placement seed (default 0)")
     ap.add_argument("--save", default=None, help="folder to write each case's fills side by side (PNG)")
     args = ap.parse_args(argv)
 
     sils = person_silhouettes(12)
-    cases = photo_cases(args.cases, sils, args.seed) + world_cases(args.world, sils, seed=args.seed)
+    cases = photo_cases(args.cases, sils, args.seed) + world_cases(
+        args.world, sils, args.world_size, args.seed, tuple(args.world_height)
+    )
     timed = timed_cases(cases, args.time_side, args.time_per_photo) if args.time_per_photo > 0 else []
     sets = sorted({c.set for c in cases}, key=["photos", "world"].index)
     holes = {st: [int(c.hole.sum()) for c in cases if c.set == st] for st in sets}

@@ -132,7 +132,7 @@ def foreign_sources(image: np.ndarray, hole: np.ndarray, reach: float, *, outlie
 
 
 XPHOTO_METHODS = {"fsr_fast": "INPAINT_FSR_FAST", "fsr_best": "INPAINT_FSR_BEST", "shiftmap": "INPAINT_SHIFTMAP"}
-XPHOTO_MAX_HOLE_PX = 12_000  # xphoto fills work at a size where the hole has at most this many pixels (time)
+XPHOTO_MAX_HOLE_PX = 3_000  # xphoto fills work at a size where no connected hole has more pixels (module doc)
 
 
 def xphoto_fill(image: np.ndarray, hole: np.ndarray, method: str) -> np.ndarray:
@@ -162,10 +162,15 @@ def xphoto_fill(image: np.ndarray, hole: np.ndarray, method: str) -> np.ndarray:
 
 def working_scale(hole: np.ndarray, method: str, max_side: int) -> float:
     """The fill's working scale (≤ 1) for a full-size ``hole``: long side ≤ ``max_side``; for the xphoto methods
-    also at most :data:`XPHOTO_MAX_HOLE_PX` hole pixels (their time grows faster than the hole's area)."""
+    also no connected hole over :data:`XPHOTO_MAX_HOLE_PX` pixels (FSR is better and faster on big holes at a
+    smaller size: plate_bench)."""
     s = min(1.0, max_side / max(hole.shape))
     if method in XPHOTO_METHODS:
-        s = min(s, float(np.sqrt(XPHOTO_MAX_HOLE_PX / max(1, int(hole.sum())))))
+        import cv2
+
+        _, _, stats, _ = cv2.connectedComponentsWithStats(hole.astype(np.uint8), connectivity=8)
+        largest = int(stats[1:, cv2.CC_STAT_AREA].max()) if len(stats) > 1 else 0
+        s = min(s, float(np.sqrt(XPHOTO_MAX_HOLE_PX / max(1, largest))))
     return s
 
 
@@ -184,7 +189,9 @@ def background_plate(photo: np.ndarray, hole: np.ndarray, *, method: str = "fsr_
     h, w = max(1, round(H * s)), max(1, round(W * s))
     small = cv2.resize(photo, (w, h), interpolation=cv2.INTER_AREA) if s < 1 else photo
     small_hole = (
-        cv2.resize(hole.astype(np.uint8), (w, h), interpolation=cv2.INTER_AREA) > 0 if s < 1 else hole
+        # float: a working pixel that overlaps the hole at all is in it (a uint8 0/1 mask rounds a small overlap
+        # to 0, and that pixel, part person, is a source: a dark line the fill continues)
+        cv2.resize(hole.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA) > 0 if s < 1 else hole
     )
     if sources == "background" and not small_hole.all():
         small_hole = small_hole | foreign_sources(small, small_hole, band_for(h, w))
