@@ -75,7 +75,8 @@ def _up(track: Track) -> np.ndarray | None:
     return body_up(go[0])
 
 
-def check_inputs(photo: np.ndarray, motion: MotionSequence, masks: dict[int, np.ndarray] | None) -> None:
+def check_inputs(photo: np.ndarray, motion: MotionSequence, masks: dict[int, np.ndarray] | None,
+                 hidden: dict[int, np.ndarray] | None = None) -> None:
     if photo.ndim != 3 or photo.shape[2] != 3 or photo.dtype != np.uint8:
         raise ValueError(f"photo must be (H, W, 3) uint8, got {photo.shape} {photo.dtype}")
     if motion.num_frames < 1:
@@ -92,6 +93,11 @@ def check_inputs(photo: np.ndarray, motion: MotionSequence, masks: dict[int, np.
             raise ValueError(f"person_masks has track id {tid}, the motion's tracks are {sorted(ids)}")
         if m.ndim != 2:
             raise ValueError(f"mask of track {tid} must be (H, W), got {m.shape}")
+    for tid, m in (hidden or {}).items():
+        if tid not in ids:
+            raise ValueError(f"person_hidden has track id {tid}, the motion's tracks are {sorted(ids)}")
+        if np.ndim(m) != 2:
+            raise ValueError(f"hidden region of track {tid} must be (H, W), got {np.shape(m)}")
 
 
 class PhotoAnimator:
@@ -100,8 +106,9 @@ class PhotoAnimator:
     ``animate_photo`` is the one-call form; use this class to time or stream frames."""
 
     def __init__(self, photo: np.ndarray, motion: MotionSequence, *, person_masks: dict[int, np.ndarray] | None = None,
-                 config: AnimateConfig = AnimateConfig(), smplx_model=None, smal_model=None) -> None:  # fmt: skip
-        check_inputs(photo, motion, person_masks)
+                 person_hidden: dict[int, np.ndarray] | None = None, config: AnimateConfig = AnimateConfig(),
+                 smplx_model=None, smal_model=None) -> None:  # fmt: skip
+        check_inputs(photo, motion, person_masks, person_hidden)
         self.config = cfg = config
         self.motion = motion
         self.timings: dict[str, float] = {}
@@ -116,12 +123,14 @@ class PhotoAnimator:
                           up=_up(tr))[0], *p[1:]) for tr, p in zip(motion.tracks, self.posed, strict=True)]  # fmt: skip
         self.timings["pose"] = time.perf_counter() - t
         t = time.perf_counter()
-        masks = []
+        masks, hidden = [], []
         for tr in motion.tracks:
             m = (person_masks or {}).get(tr.track_id)
             masks.append(None if m is None else _resize(np.asarray(m, bool), H, W, nearest=True))
+            m = (person_hidden or {}).get(tr.track_id)
+            hidden.append(None if m is None else _resize(np.asarray(m, bool), H, W, nearest=True))
         meshes = [None if p is None else (p[0][0], p[1], p[2], p[3]) for p in self.posed]
-        self.binding: Binding = bind(meshes, masks, camera, H, W, cfg, photo=self.photo)
+        self.binding: Binding = bind(meshes, masks, camera, H, W, cfg, photo=self.photo, hidden=hidden)
         for layer in self.binding.layers:  # a round object its track does not turn rolls by its travel
             if layer.kind == "object" and cfg.object_roll and layer.round and layer.radius_m > 0:
                 layer.roll = not track_turns(layer, self.posed[layer.track_index][0], camera)
@@ -136,6 +145,8 @@ class PhotoAnimator:
         bodies = [layer.track_index for layer in self.binding.layers if layer.kind == "body"]
         own = self.binding.owner
         self.people = np.where(np.isin(own, bodies), own, -1).astype(np.int32) if len(bodies) > 1 else None
+        occ = self.binding.occluder
+        self.occluder = None if occ is None else (occ, self.binding.occluder_z, mask_box(occ >= 0, 0))
         self.timings["bind"] = time.perf_counter() - t
 
     def render(self, f: int):
@@ -143,7 +154,7 @@ class PhotoAnimator:
         verts = [None if p is None else p[0][f] for p in self.posed]
         soup = pose_frame(self.binding, verts, self.config)
         return compose_frame(soup, self.photo_rgba, self.plate, self.binding.alpha0, self.hole_box, self.config,
-                             self.identity, self.people)  # fmt: skip
+                             self.identity, self.people, self.occluder)  # fmt: skip
 
     def run(self) -> PhotoAnimation:
         F, H, W = self.motion.num_frames, self.height, self.width
@@ -164,6 +175,7 @@ def animate_photo(
     motion: MotionSequence,
     *,
     person_masks: dict[int, np.ndarray] | None = None,
+    person_hidden: dict[int, np.ndarray] | None = None,
     config: AnimateConfig = AnimateConfig(),
     smplx_model=None,
     smal_model=None,
@@ -173,8 +185,12 @@ def animate_photo(
     ``motion.camera`` describes the photo (any size with the photo's aspect; it is scaled to the output).
     ``person_masks``: track id → (H, W) bool region of that track in the photo (people, animals or
     objects; any resolution with the photo's aspect); tracks without one use their frame-0 footprint
-    grown by ``config.footprint_dilate_px``. Returns a :class:`PhotoAnimation` at
+    grown by ``config.footprint_dilate_px``. ``person_hidden``: track id → (H, W) bool where that person's
+    body goes on behind something nearer the camera (:attr:`revision.types.Detection.hidden`: a sign in front
+    of him); those pixels of the photo stay in the plate and are drawn in front of him in every frame (a
+    nearer person passes in front of them by depth), and his body behind them is drawn by the back-fill once
+    it comes out (:mod:`revision.animate.binding`). Returns a :class:`PhotoAnimation` at
     :func:`output_size` of the photo; its frame 0 is the resized photo.
     """
-    return PhotoAnimator(photo, motion, person_masks=person_masks, config=config, smplx_model=smplx_model,
-                         smal_model=smal_model).run()  # fmt: skip
+    return PhotoAnimator(photo, motion, person_masks=person_masks, person_hidden=person_hidden, config=config,
+                         smplx_model=smplx_model, smal_model=smal_model).run()  # fmt: skip

@@ -35,6 +35,19 @@ colour), once it has moved off its frame-0 place. The photo shows no hand before
 cells are drawn nearer by the gap between the head's far side and the limb's near side (``anchor_pull``)
 and the hand that far deeper (``mesh_behind``): the limb passes behind the face, not over it.
 
+**A person behind an occluder** (``hidden``: where his body goes on behind something nearer the camera, a
+sign board in front of his torso; :attr:`revision.types.Detection.hidden`): those pixels of the photo are not
+his and nobody's (another person's pixels there are that person's, drawn by their own layer), so they stay
+in the photo and the plate (not in the hole), and they are an *occluder*: a static layer drawn in front of
+him in every frame (his arm swinging past the board goes behind it) and, for everyone else, at
+``OCCLUDER_MARGIN_M`` nearer than his nearest frame-0 point behind it (a nearer person walking past is drawn
+over it by depth, a farther one behind it; :mod:`revision.animate.compose`). His body behind it is no
+background: its back-fill triangles there are kept and drawn once they have moved off their frame-0 place
+(``mesh_late``), their texture borrowed from the part's seen vertices away from the matte's edge (whose pixels
+are partly the board's, partly transparent), so once he has moved the board no longer covers them and a
+plausible torso shows instead of a hole; his grid's transparent cells over the occluder (and along its edge)
+are drawn ``OCCLUDED_CELL_PUSH_M`` deeper, so they do not hide it.
+
 **Objects** (21-point tracks) are *sprites*: the object's own pixels (its region of the photo, with its
 own matte: no body pixel travels with it, and the bodies' matte leaves the object's pixels out, so no
 object pixel travels with a body) cut out once, premultiplied, and drawn per frame by the least-squares
@@ -68,6 +81,10 @@ HAND_PARTS = frozenset(PART_BY_NAME[f"{s}_hand"].id for s in ("left", "right"))
 # a hand and the forearm it ends (a hand the fit put over the face: that whole limb end is misplaced)
 HAND_FOREARM = {PART_BY_NAME[f"{s}_hand"].id: PART_BY_NAME[f"{s}_lower_arm"].id for s in ("left", "right")}
 BEHIND_HEAD_MARGIN = 0.05  # metres past the head's far side at which a hand fitted over the face is drawn
+# metres nearer than the nearest frame-0 point of the person it hides at which an occluder (a sign in front of
+# him: ``hidden``) is depth-tested against the other people (it is always in front of the person it hides)
+OCCLUDER_MARGIN_M = 0.05
+OCCLUDED_CELL_PUSH_M = 0.5  # metres deeper the transparent cells of a person's grid over his occluder are drawn
 # where an unseen part borrows its texture when none of its own vertices is visible (in order)
 FALLBACK_PARTS = {
     PART_BY_NAME[f"{s}_{p}"].id: tuple(PART_BY_NAME[q].id if q == "torso" else PART_BY_NAME[f"{s}_{q}"].id
@@ -154,6 +171,11 @@ class Binding:
     hole: np.ndarray  # (H, W) bool region replaced by the background plate
     camera: Camera  # at the output size
     alpha_body: np.ndarray | None = None  # (H, W) float32 the bodies' share of alpha0 (objects left out)
+    # static pixels in front of a person (what hides his body: ``hidden``), drawn over his layer in every frame:
+    # (H, W) int32 the track index each pixel is in front of (−1 = none), and (H, W) float32 its depth (inf
+    # elsewhere) against the other tracks; None when no person is hidden behind anything
+    occluder: np.ndarray | None = None
+    occluder_z: np.ndarray | None = None
 
 
 def face_parts(faces: np.ndarray, vertex_parts: np.ndarray) -> np.ndarray:
@@ -306,12 +328,14 @@ def bind(
     W: int,
     cfg,
     photo: np.ndarray | None = None,
+    hidden: list[np.ndarray | None] | None = None,
 ) -> Binding:
     """Bind the photo (output size ``H`` × ``W``) to the frame-0 tracks.
 
     ``meshes[i]`` = (frame-0 vertices (V, 3), faces, kind "body"|"object", vertex parts (V,)) for track i
     (None entries are skipped); ``masks[i]`` its (H, W) bool region or None (→ visible footprint dilated).
     ``photo`` (H, W, 3) uint8 is needed when there are objects (their sprites are cut from it).
+    ``hidden[i]``: (H, W) bool where track i's body goes on behind something nearer the camera, or None.
     """
     import cv2
     from scipy.ndimage import distance_transform_edt
@@ -368,6 +392,28 @@ def bind(
         owner[stay] = -1
         stays |= stay
         misplaced[k] = (limb, on_limb, behind)
+    # what hides a person (his ``hidden`` pixels nobody owns): static, in front of him (see the module doc)
+    occ_of: dict[int, np.ndarray] = {}
+    occluder, occluder_z = None, None
+    for k, i in enumerate(live):
+        hid = None if hidden is None else hidden[i]
+        if hid is None or meshes[i][2] != "body":
+            continue
+        occ = np.asarray(hid, bool) & (owner < 0)
+        if not occ.any():
+            continue
+        uv0, z0, _ = per[k]
+        good = np.isfinite(uv0).all(1) & np.isfinite(z0)
+        if not good.any():
+            continue
+        ui = np.clip(np.round(np.nan_to_num(uv0)).astype(np.int64), 0, [W - 1, H - 1])
+        behind = good & occ[ui[:, 1], ui[:, 0]]
+        z = float(z0[behind].min() if behind.any() else z0[good].min()) - OCCLUDER_MARGIN_M
+        if occluder is None:
+            occluder, occluder_z = np.full((H, W), -1, np.int32), np.full((H, W), np.inf, np.float32)
+        nearer = occ & (z < occluder_z)  # one board in front of two people: the nearer one's depth
+        occluder[nearer], occluder_z[nearer] = i, z
+        occ_of[k] = occ
     sigma = max(cfg.feather_px, 1e-3)
     region_all = owner >= 0
     region_f = region_all.astype(np.float32)
@@ -378,6 +424,8 @@ def bind(
         reach = 1
     alpha0 = np.asarray(alpha0, np.float32)
     hole = (cv2.dilate(region_all.astype(np.uint8), _disk(reach + plate_dilate_for(cfg, H, W))) > 0) & ~stays
+    if occluder is not None:  # the occluder stays in the plate (it is drawn in front of the person it hides)
+        hole &= occluder < 0
     alpha0[~(cv2.dilate(region_all.astype(np.uint8), _disk(reach)) > 0)] = 0
     # an object's matte is its own pixels, hard-edged (the sprite's bilinear sampling anti-aliases its edge
     # where it moves; a feather would shrink a small object); the bodies' matte is the rest, so a body never
@@ -435,6 +483,13 @@ def bind(
             gap = float(zh.max() - zl.min()) + BEHIND_HEAD_MARGIN if len(zl) and len(zh) else 0.0
         if gap > 0:  # the face the photo shows stays in front of the misplaced limb as it moves
             layer.anchor_pull = np.where(vpart == HEAD_PART, gap, 0).astype(np.float32)
+        if k in occ_of:  # his grid's cells over the occluder (transparent: its matte is 0 there) go deeper, or
+            # they would hide his body coming out from behind it (the back-fill); they stay for frame 0's edge
+            # (and those straddling its edge, partly transparent: all within one grid step of it)
+            near = cv2.dilate(occ_of[k].astype(np.uint8), _disk(grid_step_for(cfg, H, W) + 1)) > 0
+            on = near[px[:, 1], px[:, 0]]
+            pull = layer.anchor_pull if layer.anchor_pull is not None else np.zeros(len(xy), np.float32)
+            layer.anchor_pull = np.where(on, pull - np.float32(OCCLUDED_CELL_PUSH_M), pull).astype(np.float32)
         if cfg.backfill:
             ui, inside, front = _front_vertices(uv0, z0, tr_map == k, depth0, cfg.visible_tol)
             visible = front & own[ui[:, 1], ui[:, 0]] & ~np.isin(vparts, list(limb))
@@ -442,6 +497,10 @@ def bind(
             # mask; front or back, it projects there at frame 0): not this body, so the back-fill does not
             # paint it (a borrowed-texture halo around the person, even at frame 0)
             excess = inside & (owner[ui[:, 1], ui[:, 0]] < 0)
+            # his body behind the occluder is his: drawn once it has moved off its frame-0 place (at frame 0
+            # its borrowed texture would bleed into his pixels beside the occluder through the raster's edge)
+            behind_occ = inside & occ_of[k][ui[:, 1], ui[:, 0]] if k in occ_of else np.zeros_like(inside)
+            excess &= ~behind_occ
             src = np.where(visible[:, None], uv0, 0).astype(np.float32)
             hidden = ~visible
             head = own & (tr_map == k) & (vparts[faces[face_map, 0]] == HEAD_PART)
@@ -478,6 +537,24 @@ def bind(
                 tree = cKDTree(V0[sel_v])
                 _, j = tree.query(V0[sel_h])
                 src[sel_h] = uv0[sel_v][j]
+            if behind_occ.any():  # behind the occluder: from seen vertices off the matte's edge along it, whose
+                # pixels are partly the occluder's and partly transparent (the torso came out as the plate)
+                deep = visible & (cv2.erode(own.astype(np.uint8), _disk(reach + 1)) > 0)[ui[:, 1], ui[:, 0]]
+                for p in np.unique(vparts[behind_occ]):
+                    if p in HAND_PARTS or (int(p) in FALLBACK_PARTS and seen[int(p)] < UNSEEN_FRACTION):
+                        continue  # (a hand takes the skin, an unseen limb segment its flat borrowed colour)
+                    sel_h = behind_occ & (vparts == p)
+                    sel_v = deep & (vparts == p)
+                    for q in FALLBACK_PARTS.get(int(p), ()):
+                        if sel_v.any():
+                            break
+                        sel_v = deep & (vparts == q)
+                    if not sel_v.any():
+                        sel_v = deep
+                    if not sel_v.any():
+                        break
+                    _, j = cKDTree(V0[sel_v]).query(V0[sel_h])
+                    src[sel_h] = uv0[sel_v][j]
             if visible.any():
                 fparts = face_parts(np.asarray(faces, np.int64), vparts)
                 unseen = np.array([seen[p] < UNSEEN_FRACTION for p in fparts.tolist()], bool)
@@ -489,7 +566,7 @@ def bind(
                 layer.mesh_face_parts = face_parts(layer.mesh_faces, vparts)
                 # a part the photo does not show at all (a hand behind a held helmet) over what the masks
                 # call background: drawn only once it has moved off its frame-0 place (no halo at frame 0)
-                layer.mesh_late = (ex & unseen)[~ex | unseen]
+                layer.mesh_late = ((ex & unseen) | behind_occ[faces].any(1))[~ex | unseen]
                 layer.mesh_unseen = unseen[~ex | unseen]
                 layer.mesh_uv0 = np.nan_to_num(uv0).astype(np.float32)
                 if gap > 0 and limb & HAND_PARTS:  # the hand the photo shows no sign of: behind the head
@@ -497,7 +574,7 @@ def bind(
                     layer.behind_m = gap
         layers.append(layer)
     owner_track = np.where(owner >= 0, np.asarray(live + [-1])[owner], -1).astype(np.int32)
-    return Binding(layers, alpha0, owner_track, hole, camera, alpha_body)
+    return Binding(layers, alpha0, owner_track, hole, camera, alpha_body, occluder, occluder_z)
 
 
 ROUND_MAX_SPREAD = 0.12  # an outline whose radii vary less than this (std / mean) is round (rolls, bulges)

@@ -21,6 +21,12 @@ front of or behind what is there by depth (the bodies' z-buffer, upsampled; a ro
 the camera by its radius): in front ``C = O + (1 − a_o)·C``, behind ``C = C + (1 − A)·(O − a_o·plate)``
 with ``A`` the alpha already there. Where an object is shown, the flow is its inverse map.
 
+5. An *occluder* (:mod:`revision.animate.binding`: the photo's pixels over a person's ``hidden`` region, a
+   sign in front of him) is drawn last, as the photo itself, wherever the fragment nearest the camera there
+   is the person it hides, lies deeper than the occluder, or there is none: his arm swinging past the board
+   passes behind it, a nearer person walking past is drawn over it. It is in the plate, so the moved term
+   is 0 there and the frame is the photo's pixel. (Objects are not tested against it.)
+
 All of this runs only inside the box that holds the layers, the sprites and the hole.
 """
 
@@ -35,10 +41,11 @@ from revision.render import rasterize_sparse
 
 
 def raster_soup(
-    soup: Soup, H: int, W: int, scale: float, owner: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    soup: Soup, H: int, W: int, scale: float, owner: np.ndarray | None = None, tracks: bool = False
+) -> tuple[np.ndarray, ...]:
     """Soup → maps at the raster size (h, w): (src − own position)·cov and cov stacked (h, w, 3) float32,
-    part ids (h, w), depth (h, w) float32 (inf = no layer).
+    part ids (h, w), depth (h, w) float32 (inf = no layer), and with ``tracks`` the track index of the
+    nearest fragment (h, w) int32 (−1 = none).
 
     ``owner`` (H, W) int32: the person (body track) owning each frame-0 pixel, −1 elsewhere; with it a
     person's fragment that would show another person's pixel is discarded (:func:`_own_fragments`)."""
@@ -47,6 +54,7 @@ def raster_soup(
     out = np.zeros((h * w, 3), np.float32)
     parts = np.zeros(h * w, np.int16)
     depth = np.full(h * w, np.inf, np.float32)
+    track = np.full(h * w, -1, np.int32)
     if len(soup.faces):
         uv = np.empty_like(soup.uv)
         uv[:, 0] = (soup.uv[:, 0] + 0.5) * sx - 0.5
@@ -66,6 +74,10 @@ def raster_soup(
             out[pix, 1] = src[:, 1] - ((py + 0.5) / sy - 0.5)
             out[pix, 2] = 1.0
             parts[pix] = soup.face_parts[face]
+            if tracks and soup.face_tracks is not None:
+                track[pix] = soup.face_tracks[face]
+    if tracks:
+        return out.reshape(h, w, 3), parts.reshape(h, w), depth.reshape(h, w), track.reshape(h, w)
     return out.reshape(h, w, 3), parts.reshape(h, w), depth.reshape(h, w)
 
 
@@ -135,11 +147,13 @@ def identity_flow(H: int, W: int) -> np.ndarray:
 
 def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0: np.ndarray,
                   hole_box: tuple[int, int, int, int] | None, cfg, identity: np.ndarray | None = None,
-                  owner: np.ndarray | None = None):  # fmt: skip
+                  owner: np.ndarray | None = None, occluder: tuple | None = None):  # fmt: skip
     """→ frame (H, W, 3) uint8, flow (H, W, 2) float32, moved (H, W), alpha (H, W), part ids (H, W) int16.
 
     ``plate`` (H, W, 3) uint8; ``identity``: :func:`identity_flow` of the output size (made if None);
-    ``owner``: the person owning each frame-0 pixel (see :func:`raster_soup`; None = no such test)."""
+    ``owner``: the person owning each frame-0 pixel (see :func:`raster_soup`; None = no such test);
+    ``occluder``: (track (H, W) int32, depth (H, W) float32, box) of the static pixels in front of a person
+    (:attr:`revision.animate.binding.Binding.occluder`; None = none)."""
     import cv2
 
     H, W = alpha0.shape
@@ -149,7 +163,10 @@ def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0:
     moved = np.zeros((H, W), np.float32)
     alpha_out = np.zeros((H, W), np.float32)
     parts_out = np.zeros((H, W), np.int16)
-    small, parts_s, depth_s = raster_soup(soup, H, W, cfg.raster_scale, owner)
+    if occluder is None:
+        small, parts_s, depth_s = raster_soup(soup, H, W, cfg.raster_scale, owner)
+    else:
+        small, parts_s, depth_s, tracks_s = raster_soup(soup, H, W, cfg.raster_scale, owner, tracks=True)
     h, w = parts_s.shape
     covered = small[..., 2] > 0
     box_s = _box(covered, 2)
@@ -199,12 +216,22 @@ def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0:
         depth_box = _depth_in_box(depth_s, [b for _, b in sprites], (y0, y1, x0, x1), H, W)
         for sp, b in sorted(sprites, key=lambda t: -t[0].z):  # far to near
             _draw_sprite(sp, b, (y0, x0), comp, plate, a_all, a_show, depth_box, sx, sy, parts, m, cfg)
+    front = None  # the occluder's pixels shown in front of the layers (compose box coordinates)
+    if occluder is not None:
+        front = _occluder_in_front(occluder, depth_s, tracks_s, (y0, y1, x0, x1), H, W)
+        if front is not None:
+            comp[front] = photo[y0:y1, x0:x1][front]
+            a_all, a_show = a_all.copy(), a_show.copy()  # (a: the same array without sprites)
+            a_all[front] = 0
+            a_show[front] = 0
     m = np.maximum(m, np.clip((cv2.absdiff(a_all, a0) - np.float32(0.02)) * np.float32(10), 0, 1))
     if cfg.moved_grow_px > 0:
         m = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * cfg.moved_grow_px + 1,) * 2))
     if cfg.feather_px > 0:
         m = np.maximum(m, cv2.GaussianBlur(m, (0, 0), cfg.feather_px))
     m[m < np.float32(0.5 / 255)] = 0  # the blur's far tail changes no pixel value: not moved
+    if front is not None:
+        m[front] = 0  # the photo's own pixel: not moved
     # weights sum to 1; m = 0 gives the photo exactly
     frame[y0:y1, x0:x1] = cv2.blendLinear(comp, np.ascontiguousarray(photo[y0:y1, x0:x1]), m, 1 - m)
     shown = a_show * m >= 0.5
@@ -214,6 +241,29 @@ def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0:
     alpha_out[y0:y1, x0:x1] = a_all * m
     parts_out[y0:y1, x0:x1] = np.where(a_show >= 0.5, parts, 0)
     return frame, flow, moved, alpha_out, parts_out
+
+
+def _occluder_in_front(occluder: tuple, depth_s: np.ndarray, tracks_s: np.ndarray, box: tuple, H: int,
+                       W: int) -> np.ndarray | None:  # fmt: skip
+    """Where the occluder is shown, in the compose ``box`` (y1 − y0, x1 − x0) bool, or None when nowhere: its
+    pixels whose nearest raster fragment (nearest-upsampled) is none, the person it hides, or deeper than it."""
+    occ, occ_z, ob = occluder
+    if ob is None:
+        return None
+    y0, y1, x0, x1 = box
+    oy0, oy1, ox0, ox1 = max(y0, ob[0]), min(y1, ob[1]), max(x0, ob[2]), min(x1, ob[3])
+    if oy1 <= oy0 or ox1 <= ox0:
+        return None
+    h, w = depth_s.shape
+    r = np.minimum(((np.arange(oy0, oy1) + 0.5) * h / H).astype(np.int64), h - 1)[:, None]
+    c = np.minimum(((np.arange(ox0, ox1) + 0.5) * w / W).astype(np.int64), w - 1)[None, :]
+    t, z = occ[oy0:oy1, ox0:ox1], occ_z[oy0:oy1, ox0:ox1]
+    shown = (t >= 0) & ((tracks_s[r, c] == t) | (depth_s[r, c] > z))
+    if not shown.any():
+        return None
+    out = np.zeros((y1 - y0, x1 - x0), bool)
+    out[oy0 - y0 : oy1 - y0, ox0 - x0 : ox1 - x0] = shown
+    return out
 
 
 def _depth_in_box(depth_s: np.ndarray, boxes: list, box: tuple, H: int, W: int) -> np.ndarray:

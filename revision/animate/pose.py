@@ -143,7 +143,8 @@ def pose_frame(binding: Binding, frame_vertices: list[np.ndarray | None], cfg) -
             mf, mp = layer.mesh_faces, layer.mesh_face_parts
             unseen = layer.mesh_unseen if layer.mesh_unseen is not None else np.zeros(len(mf), bool)
             behind = layer.mesh_behind if layer.mesh_behind is not None else np.zeros(len(mf), bool)
-            if layer.mesh_late is not None and layer.mesh_late.any():  # unseen parts over background
+            if layer.mesh_late is not None and layer.mesh_late.any():  # unseen parts over background, a body
+                # behind an occluder (binding)
                 moved = np.linalg.norm(np.nan_to_num(muv, nan=1e6) - layer.mesh_uv0, axis=1)
                 keep = ~layer.mesh_late | (moved[mf].min(1) > LATE_MOVED_PX)
                 mf, mp, unseen, behind = mf[keep], mp[keep], unseen[keep], behind[keep]
