@@ -652,6 +652,8 @@ SPINE3 = M.SMPLX_BODY_JOINTS.index("spine3") + 1
 # body's middle), rad; and the scales of the library's forearm swing tried, widest first
 LOW_WAVES = tuple((np.deg2rad(f), np.deg2rad(i)) for i in (5.0, 10.0, 0.0, 15.0, 20.0) for f in (35.0, 50.0, 65.0))
 LOW_WAVE_SCALES = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2)
+# the palm's turns away from facing the camera tried, least first (rad): a turned hand is narrower in the picture
+LOW_WAVE_TURNS = tuple(np.deg2rad(a) for a in (0.0, 30.0, 60.0))
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -684,7 +686,8 @@ def _chain(params: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.nd
 
 def low_wave_arms(params: dict[str, np.ndarray], bp0: np.ndarray, sides: tuple[str, ...], swing: np.ndarray,
                   weight: np.ndarray, forward: float, inward: float,
-                  chain: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:  # fmt: skip
+                  chain: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, turn: float = 0.0,
+                  ) -> dict[str, np.ndarray]:  # fmt: skip
     """A proposal ``params`` (F frames; the parents' motion is kept) with the ``sides`` arms waving low in front
     of the body, solved from camera-space directions through the kinematic chain, frame by frame:
 
@@ -700,7 +703,8 @@ def low_wave_arms(params: dict[str, np.ndarray], bp0: np.ndarray, sides: tuple[s
       arm's flexion axis, rest bone × forward) across the arm's bend, so the elbow bends as a hinge
       (the upper arm turns about itself to swing the forearm); the elbow's takes the rest forearm onto its
       direction; the forearm and the wrist share the twist (half each) that turns the palm (rest: down)
-      to face the camera.
+      to face the camera, or turned ``turn`` (rad) from it (the thumb's side towards the camera: a narrower
+      hand in the picture).
 
     Each arm's shoulder, elbow and wrist blend from the photo's pose ``bp0`` (21, 3) by ``weight`` (F,);
     frame 0 is the photo's; ``chain`` = :func:`_chain` of ``params`` when the caller has it. → new params."""
@@ -742,7 +746,7 @@ def low_wave_arms(params: dict[str, np.ndarray], bp0: np.ndarray, sides: tuple[s
         to_cam = np.einsum("fji,fj->fi", g_el, _unit(-(elbow + np.linalg.norm(J[wr] - J[el]) * fore)))
         to_cam = to_cam - (to_cam @ d_fore)[:, None] * d_fore
         palm = np.array([0.0, -1.0, 0.0]) - (-d_fore[1]) * d_fore
-        phi = np.unwrap(np.arctan2(np.cross(palm, to_cam) @ d_fore, to_cam @ palm))
+        phi = np.unwrap(np.arctan2(np.cross(palm, to_cam) @ d_fore, to_cam @ palm)) - sign * turn
         twist = Rotation.from_rotvec(d_fore[None] * (0.5 * phi)[:, None])
         r_sh = Rotation.from_matrix(np.transpose(R[:, co], (0, 2, 1)) @ g_sh)
         for j, rot in ((sh, r_sh), (el, r_el * twist), (wr, twist)):
@@ -781,11 +785,60 @@ def _low_wave_fits(params: dict[str, np.ndarray], camera, sides: tuple[str, ...]
     return True
 
 
+def _hands_over_face(params: dict[str, np.ndarray], camera, sides: tuple[str, ...], margin: float = 0.05,
+                     facing: float = 0.5) -> float:  # fmt: skip
+    """How much of the face the ``sides`` hands cover in the picture, the most over frames 1 on (the rise
+    included): the fraction of the face's vertices (the posed body mesh's head part, neck included — the chin
+    —, whose normal turns less than ``acos(facing)`` from the camera: forehead, eyes, cheeks, mouth, chin, not
+    the hair at the head's sides) that lie within ``margin`` times the head's height in the picture of a vertex
+    of one of those hands (palm, fingers and thumb). In a close portrait a hand raised beside the face is
+    about the face's size (grace_hopper: the hand 235 px long, her face 200 px; nearer the camera), so its
+    fingers and thumb reach over the cheek and the chin while the wrist is well clear of them."""
+    from scipy.spatial import cKDTree
+
+    from revision.body.parts import smplx_vertex_parts
+    from revision.body.posed import default_smplx, smplx_vertices
+    from revision.palette import PART_BY_NAME
+
+    model = default_smplx()
+    part = smplx_vertex_parts(model)
+    n = len(np.asarray(params["global_orient"]))
+    if n < 2:
+        return 0.0
+    pose = {k: torch.as_tensor(np.asarray(params[k], np.float32)).reshape(n, -1)[1:]
+            for k in ("global_orient", "body_pose", "transl")}  # fmt: skip
+    betas = np.asarray(params.get("betas", np.zeros(10)), np.float32).reshape(-1)[:10]
+    V = smplx_vertices(model, pose["global_orient"], pose["body_pose"], betas, pose["transl"],
+                       params.get("girth"))[0].numpy().astype(np.float64)  # fmt: skip
+    faces = np.asarray(model.faces, np.int64)
+    a, b, c = (V[:, faces[:, i]] for i in range(3))
+    cross = np.cross(b - a, c - a)  # (F, T, 3), area-weighted face normals
+    normal = np.zeros_like(V)
+    for i in range(3):
+        np.add.at(normal, (slice(None), faces[:, i]), cross)
+    to_cam = -V / np.linalg.norm(V, axis=-1, keepdims=True)
+    cos = (normal * to_cam).sum(-1) / np.maximum(np.linalg.norm(normal, axis=-1), 1e-12)
+    z = np.maximum(V[..., 2], 1e-3)
+    uv = np.stack([camera.fx * V[..., 0] / z + camera.cx, camera.fy * V[..., 1] / z + camera.cy], -1)
+    head = part == PART_BY_NAME["head"].id
+    hand = np.isin(part, [PART_BY_NAME[f"{s}_hand"].id for s in sides])
+    worst = 0.0
+    for f in range(len(V)):
+        face = uv[f, head & (cos[f] > facing)]
+        if len(face) == 0:
+            continue
+        reach = margin * np.ptp(uv[f, head, 1])
+        d, _ = cKDTree(uv[f, hand]).query(face, distance_upper_bound=reach)
+        worst = max(worst, float(np.isfinite(d).mean()))
+    return worst
+
+
 def propose_wave_in_frame(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float,
                           strength: float, cfg: ProposeConfig, camera, *, frame: np.ndarray | None = None,
                           low: tuple[tuple[float, float], ...] = LOW_WAVES,
                           scales: tuple[float, ...] = LOW_WAVE_SCALES, margin: float = 0.08,
                           hand_margin: float = 0.06, own_side: float = 0.25, clear: float = 0.12,
+                          turns: tuple[float, ...] = LOW_WAVE_TURNS, face: float = 0.05,
                           ) -> tuple[dict[str, np.ndarray], np.ndarray, str]:  # fmt: skip
     """:func:`propose_person` for a wave in a tight picture: when the waving wrist is not ``margin`` inside the
     picture on every frame of the clip's second half (a portrait that ends at the chest: the sideways lift
@@ -795,12 +848,16 @@ def propose_wave_in_frame(params0: dict[str, np.ndarray], action: str, num_frame
     :func:`wave_swing`): the widest of the swing's ``scales`` for which one of the ``low`` poses ((forward,
     inward) rad, tried in order) fits (:func:`_low_wave_fits`: the hand ``hand_margin`` inside the picture,
     the wrist ``clear`` m in front of the shoulders, on its own side of the neck in the picture by
-    ``own_side``); else the wave as it is (a low wave across the body would hide the face). The waving arms
-    rise at the wave's own pace (``cfg.ramp_s``, no faster than the library's arm). In a portrait the picture,
-    not the strength, then sets the swing's width (grace_hopper: 0.3x of the library's at 0.7); its tempo
-    still follows the strength. (Until 2026-12-02 the low wave was the "hands up" pose (:func:`hands_up_arms`)
-    with the upper arm below the horizontal, swung forward about the vertical: that swing carried the forearm
-    backwards, the wrist 4-13 cm behind the shoulders, hidden in grace_hopper's jacket.)
+    ``own_side``) and, with the palm turned by the least of ``turns`` (rad) that does, keeps the hand off the
+    face on every frame (:func:`_hands_over_face` 0 at ``face``: no face vertex within that fraction of the
+    head's height of the hand in the picture); when none keeps it off, the candidate that covers the least of
+    it (the notes say how much). When no pose fits, the wave as it is (a low wave across the body would hide
+    the face). The waving arms rise at the wave's own pace (``cfg.ramp_s``, no faster than the library's arm).
+    In a portrait the picture, not the strength, then sets the swing's width (grace_hopper: 0.2x of the
+    library's at 0.7, the palm turned 60°); its tempo still follows the strength. (Until 2026-12-02 the low
+    wave was the "hands up" pose (:func:`hands_up_arms`) with the upper arm below the horizontal, swung forward
+    about the vertical: that swing carried the forearm backwards, the wrist 4-13 cm behind the shoulders,
+    hidden in grace_hopper's jacket.)
     → (params, airborne, what was changed ("" when nothing))."""
     p, a = propose_person(params0, action, num_frames, fps, strength, cfg, frame=frame)
     side = action.rsplit("_", 1)[-1]
@@ -817,14 +874,28 @@ def propose_wave_in_frame(params0: dict[str, np.ndarray], action: str, num_frame
     chain = _chain(p)  # the parents' motion, the same for every candidate
     # a hand that cannot wave on its own side would cross the face (basketball1's left player, both hands:
     # MediaPipe lost his face, accel 0.06 -> 0.56 sw/frame²): then the wave as it is, partly out of the picture
+    # the hand beside a close portrait's face is about the face's size: the wrist's rule above leaves the
+    # fingers and the thumb over the cheek and the chin (grace_hopper: MediaPipe lost her on 2 of 16 frames)
+    best: tuple[float, dict[str, np.ndarray], str] | None = None  # (face covered, params, how)
     for k in scales:
         for fw, inward in low:
             q = low_wave_arms(p, bp0, sides, k * swing, weight, fw, inward, chain)
-            if _low_wave_fits(q, camera, sides, start, hand_margin, own_side, clear):
-                how = f"upper arm {np.rad2deg(fw):.0f}° forward from hanging, {np.rad2deg(inward):.0f}° inward"
-                narrow = "" if k == 1.0 else f", swing narrowed to {k:.1f}x"
-                return q, a, (f"low wave ({how}, forearm up in front of the chest{narrow}): "
-                              "the hand kept in the picture")  # fmt: skip
+            if not _low_wave_fits(q, camera, sides, start, hand_margin, own_side, clear):
+                continue
+            for turn in turns:
+                if turn:
+                    q = low_wave_arms(p, bp0, sides, k * swing, weight, fw, inward, chain, turn)
+                covered = _hands_over_face(q, camera, sides, face)
+                how = (f"upper arm {np.rad2deg(fw):.0f}° forward from hanging, {np.rad2deg(inward):.0f}° inward, "
+                       "forearm up in front of the chest" + ("" if k == 1.0 else f", swing narrowed to {k:.1f}x")
+                       + (f", palm turned {np.rad2deg(turn):.0f}° from the camera" if turn else ""))  # fmt: skip
+                if covered <= 0.0:
+                    return q, a, f"low wave ({how}): the hand kept in the picture, off the face"
+                if best is None or covered < best[0]:
+                    best = (covered, q, how)
+    if best is not None:
+        covered, q, how = best
+        return q, a, f"low wave ({how}): the hand kept in the picture, over {covered:.0%} of the face at most"
     return p, a, ""
 
 

@@ -364,6 +364,58 @@ def test_the_low_wave_waves_the_hand_in_front_of_the_body_inside_the_picture(fak
                 assert (verts[f, hand, 2][over] < nearest_torso).mean() > 0.95, (s, f)
 
 
+def _face_under_hands(params, cam: Camera, body_mesh, sides) -> np.ndarray:
+    """Per frame (from 1 on), the fraction of the face's mesh vertices (head and neck vertices whose normal
+    is within 60° of the direction to the camera) that the ``sides`` hands' triangles cover in the picture
+    (rasterised at the camera's resolution)."""
+    import cv2
+
+    skel, part = body_mesh
+    n = len(params["global_orient"])
+    t = {k: torch.as_tensor(np.asarray(params[k], np.float32)) for k in ("global_orient", "body_pose", "transl")}
+    with torch.no_grad():
+        verts = skel.mesh(t["global_orient"], t["body_pose"], torch.as_tensor(np.asarray(params["betas"], np.float32)),
+                          t["transl"]).numpy().astype(np.float64)  # fmt: skip
+    faces = skel.mesh_faces
+    uv = verts[..., :2] / verts[..., 2:] * [cam.fx, cam.fy] + [cam.cx, cam.cy]
+    head = np.isin(part, (12, 15, 22, 23, 24))
+    hand = np.isin(part, [j for s in sides for j in ((20, *range(25, 40)) if s == "left" else (21, *range(40, 55)))])
+    hand_tris = faces[hand[faces].all(1)]
+    out = []
+    for f in range(1, n):
+        v = verts[f]
+        normal = np.zeros_like(v)
+        cross = np.cross(v[faces[:, 1]] - v[faces[:, 0]], v[faces[:, 2]] - v[faces[:, 0]])
+        for i in range(3):
+            np.add.at(normal, faces[:, i], cross)
+        facing = (normal * -v).sum(1) / np.linalg.norm(normal, axis=1) / np.linalg.norm(v, axis=1) > 0.5
+        mask = np.zeros((cam.height, cam.width), np.uint8)
+        cv2.fillPoly(mask, list(np.round(uv[f, hand_tris] * 16).astype(np.int32)), 1, shift=4)
+        px = np.round(uv[f, head & facing]).astype(int)
+        inside = (px[:, 0] >= 0) & (px[:, 0] < cam.width) & (px[:, 1] >= 0) & (px[:, 1] < cam.height)
+        out.append(mask[px[inside, 1], px[inside, 0]].sum() / len(px))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("side", ["right", "left", "both"])
+def test_the_low_wave_keeps_the_hand_off_the_face(fake_encoder, body_mesh, side):
+    """In a close portrait a hand raised beside the face is about the face's size: the wrist clear of the
+    neck, its fingers and thumb still swept over the cheek and the chin at the swing's inner end (grace_hopper:
+    MediaPipe lost her). The low wave keeps every hand off the face on every frame, and still swings."""
+    person = START_POSES[0]
+    cam = _tight_portrait(person)
+    scene = MotionSequence([Track(0, "smplx", person, np.ones(1, np.float32))], cam, 1, 7.0)
+    seq, notes = propose_motion(scene, f"she waves with {'both hands' if side == 'both' else f'her {side} hand'}",
+                                0.7, 16, text_encoder=fake_encoder, config=KEYWORDS)  # fmt: skip
+    assert any("low wave" in n and "off the face" in n for n in notes), notes
+    params = seq.tracks[0].params
+    sides = ("left", "right") if side == "both" else (side,)
+    assert _face_under_hands(params, cam, body_mesh, sides).max() == 0.0
+    for s in sides:  # the hand still waves (pixels)
+        mk = body_points(params)[1][8:, 15 if s == "left" else 16]
+        assert np.ptp(cam.fx * mk[:, 0] / mk[:, 2]) > 10
+
+
 def test_the_low_wave_swings_wider_and_faster_with_strength():
     """Where the picture leaves room (no narrowing), the low wave's hand travels with the library wave's swing:
     wider and quicker at 0.9 than at 0.2."""
