@@ -534,6 +534,10 @@ HANDS_UP_PER_ARM = tuple(
     (np.deg2rad(e), lean) for e in (85.0, 70.0, 55.0, 40.0, 25.0) for lean in (0.8, 1.1, 1.4, 1.7)
 )
 HANDS_UP_MIDDLE = (np.deg2rad(55.0), 1.1)  # the per-arm grid's middle pose: what an arm with room takes
+# a body seen side-on (its shoulder line turned more than SIDE_ON out of the image plane) raises its arms in its
+# sagittal plane, swung back (behind the head, not across the face), forearms straight on: these elevations
+SIDE_ON = np.deg2rad(45.0)
+SAGITTAL_UP = tuple(np.deg2rad(e) for e in (85.0, 70.0, 55.0, 40.0, 25.0))
 ARM_MARKERS = {"left": (11, 13, 15), "right": (12, 14, 16)}  # MediaPipe shoulder, elbow, wrist
 
 
@@ -552,6 +556,15 @@ def _arm_in_picture(params: dict[str, np.ndarray], camera, side: str) -> tuple[f
     return inside, float(v[0] - v[wr])
 
 
+def shoulder_turn(params0: dict[str, np.ndarray]) -> float:
+    """How far (rad) the photo's shoulder line is turned out of the image plane (0: facing the camera or
+    away from it, pi/2: seen side-on), measured against the view ray through the neck."""
+    one = {k: np.asarray(params0[k], float).reshape(1, -1) for k in ("global_orient", "body_pose", "transl")}
+    j = body_points({**one, "betas": params0.get("betas", np.zeros(10))})[0][0]
+    line, ray = j[17] - j[16], j[12] / max(np.linalg.norm(j[12]), 1e-9)  # right − left shoulder; the neck
+    return float(np.arcsin(min(1.0, abs(line @ ray) / max(np.linalg.norm(line), 1e-9))))
+
+
 def propose_raise_in_frame(params0: dict[str, np.ndarray], action: str, num_frames: int, fps: float,
                            strength: float, cfg: ProposeConfig, camera, *, frame: np.ndarray | None = None,
                            bends: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75),
@@ -561,7 +574,12 @@ def propose_raise_in_frame(params0: dict[str, np.ndarray], action: str, num_fram
                            ) -> tuple[dict[str, np.ndarray], np.ndarray, str]:  # fmt: skip
     """:func:`propose_person` for a raise in a tight picture. In order, the first that keeps the hand markers
     ``margin`` inside the picture on every frame (or no further out than on frame 0): the arms straight up,
-    the elbows bent by one of ``bends`` (rad); then, for a "raise both arms" only, the "hands up" pose
+    the elbows bent by one of ``bends`` (rad); then, for a "raise both arms" of a body seen side-on (its
+    shoulder line turned more than ``SIDE_ON`` out of the image plane, :func:`shoulder_turn`), the arms
+    raised in the body's sagittal plane, swung back, forearms straight on (``SAGITTAL_UP`` elevations), the
+    one with both wrists ``above`` the nose that keeps the hands furthest inside (out to the sides, the
+    "hands up" arms would point at the camera and the near one would cross the face: the cameraman); then,
+    for a "raise both arms" only, the "hands up" pose
     (:func:`hands_up_arms`, ``hands_up`` = (elevation, lean) pairs, the highest elbows first) whose wrists end
     ``above`` (a fraction of the height) over the nose. When none does (a portrait framed tighter than the
     arms' reach, or a person near the picture's side), each arm takes its own hands-up pose (``per_arm``
@@ -588,6 +606,23 @@ def propose_raise_in_frame(params0: dict[str, np.ndarray], action: str, num_fram
         if out <= 0:
             return p, a, "" if b == 0.0 else f"elbows bent by {b:.2f} rad (hands kept in the picture)"
     p, a, out = straight if straight is not None else (p, a, out)
+    if action == "raise_both" and shoulder_turn(params0) > SIDE_ON:
+        # side-on: the hands-up grid's arms (out to the sides) would point at the camera and the near one
+        # would cross the face; raised in the sagittal plane, swung back, they rise beside and behind the head
+        best = None
+        for e in SAGITTAL_UP:
+            q, qa = propose_person(
+                params0, action, num_frames, fps, strength, cfg, frame=frame, hands_up=(e, 0.0, -np.pi / 2)
+            )
+            if _wrists_above_nose(q, camera) >= above:
+                q_out = _hands_outside(q, camera, margin)
+                if best is None or q_out < best[0]:
+                    best = (q_out, q, qa, e)
+        if best is not None:
+            q_out, q, qa, e = best
+            how = f"hands up in the body's sagittal plane (seen side-on; upper arms {np.rad2deg(e):.0f}° up, back)"
+            kept = "hands kept in the picture" if q_out <= 0 else f"hands up to {q_out:.0%} of the picture outside"
+            return q, qa, f"{how}: {kept}"
     if action == "raise_both":
         tried: dict[tuple[float, float], dict[str, np.ndarray]] = {}  # (elevation, lean) → params
         for e, lean in hands_up:

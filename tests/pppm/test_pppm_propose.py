@@ -432,3 +432,31 @@ def test_the_low_wave_swings_wider_and_faster_with_strength():
         return np.linalg.norm(np.diff(body_points(q)[1][:, 16], axis=0), axis=-1).sum()
 
     assert travel(0.9) > 1.5 * travel(0.2) > 0
+
+
+def test_a_body_seen_side_on_raises_its_arms_beside_the_head_not_across_the_face(fake_encoder):
+    """Side-on (turned 90°) in a tight upper-body picture: out to the sides, the hands-up arms would point at the
+    camera and the near one would cross the face. The raise keeps both arms off the face (no elbow or wrist
+    marker over the face markers' box, grown by half its size, nearer the camera than the face) on every frame,
+    and both wrists end above the nose."""
+    import dataclasses
+
+    wide = Camera.from_image_size(256, 256)
+    for heading in (np.pi / 2, -np.pi / 2):
+        person = _person(heading=heading)
+        nose = body_points(person)[1][0, 0]
+        f = 2.5 * wide.fx
+        tight = dataclasses.replace(wide, fx=f, fy=f, cy=0.25 * wide.height - f * nose[1] / nose[2],
+                                    cx=0.5 * wide.width - f * nose[0] / nose[2])  # fmt: skip
+        seq, notes = propose_motion(MotionSequence([Track(0, "smplx", person, np.ones(1, np.float32))], tight, 1, 7.0),
+                                    "he raises both arms", 0.7, 16, text_encoder=fake_encoder, config=KEYWORDS)  # fmt: skip
+        mk = body_points(seq.tracks[0].params)[1]
+        u = tight.fx * mk[..., 0] / mk[..., 2] + tight.cx
+        v = tight.fy * mk[..., 1] / mk[..., 2] + tight.cy
+        for fr in range(len(mk)):
+            fu, fv, fz = u[fr, :11], v[fr, :11], mk[fr, :11, 2].mean()
+            gw, gh = 0.5 * (fu.max() - fu.min()), 0.5 * (fv.max() - fv.min())
+            for k in (13, 14, 15, 16):  # elbows, wrists
+                over = fu.min() - gw < u[fr, k] < fu.max() + gw and fv.min() - gh < v[fr, k] < fv.max() + gh
+                assert not (over and mk[fr, k, 2] < fz), (heading, fr, k, notes)
+        assert v[-1, 15] < v[-1, 0] and v[-1, 16] < v[-1, 0], notes
