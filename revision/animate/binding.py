@@ -37,8 +37,9 @@ and the hand that far deeper (``mesh_behind``): the limb passes behind the face,
 
 **A person behind an occluder** (``hidden``: where his body goes on behind something nearer the camera, a
 sign board in front of his torso; :attr:`revision.types.Detection.hidden`): those pixels of the photo are not
-his and nobody's (another person's pixels there are that person's, drawn by their own layer), so they stay
-in the photo and the plate (not in the hole), and they are an *occluder*: a static layer drawn in front of
+his and nobody's (another person's pixels there are that person's, drawn by their own layer), so they, with
+the rest of the board beyond his silhouette (:func:`occluder_extent`: the adjacent unowned pixels of their
+colours), stay in the photo and the plate (not in the hole), and they are an *occluder*: a static layer drawn in front of
 him in every frame (his arm swinging past the board goes behind it) and, for everyone else, at
 ``OCCLUDER_MARGIN_M`` nearer than his nearest frame-0 point behind it (a nearer person walking past is drawn
 over it by depth, a farther one behind it; :mod:`revision.animate.compose`). His body behind it is no
