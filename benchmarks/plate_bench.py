@@ -7,8 +7,9 @@ from 1,000,000, grown by the animator's margin, long side / 100) are pasted at r
 hand-picked person-free boxes of the real photos of ``benchmarks/photo_set.py`` (a road, a lawn, a crowd, a wall,
 a flag, a sky; listed in :data:`BOXES`) and on the procedural world's frames away from their own person
 (textured grounds: checker, stripes, noise), at the photos' own size (what the animator works at; none is over
-1024 px). Each method fills the same holes through ``background_plate`` (its working size and its
-foreign-sources step included) and is compared with the true pixels inside the hole:
+1024 px). The hole is painted a dark person's colour (:data:`PERSON_RGB`), then each method fills the same
+holes through ``background_plate`` (its working size and its foreign-sources step included) and is compared
+with the true pixels inside the hole:
 
 - **PSNR** (dB) and **SSIM** (scikit-image's SSIM map averaged over the hole's pixels), higher is better;
 - **texture**: the fill's mean gradient magnitude (Sobel on grey) in the hole over the truth's; 1 = as busy as
@@ -193,11 +194,17 @@ def parse_method(spec: str) -> tuple[str, int]:
     return name, int(side) if side else 512
 
 
+PERSON_RGB = (35, 32, 30)  # what the hole holds when it is filled: a dark-clothed person, not the truth
+
+
 def run_method(spec: str, image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """The plate of ``image`` with ``hole`` painted :data:`PERSON_RGB` first: at the working size a pixel partly in
+    the hole mixes the person's colour in, as it does in the animator (the truth must not leak into the fill)."""
     from revision.animate.plate import background_plate
 
     name, side = parse_method(spec)
-    return background_plate(image, hole, method=name, max_side=side)
+    src = np.where(hole[..., None], np.array(PERSON_RGB, np.uint8), image)
+    return background_plate(src, hole, method=name, max_side=side)
 
 
 def timed_cases(cases: list[Case], side: int, per_photo: int = 1) -> list[Case]:

@@ -30,7 +30,7 @@ class AnimateConfig:
     # "fsr_best" | "shiftmap" (cv2.xphoto, slow) | "telea+pushpull" (Telea along the hole's edge, push-pull
     # deeper in: a smooth blur) | "telea" | "ns" (cv2.inpaint) | "pushpull" (fast, smooth)
     inpaint: str = "fsr_fast"
-    inpaint_max_side: int = 512  # the hole is inpainted at this working size, then pasted at full size
+    inpaint_max_side: int = 1024  # the hole is inpainted at this working size (long side), pasted at full size
     stretch_max: float = 2.5  # a 2D-mesh triangle whose edge grows beyond this factor is dropped (a tear)
     backfill_depth_bias: float = 0.03  # metres: the body-mesh back-fill layer sits this far behind the pixels
     visible_tol: float = 0.02  # metres: a body vertex is visible at frame 0 if within this of the z-buffer

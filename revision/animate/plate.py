@@ -152,9 +152,16 @@ def xphoto_fill(image: np.ndarray, hole: np.ndarray, method: str) -> np.ndarray:
         src = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2LAB)
     else:  # FSR takes BGR
         src = np.ascontiguousarray(image[..., ::-1])
-    src = np.where(hole[..., None], 0, src).astype(np.uint8)
+    # FSR fails (saturated colours, e.g. pure green) on blocks cut by the picture's edge when a side is not a
+    # multiple of its block grid: reflect 8 px around and pad each side up to a multiple of 8
+    H, W = hole.shape
+    ph, pw = 8 + (-(H + 16)) % 8, 8 + (-(W + 16)) % 8
+    src = cv2.copyMakeBorder(np.ascontiguousarray(src), 8, ph, 8, pw, cv2.BORDER_REFLECT)
+    known = cv2.copyMakeBorder((~hole).astype(np.uint8), 8, ph, 8, pw, cv2.BORDER_REFLECT)
+    src = np.where(known[..., None] > 0, src, 0).astype(np.uint8)
     dst = np.zeros_like(src)
-    xphoto.inpaint(src, (~hole).astype(np.uint8), dst, flag)
+    xphoto.inpaint(src, known, dst, flag)
+    dst = np.ascontiguousarray(dst[8 : 8 + H, 8 : 8 + W])
     if method == "shiftmap":
         return cv2.cvtColor(dst, cv2.COLOR_LAB2RGB)
     return np.ascontiguousarray(dst[..., ::-1])

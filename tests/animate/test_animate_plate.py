@@ -245,3 +245,25 @@ def test_xphoto_missing_is_a_clear_error(monkeypatch):
     img, hole = _street()
     with pytest.raises(ImportError, match="opencv-contrib-python"):
         background_plate(img, hole, method="fsr_fast")
+
+
+@needs_xphoto
+@pytest.mark.parametrize("size", [(147, 117), (199, 131), (101, 77)])
+def test_fsr_fill_of_a_hole_at_the_picture_edge_has_no_saturated_blocks(size):
+    """cv2.xphoto's FSR, on a picture whose sides are not multiples of its block grid, fills a hole that runs
+    out of the picture's bottom with saturated blocks (pure green; 24-72 pixels with a channel under 40 here,
+    seen in the ball-and-body scene); the fill reflects the picture by 8 px and pads it to a multiple of 8."""
+    import cv2
+
+    H, W = size
+    g = np.random.default_rng(3).uniform(80, 180, (8, 6, 3)).astype(np.float32)
+    img = cv2.resize(g, (W, H), interpolation=cv2.INTER_CUBIC).clip(80, 180).astype(np.uint8)
+    hole = np.zeros((H, W), bool)
+    hole[H // 3 :, W // 2 - 12 : W // 2 + 12] = True
+    src = np.where(hole[..., None], 0, img[..., ::-1]).astype(np.uint8)
+    raw = np.zeros_like(src)
+    cv2.xphoto.inpaint(src, (~hole).astype(np.uint8), raw, cv2.xphoto.INPAINT_FSR_FAST)
+    assert (raw[hole] < 40).any(-1).sum() > 20  # what the padding prevents
+    plate = background_plate(img, hole)
+    assert plate[hole].min() > 60  # the picture's colours lie in 80..180
+    assert np.array_equal(plate[~hole], img[~hole])
