@@ -21,7 +21,8 @@ with the true pixels inside the hole:
   their holes, as the animator meets a 1024-px photo.
 
 Medians over the cases, per set (photos, world) and per method; a method spec ``name@side`` runs ``name`` at
-working size ``side`` (``background_plate``'s ``max_side``; default 512, the animator's ``inpaint_max_side``).
+working size ``side`` (``background_plate``'s ``max_side``; default 512, the animator's ``inpaint_max_side``
+until 2026-12-02, now 1024: ``fsr_fast@1024`` is the animator's default).
 
     python -m benchmarks.plate_bench [--cases 6] [--world 12] [--methods telea+pushpull fsr_fast ...]
     python -m benchmarks.plate_bench --methods fsr_best --cases 1 --world 2   # the slow one, on a few holes

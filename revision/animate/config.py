@@ -26,7 +26,7 @@ class AnimateConfig:
     )
     matte: str = "inside"  # "inside": the feather lies inside the mask; "centred": it straddles the mask edge
     # background plate fill (revision.animate.plate): "fsr_fast" (OpenCV contrib's frequency-selective
-    # reconstruction: continues edges and some texture; best on benchmarks.plate_bench, ~0.5 s a plate) |
+    # reconstruction: continues edges and some texture; best on benchmarks.plate_bench, ~0.2 s a plate) |
     # "fsr_best" | "shiftmap" (cv2.xphoto, slow) | "telea+pushpull" (Telea along the hole's edge, push-pull
     # deeper in: a smooth blur) | "telea" | "ns" (cv2.inpaint) | "pushpull" (fast, smooth)
     inpaint: str = "fsr_fast"

@@ -5,17 +5,19 @@ behind as a smeared copy) is filled at a working size whose long side is ``inpai
 fill is pasted into the hole only, so pixels outside it are the photo's own. ``fsr_fast`` (the default) /
 ``fsr_best`` are OpenCV contrib's frequency-selective reconstruction (``cv2.xphoto.inpaint``): each block
 around the hole is modelled as a sum of 2D frequencies fitted to its known pixels, so edges run on through the
-hole and some texture comes with them; ``shiftmap`` (also xphoto) copies patches by offsets. Their time grows
-faster than the hole's area, so they work at a size where the hole has at most :data:`XPHOTO_MAX_HOLE_PX`
-pixels (``fsr_fast``: ~0.5 s a plate at 1024 px). ``telea`` / ``ns`` are OpenCV's inpainting (fast marching /
-Navier-Stokes); ``pushpull`` is a mask-weighted image pyramid (down: average of the known pixels, up: fill the
-unknown ones), smooth and fast, with no edge continuation. ``telea+pushpull`` (the default until 2026-12-02)
-uses Telea within a band along the hole's edge, where it continues edges and textures a little way in, and
-cross-fades to push-pull deeper inside: Telea alone draws radial streaks across a big hole (a person-sized
-one), push-pull is smooth there — a blur that reads as a grey ghost of the person once they walk away. On
-``benchmarks/plate_bench.py`` (person silhouettes on person-free parts of real photos, truth known) FSR is
-closer to the truth (median PSNR in the hole 23.1 vs 22.5 dB, SSIM 0.69 vs 0.62) and busier (gradient energy
-0.54 vs 0.42 of the truth's). All leave no unfilled pixel.
+hole and some texture comes with them; ``shiftmap`` (also xphoto) copies patches by offsets. FSR is slow and
+poor on big holes at full size, so the xphoto fills work at a size where no connected hole has more than
+:data:`XPHOTO_MAX_HOLE_PX` pixels (``fsr_fast``: ~0.2 s a plate at 1024 px), on the picture reflected by 8 px
+and padded to a multiple of 8 (else FSR fills a hole that runs out of the picture with saturated blocks).
+``telea`` / ``ns`` are OpenCV's inpainting (fast marching / Navier-Stokes); ``pushpull`` is a mask-weighted
+image pyramid (down: average of the known pixels, up: fill the unknown ones), smooth and fast, with no edge
+continuation. ``telea+pushpull`` (the default until 2026-12-02) uses Telea within a band along the hole's
+edge, where it continues edges and textures a little way in, and cross-fades to push-pull deeper inside:
+Telea alone draws radial streaks across a big hole (a person-sized one), push-pull is smooth there — a blur
+that reads as a grey ghost of the person once they walk away. On ``benchmarks/plate_bench.py`` (person
+silhouettes on person-free parts of real photos, truth known) ``fsr_fast`` at 1024 is closer to the truth
+(median PSNR in the hole 23.4 vs 22.0 dB for ``telea+pushpull`` at 512, SSIM 0.69 vs 0.59) and busier
+(gradient energy 0.53 vs 0.42 of the truth's), though still smoother than the truth. All leave no unfilled pixel.
 
 **Sources** (``sources="background"``, the default): the fill takes its colours from what lies behind the
 people, not from a small thing beside a hole (a sign, a cone). Per connected hole, the known pixels within
