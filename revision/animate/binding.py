@@ -292,6 +292,18 @@ def _front_vertices(uv0: np.ndarray, z0: np.ndarray, vis: np.ndarray, depth0: np
     return ui, inside, front
 
 
+def source_vertices(pool: np.ndarray, vparts: np.ndarray, p: int, own_part: bool = True) -> np.ndarray:
+    """The vertices whose frame-0 pixels part ``p``'s unseen vertices take: of ``pool`` (V,) bool, those of
+    part ``p`` (unless ``own_part`` is False), else of the first part it falls back to that has some
+    (``FALLBACK_PARTS``: an unseen forearm → its upper arm's sleeve, ...), else all of ``pool``."""
+    sel = pool & (vparts == p) if own_part else np.zeros_like(pool)
+    for q in FALLBACK_PARTS.get(int(p), ()):
+        if sel.any():
+            break
+        sel = pool & (vparts == q)
+    return sel if sel.any() else pool
+
+
 def hands_over_face(
     front: np.ndarray, head_behind: np.ndarray, fraction: float, min_px: int = 1
 ) -> frozenset[int]:
@@ -565,18 +577,10 @@ def bind(
                 if p in HAND_PARTS and skin is not None:  # an unseen hand: the person's own skin (the face)
                     src[sel_h] = skin
                     continue
-                sel_v = visible & (vparts == p)
                 # a limb segment the photo does not show (its few seen vertices lie on its outline, where the
                 # fit crosses another part) takes one typical colour of the part it borrows from
                 borrowed = int(p) in FALLBACK_PARTS and seen[int(p)] < UNSEEN_FRACTION
-                if borrowed:
-                    sel_v = np.zeros_like(sel_v)
-                for q in FALLBACK_PARTS.get(int(p), ()):  # an unseen forearm: its upper arm's sleeve, ...
-                    if sel_v.any():
-                        break
-                    sel_v = visible & (vparts == q)
-                if not sel_v.any():
-                    sel_v = visible
+                sel_v = source_vertices(visible, vparts, p, own_part=not borrowed)
                 if not sel_v.any():
                     break
                 if borrowed and photo is not None:  # the part it borrows from: one typical colour, flat
@@ -592,13 +596,7 @@ def bind(
                     if p in HAND_PARTS or (int(p) in FALLBACK_PARTS and seen[int(p)] < UNSEEN_FRACTION):
                         continue  # (a hand takes the skin, an unseen limb segment its flat borrowed colour)
                     sel_h = behind_occ & (vparts == p)
-                    sel_v = deep & (vparts == p)
-                    for q in FALLBACK_PARTS.get(int(p), ()):
-                        if sel_v.any():
-                            break
-                        sel_v = deep & (vparts == q)
-                    if not sel_v.any():
-                        sel_v = deep
+                    sel_v = source_vertices(deep, vparts, p)
                     if not sel_v.any():
                         break
                     _, j = cKDTree(V0[sel_v]).query(V0[sel_h])
