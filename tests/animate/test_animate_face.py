@@ -38,6 +38,12 @@ def parts_of(track: Track, f: int, keep_parts=None) -> np.ndarray:
     return animate_parts_of(track, f, keep_parts, cam=CAM, size=(H, W))
 
 
+def beyond_the_body(track: Track, ids0: np.ndarray, limb: tuple[int, int]) -> np.ndarray:
+    """Frame-0 pixels of the ``limb`` parts (a hand and its forearm) that no other part of the body lies behind."""
+    rest = parts_of(track, 0, keep_parts=[p for p in range(1, 15) if p not in limb]) > 0
+    return np.isin(ids0, list(limb)) & ~rest
+
+
 def what_stays(track, photo: np.ndarray, mask: np.ndarray, where: np.ndarray, off: AnimateConfig) -> dict:
     """Animate ``photo`` with ``track`` under the default config ("rule") and ``off`` → per name the fractions of
     the ``where`` pixels left out of the layers, in the plate's hole, and unchanged (≤ 8 levels) at the last
@@ -121,8 +127,7 @@ def test_what_a_hand_fitted_over_the_face_covers_beyond_the_body_stays_in_the_ph
     ids0 = parts_of(track, 0)
     head = parts_of(track, 0, keep_parts=[HEAD]) == HEAD
     assert (head & (ids0 == R_HAND)).sum() >= 0.25 * (ids0 == R_HAND).sum()  # the rule applies
-    rest = parts_of(track, 0, keep_parts=[p for p in range(1, 15) if p not in (R_HAND, R_FORE)]) > 0
-    beyond = np.isin(ids0, [R_HAND, R_FORE]) & ~rest
+    beyond = beyond_the_body(track, ids0, (R_HAND, R_FORE))
     assert beyond.sum() > 200
     kept = what_stays(track, photo, ids0 > 0, beyond, AnimateConfig(hand_over_face=None))
     # measured: with the rule 1.00 left out of the layers, 0.00 in the hole, 0.95 unchanged at the last frame;

@@ -15,6 +15,7 @@ from tests.animate.test_animate_face import (
     L_HAND,
     R_FORE,
     R_HAND,
+    beyond_the_body,
     blocks,
     hand_to_face_then_up,
     parts_of,
@@ -58,8 +59,7 @@ def test_what_the_other_hand_on_the_held_thing_covers_stays_in_the_photo():
     ids0 = parts_of(track, 0)
     head = parts_of(track, 0, keep_parts=[HEAD]) == HEAD
     assert ((ids0 == L_HAND) & head).sum() == 0  # the left hand is not over the face itself
-    rest = parts_of(track, 0, keep_parts=[p for p in range(1, 15) if p not in (L_HAND, L_FORE)]) > 0
-    beyond = np.isin(ids0, [L_HAND, L_FORE]) & ~rest
+    beyond = beyond_the_body(track, ids0, (L_HAND, L_FORE))
     assert beyond.sum() > 100
     kept = what_stays(track, photo, ids0 > 0, beyond, AnimateConfig(hands_together=None))
     # measured: with the rule 1.00 left out of the layers, 0.00 in the hole, 0.98 unchanged at the last frame;
