@@ -88,16 +88,12 @@ def check_inputs(photo: np.ndarray, motion: MotionSequence, masks: dict[int, np.
             "the camera must describe the whole photo (same aspect ratio)"
         )
     ids = {t.track_id for t in motion.tracks}
-    for tid, m in (masks or {}).items():
-        if tid not in ids:
-            raise ValueError(f"person_masks has track id {tid}, the motion's tracks are {sorted(ids)}")
-        if m.ndim != 2:
-            raise ValueError(f"mask of track {tid} must be (H, W), got {m.shape}")
-    for tid, m in (hidden or {}).items():
-        if tid not in ids:
-            raise ValueError(f"person_hidden has track id {tid}, the motion's tracks are {sorted(ids)}")
-        if np.ndim(m) != 2:
-            raise ValueError(f"hidden region of track {tid} must be (H, W), got {np.shape(m)}")
+    for arg, what, regions in (("person_masks", "mask", masks), ("person_hidden", "hidden region", hidden)):
+        for tid, m in (regions or {}).items():
+            if tid not in ids:
+                raise ValueError(f"{arg} has track id {tid}, the motion's tracks are {sorted(ids)}")
+            if np.ndim(m) != 2:
+                raise ValueError(f"{what} of track {tid} must be (H, W), got {np.shape(m)}")
 
 
 class PhotoAnimator:
