@@ -156,6 +156,7 @@ class Layer:
     mesh_late: np.ndarray | None = None  # (Fc,) bool: drawn only where moved off its frame-0 place
     mesh_unseen: np.ndarray | None = None  # (Fc,) bool: a part the photo does not show (own depth)
     mesh_uv0: np.ndarray | None = None  # (V, 2) float32 frame-0 projection of every mesh vertex
+    mesh_flat: np.ndarray | None = None  # (V,) bool: a vertex of one flat borrowed colour (shaded when drawn)
     mesh_behind: np.ndarray | None = None  # (Fc,) bool: drawn ``behind_m`` deeper (a hand over the face)
     behind_m: float = 0.0  # metres: the depth push of ``mesh_behind`` faces (past the head's far side)
     # objects (sprites)
@@ -562,6 +563,7 @@ def bind(
             behind_occ = inside & occ_of[k][ui[:, 1], ui[:, 0]] if k in occ_of else np.zeros_like(inside)
             excess &= ~behind_occ
             src = np.where(visible[:, None], uv0, 0).astype(np.float32)
+            flat = np.zeros(len(src), bool)  # vertices given one flat colour (shaded when drawn: pose.shading)
             hidden = ~visible
             head = own & (tr_map == k) & (vparts[faces[face_map, 0]] == HEAD_PART)
             skin = skin_source(head, photo) if photo is not None else None
@@ -574,9 +576,15 @@ def bind(
                 sel_h = hidden & (vparts == p)
                 if not sel_h.any():
                     continue
-                if p in HAND_PARTS and skin is not None:  # an unseen hand: the person's own skin (the face)
-                    src[sel_h] = skin
-                    continue
+                if p in HAND_PARTS:  # the hand's hidden side: one colour, the hand's own where the photo shows
+                    # it (a glove), else the person's own skin (the face)
+                    own_hand = visible & (vparts == p) if seen[int(p)] >= UNSEEN_FRACTION else None
+                    colour = (typical_source(uv0[own_hand], photo, core) if own_hand is not None and photo is not None
+                              else skin)  # fmt: skip
+                    if colour is not None:
+                        src[sel_h] = colour
+                        flat[sel_h] = True
+                        continue
                 # a limb segment the photo does not show (its few seen vertices lie on its outline, where the
                 # fit crosses another part) takes one typical colour of the part it borrows from
                 borrowed = int(p) in FALLBACK_PARTS and seen[int(p)] < UNSEEN_FRACTION
@@ -585,6 +593,7 @@ def bind(
                     break
                 if borrowed and photo is not None:  # the part it borrows from: one typical colour, flat
                     src[sel_h] = typical_source(uv0[sel_v], photo, core)
+                    flat[sel_h] = True
                     continue
                 tree = cKDTree(V0[sel_v])
                 _, j = tree.query(V0[sel_h])
@@ -609,6 +618,7 @@ def bind(
                     ex |= unseen & on_limb[ui[:, 1], ui[:, 0]][faces].any(1)
                 layer.mesh_faces = np.asarray(faces, np.int64)[~ex | unseen]
                 layer.mesh_src = src
+                layer.mesh_flat = flat
                 layer.mesh_face_parts = face_parts(layer.mesh_faces, vparts)
                 # a part the photo does not show at all (a hand behind a held helmet) over what the masks
                 # call background: drawn only once it has moved off its frame-0 place (no halo at frame 0)

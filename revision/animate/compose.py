@@ -43,15 +43,15 @@ from revision.render import rasterize_sparse
 def raster_soup(
     soup: Soup, H: int, W: int, scale: float, owner: np.ndarray | None = None, tracks: bool = False
 ) -> tuple[np.ndarray, ...]:
-    """Soup → maps at the raster size (h, w): (src − own position)·cov and cov stacked (h, w, 3) float32,
-    part ids (h, w), depth (h, w) float32 (inf = no layer), and with ``tracks`` the track index of the
-    nearest fragment (h, w) int32 (−1 = none).
+    """Soup → maps at the raster size (h, w): (src − own position)·cov and cov stacked (h, w, 3) float32
+    (with the soup's ``gain``: gain·cov a fourth channel), part ids (h, w), depth (h, w) float32 (inf = no
+    layer), and with ``tracks`` the track index of the nearest fragment (h, w) int32 (−1 = none).
 
     ``owner`` (H, W) int32: the person (body track) owning each frame-0 pixel, −1 elsewhere; with it a
     person's fragment that would show another person's pixel is discarded (:func:`_own_fragments`)."""
     h, w = max(1, round(H * scale)), max(1, round(W * scale))
     sx, sy = w / W, h / H
-    out = np.zeros((h * w, 3), np.float32)
+    out = np.zeros((h * w, 3 if soup.gain is None else 4), np.float32)
     parts = np.zeros(h * w, np.int16)
     depth = np.full(h * w, np.inf, np.float32)
     track = np.full(h * w, -1, np.int32)
@@ -73,16 +73,19 @@ def raster_soup(
             out[pix, 0] = src[:, 0] - ((px + 0.5) / sx - 0.5)
             out[pix, 1] = src[:, 1] - ((py + 0.5) / sy - 0.5)
             out[pix, 2] = 1.0
+            if soup.gain is not None:
+                out[pix, 3] = src[:, 2]
             parts[pix] = soup.face_parts[face]
             if tracks and soup.face_tracks is not None:
                 track[pix] = soup.face_tracks[face]
     if tracks:
-        return out.reshape(h, w, 3), parts.reshape(h, w), depth.reshape(h, w), track.reshape(h, w)
-    return out.reshape(h, w, 3), parts.reshape(h, w), depth.reshape(h, w)
+        return out.reshape(h, w, -1), parts.reshape(h, w), depth.reshape(h, w), track.reshape(h, w)
+    return out.reshape(h, w, -1), parts.reshape(h, w), depth.reshape(h, w)
 
 
 def _sources(soup: Soup, uv: np.ndarray, pix: np.ndarray, face: np.ndarray, w: int) -> np.ndarray:
-    """(K, 2) frame-0 pixel each raster fragment (``pix``, ``face``) shows (barycentric interpolation)."""
+    """(K, 2) frame-0 pixel each raster fragment (``pix``, ``face``) shows (barycentric interpolation), with
+    the fragment's gain as a third column when the soup has ``gain``."""
     f = soup.faces[face]
     p = uv[f]  # (K, 3, 2)
     px = (pix % w).astype(np.float32)
@@ -93,7 +96,7 @@ def _sources(soup: Soup, uv: np.ndarray, pix: np.ndarray, face: np.ndarray, w: i
     dx, dy = px - p[:, 0, 0], py - p[:, 0, 1]
     l1 = np.clip((dx * e2[:, 1] - e2[:, 0] * dy) / den, 0, 1)
     l2 = np.clip((e1[:, 0] * dy - dx * e1[:, 1]) / den, 0, 1)
-    s = soup.src[f]  # (K, 3, 2)
+    s = (soup.src if soup.gain is None else np.concatenate([soup.src, soup.gain[:, None]], 1))[f]  # (K, 3, 2|3)
     return s[:, 0] + l1[:, None] * (s[:, 1] - s[:, 0]) + l2[:, None] * (s[:, 2] - s[:, 0])
 
 
@@ -202,6 +205,10 @@ def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0:
     sx = idx + np.where(hit, big[..., 0] * inv, 0)
     sy = idy + np.where(hit, big[..., 1] * inv, 0)
     layer = cv2.remap(photo_rgba, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    if big.shape[-1] == 4:  # the flat parts' shading (pose.shading): the colour times the fragment's gain
+        gain = np.where(hit, big[..., 3] * inv, np.float32(1))
+        rgb = np.clip(layer[..., :3] * gain[..., None] + np.float32(0.5), 0, 255)
+        layer = np.concatenate([rgb.astype(np.uint8), layer[..., 3:]], -1)
     a = cv2.multiply(layer[..., 3], np.minimum(cov, np.float32(1)), scale=1 / 255, dtype=cv2.CV_32F)
     a0 = alpha0[y0:y1, x0:x1]
     disp = cv2.add(cv2.absdiff(sx, idx), cv2.absdiff(sy, idy))

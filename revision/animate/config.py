@@ -37,6 +37,10 @@ class AnimateConfig:
     moved_px: float = 0.5  # displacement (px) at which a pixel counts as fully moved (soft below it)
     moved_grow_px: int = 2  # the moved mask is grown by this and feathered before compositing
     backfill: bool = True  # draw the posed body behind the pixels to fill what was hidden at frame 0
+    # a back-filled part the photo does not show takes one flat colour (an unseen hand its glove's or the face's
+    # skin); it is shaded by its posed normals, a light from above the camera: this is the diffuse share
+    # (0 = flat; revision.animate.pose.shading)
+    backfill_shading: float = 0.5
     object_roll: bool = True  # a round object whose track does not turn it rolls by its travel (Δx / radius)
     # a person's turn about its frame-0 up axis is clamped to ± this (degrees; None = off): the photographed
     # side must stay in view, or its pixels go edge-on and the person is drawn in shards (revision.animate.turn)
@@ -59,6 +63,8 @@ class AnimateConfig:
             raise ValueError(f"grid_step must be >= 2, got {self.grid_step}")
         if self.max_turn_deg is not None and not 0 <= self.max_turn_deg <= 180:
             raise ValueError(f"max_turn_deg must be in [0, 180] or None, got {self.max_turn_deg}")
+        if not 0 <= self.backfill_shading <= 1:
+            raise ValueError(f"backfill_shading must be in [0, 1], got {self.backfill_shading}")
         if self.hand_over_face is not None and not 0 < self.hand_over_face <= 1:
             raise ValueError(f"hand_over_face must be in (0, 1] or None, got {self.hand_over_face}")
         if self.hands_together is not None and self.hands_together < 0:

@@ -36,6 +36,7 @@ class Soup:
     cull: np.ndarray  # (M,) bool back-face culling
     sprites: list[Sprite] = field(default_factory=list)  # the objects, drawn over the triangles by depth
     face_tracks: np.ndarray | None = None  # (M,) int32 track index of each triangle's layer
+    gain: np.ndarray | None = None  # (N,) float32 colour gain per vertex (the shading of flat parts; None = 1)
 
 
 @dataclass
@@ -106,15 +107,31 @@ def _object_sprite(layer: Layer, points: np.ndarray, camera) -> Sprite | None:
     return Sprite(layer, A, zc, layer.radius_m if layer.round else 0.0)
 
 
+LIGHT = np.array([0.0, -0.5, -1.0]) / np.sqrt(1.25)  # camera space (y down, z away): from above the camera
+
+
+def shading(V: np.ndarray, faces: np.ndarray, strength: float) -> np.ndarray:
+    """(V,) float32 Lambert gain of each vertex of the posed mesh ``V`` (V, 3) with ``faces`` (F, 3) (outward
+    winding): ``(1 − s) + s·max(0, n·l)`` for a light from above the camera, scaled so a surface facing the
+    camera keeps its colour (1). A part drawn in one flat borrowed colour gets its form back from it."""
+    e1, e2 = V[faces[:, 1]] - V[faces[:, 0]], V[faces[:, 2]] - V[faces[:, 0]]
+    fn = np.cross(e1, e2)  # area-weighted face normals
+    n = np.stack([np.bincount(faces.ravel(), np.repeat(fn[:, d], 3), len(V)) for d in range(3)], 1)
+    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
+    lit = (1 - strength) + strength * np.clip(n @ LIGHT, 0, None)
+    return (lit / ((1 - strength) + strength * -LIGHT[2])).astype(np.float32)
+
+
 def pose_frame(binding: Binding, frame_vertices: list[np.ndarray | None], cfg) -> Soup:
     """``frame_vertices[track index]`` = that track's posed (V, 3) vertices (objects: (21, 3) points) → Soup."""
-    uvs, zs, srcs, faces, parts, culls, tracks = [], [], [], [], [], [], []
+    uvs, zs, srcs, faces, parts, culls, tracks, gains = [], [], [], [], [], [], [], []
     sprites: list[Sprite] = []
     off = 0
 
-    def add(uv, z, src, f, fp, cull, track):
+    def add(uv, z, src, f, fp, cull, track, gain=None):
         nonlocal off
         tracks.append(np.full(len(f), track, np.int32))
+        gains.append(np.ones(len(uv), np.float32) if gain is None else gain)
         good = np.isfinite(uv).all(1) & (z > 0)
         uvs.append(np.where(good[:, None], uv, -1e6).astype(np.float32))
         zs.append(np.where(good, z, -1.0).astype(np.float32))
@@ -148,15 +165,21 @@ def pose_frame(binding: Binding, frame_vertices: list[np.ndarray | None], cfg) -
                 moved = np.linalg.norm(np.nan_to_num(muv, nan=1e6) - layer.mesh_uv0, axis=1)
                 keep = ~layer.mesh_late | (moved[mf].min(1) > LATE_MOVED_PX)
                 mf, mp, unseen, behind = mf[keep], mp[keep], unseen[keep], behind[keep]
-            add(muv, mz + cfg.backfill_depth_bias, layer.mesh_src, mf[~unseen], mp[~unseen], True, ti)
+            gain = None  # the flat parts' shading (the same for every copy of the mesh below)
+            if cfg.backfill_shading > 0 and layer.mesh_flat is not None and layer.mesh_flat.any():
+                g = shading(V, np.asarray(layer.mesh_faces, np.int64), cfg.backfill_shading)
+                gain = np.where(layer.mesh_flat, g, np.float32(1))
+            add(muv, mz + cfg.backfill_depth_bias, layer.mesh_src, mf[~unseen], mp[~unseen], True, ti, gain)
             own, far = unseen & ~behind, unseen & behind
             if own.any():  # no pixel layer draws these parts: they meet the others at their own depth
-                add(muv, mz, layer.mesh_src, mf[own], mp[own], True, ti)
+                add(muv, mz, layer.mesh_src, mf[own], mp[own], True, ti, gain)
             if far.any():  # a hand the fit put over the face: behind the head
-                add(muv, mz + layer.behind_m, layer.mesh_src, mf[far], mp[far], True, ti)
+                add(muv, mz + layer.behind_m, layer.mesh_src, mf[far], mp[far], True, ti, gain)
     if not uvs:
         e2 = np.zeros((0, 2), np.float32)
         return Soup(e2, np.zeros(0, np.float32), e2, np.zeros((0, 3), np.int64), np.zeros(0, np.int16),
                     np.zeros(0, bool), sprites, np.zeros(0, np.int32))  # fmt: skip
+    gain = np.concatenate(gains)
     return Soup(np.concatenate(uvs), np.concatenate(zs), np.concatenate(srcs), np.concatenate(faces),
-                np.concatenate(parts), np.concatenate(culls), sprites, np.concatenate(tracks))  # fmt: skip
+                np.concatenate(parts), np.concatenate(culls), sprites, np.concatenate(tracks),
+                None if (gain == 1).all() else gain)  # fmt: skip

@@ -322,14 +322,16 @@ def test_a_body_turning_sideways_keeps_its_photographed_pixels_in_view():
 def test_an_unseen_hand_that_comes_into_view_is_drawn_in_the_persons_skin():
     """A hand the photo does not show (it lies over what the mask calls background at frame 0: behind a held
     helmet, outside the picture) is not left out once it moves: the back-fill draws it, coloured from the
-    person's own face (Photo Wake-Up's borrowed texture with the right source), and frame 0 is still the photo."""
+    person's own face (Photo Wake-Up's borrowed texture with the right source), and frame 0 is still the photo.
+    (Unshaded here: the shading of flat parts is tests/animate/test_animate_shading.py's.)"""
     track = raising_arm()
     photo = textured_photo(3)
     ids0 = parts_of(track, 0)
     skin = np.array([205, 150, 120], np.uint8)
     photo[ids0 == 1] = skin  # the head: one skin colour
     mask = (ids0 > 0) & (ids0 != 7)  # the left hand is not the person's at frame 0
-    anim = animate_photo(photo, MotionSequence([track], CAM, 4), person_masks={0: mask})
+    anim = animate_photo(photo, MotionSequence([track], CAM, 4), person_masks={0: mask},
+                         config=AnimateConfig(backfill_shading=0.0))  # fmt: skip
     assert np.array_equal(anim.frames.frames[0], photo)
     hand = (parts_of(track, 3, keep_parts=[7]) == 7) & ~(ids0 > 0)  # the raised hand, off the frame-0 body
     assert hand.sum() >= 5
