@@ -146,8 +146,9 @@ def lift(
         return None
     scores = np.array([d.score if d is not None else 0.0 for d in per_frame], np.float32)
     masks = [d.mask if d is not None else None for d in per_frame]
-    # the fit's silhouette: the body goes on behind an occluder (Detection.hidden); the masks stay visible-only
-    fit_masks = [m | d.hidden if m is not None and d.hidden is not None else m for m, d in zip(masks, per_frame)]
+    # the fit's silhouette: the body may go on behind an occluder (Detection.hidden): a don't-care region
+    hidden = [d.hidden if d is not None else None for d in per_frame]
+    hidden = hidden if any(h is not None for h in hidden) else None
     if first.kind == "person" and first.keypoints2d is not None:
         sk = skeleton
         if sk is None:
@@ -161,7 +162,7 @@ def lift(
         if not landmark_weights(k2, cfg.smplx.min_visibility).any():  # nothing to fit: drop, never fail S2
             notes.append(f"track {tid} ({first.label or 'person'}): no landmark visible in any frame: dropped")
             return None
-        fit = fit_smplx(sk, k2, k3, cam, cfg.smplx, scores=scores, masks=fit_masks)
+        fit = fit_smplx(sk, k2, k3, cam, cfg.smplx, scores=scores, masks=masks, hidden=hidden)
         return _Lifted(Track(tid, "smplx", fit.params, fit.confidence, first.label or "person"),
                        {"track_id": tid, "kind": "smplx", **fit.stats})  # fmt: skip
     if first.kind == "animal" and (model := _smal_or_none(smal, notes)) is not None:

@@ -17,6 +17,10 @@ For every frame with a person mask (H, W) bool:
   half a grid step. ``1 − Σ occ·m / Σ (occ + m − occ·m)`` against the mask m is minimised — IoU itself,
   made differentiable by splatting the samples.
 
+**Hidden pixels** (``hidden``: where an occluder covers the person, ``Detection.hidden``) are don't-care: the
+outside term's distance is to mask ∪ hidden, the cover term's pixels and the soft-IoU target come from the
+visible mask alone (:meth:`SilhouetteTargets.build`).
+
 The outside / cover residuals are in units of the focal length (as the 2D keypoint term), squared and
 averaged; the distance map is differentiable in the sample positions through bilinear interpolation.
 """
@@ -92,13 +96,22 @@ class SilhouetteTargets:
 
     @staticmethod
     def build(masks, num_frames: int, camera: Camera, n_pixels: int, device, grid: int = 48, contour: float = 0.0,
-              size_units: bool = False, coverage_px: int = 256,
-              cover_margin: float = 0.0) -> SilhouetteTargets | None:  # fmt: skip
-        """Per-frame masks (None entries skipped, list length = frames) → targets, or None without masks."""
+              size_units: bool = False, coverage_px: int = 256, cover_margin: float = 0.0,
+              hidden=None) -> SilhouetteTargets | None:  # fmt: skip
+        """Per-frame masks (None entries skipped, list length = frames) → targets, or None without masks.
+
+        ``hidden``: per-frame (H, W) bool or None (list length = frames), the pixels an occluder covers (the
+        person may go on behind it: ``Detection.hidden``), a don't-care region: the outside term's distance
+        is to mask ∪ hidden (a body there is not pulled in), the cover term draws its pixels from the mask
+        alone (hidden pixels reward no coverage), the soft-IoU grid leaves them out, and the grid's box
+        and the residuals' unit (√ area) are those of mask ∪ hidden (the whole person). Without ``hidden``
+        every target is what it was (bit for bit)."""
         import cv2
 
         if len(masks) != num_frames:
             raise ValueError(f"fit_smplx: got {len(masks)} masks for {num_frames} frames")
+        if hidden is not None and len(hidden) != num_frames:
+            raise ValueError(f"fit_smplx: got {len(hidden)} hidden masks for {num_frames} frames")
         rng = np.random.default_rng(0)
         idx, dists, pix, pw, grids, steps, scales, cov = [], [], [], [], [], [], [], []
         size = None
@@ -112,7 +125,11 @@ class SilhouetteTargets:
                 size = m.shape
             elif m.shape != size:
                 raise ValueError(f"fit_smplx: masks of different sizes {size} and {m.shape}")
-            d = cv2.distanceTransform((~m).astype(np.uint8), cv2.DIST_L2, 3)
+            h = None if hidden is None or hidden[f] is None else np.asarray(hidden[f], bool) & ~m
+            if h is not None and h.shape != size:
+                raise ValueError(f"fit_smplx: hidden mask {h.shape} for masks of {size}")
+            whole = m if h is None else m | h  # where the body may lie
+            d = cv2.distanceTransform((~whole).astype(np.uint8), cv2.DIST_L2, 3)
             ys, xs = np.nonzero(m)
             take = rng.choice(len(xs), size=min(n_pixels, len(xs)), replace=False)
             if contour > 0:
@@ -127,6 +144,8 @@ class SilhouetteTargets:
             w = np.zeros(n_pixels, np.float32)
             p[: len(take)] = np.stack([xs[take], ys[take]], 1)
             w[: len(take)] = 1.0
+            if h is not None:  # the grid's box: the whole person's
+                ys, xs = np.nonzero(whole)
             x0, x1, y0, y1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
             mx, my = 0.15 * (x1 - x0), 0.15 * (y1 - y0)
             x0, x1 = max(0.0, x0 - mx), min(m.shape[1], x1 + mx)
@@ -134,10 +153,14 @@ class SilhouetteTargets:
             step = max(1.0, max(x1 - x0, y1 - y0) / grid)
             gx, gy = np.meshgrid(np.arange(x0 + step / 2, x1, step), np.arange(y0 + step / 2, y1, step))
             gp = np.stack([gx.ravel(), gy.ravel()], 1).astype(np.float32)
-            gt = m[np.clip(gp[:, 1].astype(int), 0, m.shape[0] - 1), np.clip(gp[:, 0].astype(int), 0, m.shape[1] - 1)]
-            grids.append((gp, gt.astype(np.float32)))
+            gi = (
+                np.clip(gp[:, 1].astype(int), 0, m.shape[0] - 1),
+                np.clip(gp[:, 0].astype(int), 0, m.shape[1] - 1),
+            )
+            gt = m[gi]
+            grids.append((gp, gt.astype(np.float32), None if h is None else ~h[gi]))
             steps.append(step)
-            scales.append(float(np.sqrt(m.sum())) if size_units else 0.0)
+            scales.append(float(np.sqrt(whole.sum())) if size_units else 0.0)
             cov.append(min(1.0, coverage_px / max(x1 - x0, y1 - y0)))
             idx.append(f)
             dists.append(d)
@@ -152,8 +175,8 @@ class SilhouetteTargets:
         gp = np.zeros((len(grids), G, 2), np.float32)
         gt = np.zeros((len(grids), G), np.float32)
         gw = np.zeros((len(grids), G), np.float32)
-        for i, (p, m) in enumerate(grids):
-            gp[i, : len(p)], gt[i, : len(p)], gw[i, : len(p)] = p, m, 1.0
+        for i, (p, m, care) in enumerate(grids):
+            gp[i, : len(p)], gt[i, : len(p)], gw[i, : len(p)] = p, m, 1.0 if care is None else care
         T = lambda a: torch.tensor(a, device=device)  # noqa: E731
         return SilhouetteTargets(torch.tensor(idx, device=device), t(dists)[:, None], t(pix), t(pw), size,
                                  T(gp), T(gt), T(gw), T(np.array(steps, np.float32)),

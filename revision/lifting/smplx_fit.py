@@ -155,6 +155,7 @@ def fit_smplx(
     scores: np.ndarray | None = None,
     *,
     masks: list[np.ndarray | None] | None = None,
+    hidden: list[np.ndarray | None] | None = None,
 ) -> SMPLXFit:
     """Fit one track.
 
@@ -163,13 +164,17 @@ def fit_smplx(
     scores: (F,) detection scores → confidence (default: mean torso visibility);
     masks: per-frame (H, W) bool person masks (None entries: no mask in that frame): adds the silhouette
     terms (surface samples outside the mask pulled in, mask pixels far from the body pulled out) to the
-    full stage and runs ``iters_sil`` more iterations; ignored when the body model has no surface.
+    full stage and runs ``iters_sil`` more iterations; ignored when the body model has no surface;
+    hidden: per-frame (H, W) bool or None (with ``masks``), where an occluder covers the person
+    (``Detection.hidden``): a don't-care region for the silhouette (a body there is not pulled in, its pixels
+    reward no coverage: :meth:`~revision.lifting.silhouette.SilhouetteTargets.build`); ``masks`` then holds
+    the visible pixels only.
     """
     cfg = config or SMPLXFitConfig()
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny ops: one thread is faster than two fighting
     try:
-        return _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks)
+        return _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks, hidden)
     finally:
         torch.set_num_threads(threads)
 
@@ -181,7 +186,7 @@ def landmark_weights(keypoints2d: np.ndarray, min_visibility: float) -> np.ndarr
     return np.where(v >= min_visibility, v, 0.0).astype(np.float32)
 
 
-def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) -> SMPLXFit:
+def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None, hidden=None) -> SMPLXFit:
     t0 = time.perf_counter()
     kp2d = np.asarray(keypoints2d, np.float32)
     F = kp2d.shape[0]
@@ -253,7 +258,7 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
 
         sil = SilhouetteTargets.build(
             masks, F, camera, cfg.sil_pixels, dev, cfg.sil_grid, cfg.sil_contour, cfg.sil_size_units,
-            cover_margin=cfg.sil_cover_margin_px,
+            cover_margin=cfg.sil_cover_margin_px, hidden=hidden,
         )
     n_sil = cfg.iters_sil if sil is not None else 0
     free = [go, bp, betas, tr]
@@ -288,7 +293,8 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
     # 5. leash: landmarks that ended far from their on-mask keypoints, and faces that ended far from their
     #    keypoints (the face's robust scale widened in those frames); the full stage again, from its start
     leashed = torch.zeros(F, len(lm), dtype=torch.bool, device=dev)
-    cand = leash_candidates(kp2d, masks, cfg) if sil is not None and cfg.w_leash > 0 and lm else None
+    leash_on = _with_hidden(masks, hidden)  # a keypoint on the person, seen or behind an occluder
+    cand = leash_candidates(kp2d, leash_on, cfg) if sil is not None and cfg.w_leash > 0 and lm else None
     with torch.no_grad():
         _, m = skeleton(go, bp, betas, tr)
         if cand is not None and cand.any():
@@ -313,7 +319,7 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None) ->
     n_leash = n_it if bool(leashed.any() or face_off.any()) else 0
     girth = None
     if sil is not None and cfg.fit_girth and cfg.iters_girth > 0 and getattr(skeleton, "has_girth", False):
-        girth = _fit_girth(skeleton, go, bp, betas, tr, masks, F, camera, K, cfg, dev, faces)
+        girth = _fit_girth(skeleton, go, bp, betas, tr, masks, F, camera, K, cfg, dev, faces, hidden)
     n_girth = cfg.iters_girth if girth is not None else 0
 
     with torch.no_grad():
@@ -352,14 +358,17 @@ def _refresh_coverage(skeleton, sil, it: int, every: int, faces, K, go, bp, beta
     sil.update_coverage(ks, _project(v, K).cpu().numpy(), v[..., 2].cpu().numpy(), faces)
 
 
-def _fit_girth(skeleton, go, bp, betas, tr, masks, F, camera, K, cfg, dev, faces) -> torch.Tensor | None:
+def _fit_girth(
+    skeleton, go, bp, betas, tr, masks, F, camera, K, cfg, dev, faces, hidden=None
+) -> torch.Tensor | None:
     """The fitted pose, betas and translation held, ``iters_girth`` Adam iterations on the girth (G,) alone
     against the silhouette terms (``girth_w_out`` / ``girth_w_cover`` / ``girth_contour``) + its ridge → the
     girth, or None without a usable mask."""
     from revision.lifting.silhouette import SilhouetteTargets
 
     sil = SilhouetteTargets.build(masks, F, camera, cfg.sil_pixels, dev, cfg.sil_grid, cfg.girth_contour,
-                                  cfg.sil_size_units, cover_margin=cfg.sil_cover_margin_px)  # fmt: skip
+                                  cfg.sil_size_units, cover_margin=cfg.sil_cover_margin_px,
+                                  hidden=hidden)  # fmt: skip
     if sil is None:
         return None
     fr = sil.frames
@@ -377,6 +386,13 @@ def _fit_girth(skeleton, go, bp, betas, tr, masks, F, camera, K, cfg, dev, faces
         with torch.no_grad():
             girth.clamp_(min=cfg.girth_min)
     return girth
+
+
+def _with_hidden(masks, hidden):
+    """Per-frame masks ∪ hidden (where the person is, seen or behind an occluder); ``masks`` without it."""
+    if masks is None or hidden is None:
+        return masks
+    return [m if m is None or h is None else np.asarray(m, bool) | h for m, h in zip(masks, hidden)]
 
 
 def _project(points: torch.Tensor, K: torch.Tensor) -> torch.Tensor:

@@ -29,8 +29,8 @@ reasonable size, so a large photo with several (or small) people yields one pers
    The landmark model paints the whole body, the hidden part too (the sign was in his mask), so the
    re-look find's mask keeps the pixels the selfie segmenter also calls a person, less those coloured like
    what it refused (the occluder) (:meth:`_seen_part`); the rest of the landmark model's mask is the
-   detection's ``hidden`` (his body goes on there behind the occluder: the fit's silhouette takes
-   ``mask | hidden``, S3 binds only ``mask``).
+   detection's ``hidden`` (his body may go on there behind the occluder: the fit's silhouette leaves those
+   pixels don't-care, S3 binds only ``mask``).
    A person Pose's detector never fires on (no refused read there) stays unfound.
 2. **Checks** (:func:`check_candidate`): a find is kept only when it looks like a whole person seen
    by the window rather than a guess: nose and both shoulders visible, image-space proportions of a
@@ -487,7 +487,7 @@ class MultiPersonPose:
                     cand.mask = self._seen_part(frame, whole)
                 d = _to_detection(cand)
                 if whole is not None and d.mask is not None and (whole & ~d.mask).any():
-                    d.hidden = whole & ~d.mask  # his body goes on behind what hides it (the fit's silhouette)
+                    d.hidden = whole & ~d.mask  # his body may go on behind what hides it (fit: don't-care)
                 people.append(d)
         self.last_rejected = rejected
         return _finish_masks(people)[n_known:] if n_known else _finish_masks(people)

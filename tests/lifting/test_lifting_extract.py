@@ -79,18 +79,18 @@ def test_extract_reads_as_perceive_track_lift_and_passes_masks_and_lock(monkeypa
     assert ex.depth.shape == (3, 48, 48) and {"fit_smplx", "tracking"} <= set(ex.timings)
 
 
-def test_the_fit_covers_what_an_occluder_hides_and_the_masks_stay_visible(monkeypatch):
+def test_the_fit_leaves_what_an_occluder_hides_dont_care_and_the_masks_stay_visible(monkeypatch):
     """A person behind a sign (``Detection.hidden``: the board over his torso): the fit's silhouette takes the
-    visible mask and the hidden pixels (his body goes on there), the detections keep the visible mask only
-    (S3 binds those pixels; the board is not his)."""
+    visible mask and, beside it, the hidden pixels as a don't-care region (his body may go on there), the
+    detections keep the visible mask only (S3 binds those pixels; the board is not his)."""
     import revision.lifting.extract as ex_mod
 
     seen = {}
     real_fit = ex_mod.fit_smplx
 
-    def spy(*args, masks=None, **kw):
-        seen["masks"] = masks
-        return real_fit(*args, masks=masks, **kw)
+    def spy(*args, masks=None, hidden=None, **kw):
+        seen["masks"], seen["hidden"] = masks, hidden
+        return real_fit(*args, masks=masks, hidden=hidden, **kw)
 
     class BehindASign(VisiblePerson):
         def detect(self, frame):
@@ -104,7 +104,8 @@ def test_the_fit_covers_what_an_occluder_hides_and_the_masks_stay_visible(monkey
     clip = Clip(np.full((3, 48, 48, 3), 128, np.uint8))
     cfg = ex_mod.ExtractConfig(smplx=ex_mod.SMPLXFitConfig(iters_3d=2, iters_full=4))
     ex = extract_motion(clip, detectors=Backends(BehindASign(), GeometricDepth()), config=cfg)
-    assert all(m[22, 28] and m[10, 28] and m[35, 28] for m in seen["masks"])  # board + head + legs
+    assert all(not m[22, 28] and m[10, 28] and m[35, 28] for m in seen["masks"])  # head + legs, not the board
+    assert len(seen["hidden"]) == 3 and all(h[22, 28] and not h[10, 28] for h in seen["hidden"])  # the board
     for frame in ex.detections.frames:
         (d,) = frame
         assert not d.mask[22, 28] and d.mask[10, 28] and d.hidden[22, 28]
