@@ -209,7 +209,11 @@ def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0:
         gain = np.where(hit, big[..., 3] * inv, np.float32(1))
         rgb = np.clip(layer[..., :3] * gain[..., None] + np.float32(0.5), 0, 255)
         layer = np.concatenate([rgb.astype(np.uint8), layer[..., 3:]], -1)
-    a = cv2.multiply(layer[..., 3], np.minimum(cov, np.float32(1)), scale=1 / 255, dtype=cv2.CV_32F)
+    # the coverage of a raster at ``raster_scale``, upsampled, ramps over 1 / raster_scale px at a layer's edge: its
+    # inner half counts as covered (the grid reaches two pixels past the matte: a ramp reaching into the matte's
+    # edge showed the plate through it at frame 0)
+    ramp = np.float32(1 / cfg.raster_scale)
+    a = cv2.multiply(layer[..., 3], np.minimum(cov * ramp, np.float32(1)), scale=1 / 255, dtype=cv2.CV_32F)
     a0 = alpha0[y0:y1, x0:x1]
     disp = cv2.add(cv2.absdiff(sx, idx), cv2.absdiff(sy, idy))
     m = a * np.clip((disp - np.float32(0.05)) * np.float32(1 / cfg.moved_px), 0, 1)

@@ -69,6 +69,7 @@ def _body_grid(layer: Layer, V: np.ndarray, camera, stretch_max: float):
     return uv[faces].reshape(-1, 2), zf, tri, layer.grid_face_parts[keep], layer.grid_xy[faces].reshape(-1, 2)
 
 
+UNSEEN_DEPTH_BIAS = 0.005  # metres: an unseen part's back-fill loses a tie with the pixel cells on its surface
 LATE_MOVED_PX = 2.0  # a back-fill triangle of an unseen part over background shows once moved this far (px)
 ROLL_MIN_TURN = np.deg2rad(1.0)  # a track that turns its object by more than this in some frame is not rolled
 
@@ -171,8 +172,10 @@ def pose_frame(binding: Binding, frame_vertices: list[np.ndarray | None], cfg) -
                 gain = np.where(layer.mesh_flat, g, np.float32(1))
             add(muv, mz + cfg.backfill_depth_bias, layer.mesh_src, mf[~unseen], mp[~unseen], True, ti, gain)
             own, far = unseen & ~behind, unseen & behind
-            if own.any():  # no pixel layer draws these parts: they meet the others at their own depth
-                add(muv, mz, layer.mesh_src, mf[own], mp[own], True, ti, gain)
+            if own.any():  # no pixel layer draws these parts: they meet the others at their own depth (but
+                # for a tie with the pixel layer's cells on the same surface: a part mostly past the picture's
+                # edge, its few seen pixels)
+                add(muv, mz + UNSEEN_DEPTH_BIAS, layer.mesh_src, mf[own], mp[own], True, ti, gain)
             if far.any():  # a hand the fit put over the face: behind the head
                 add(muv, mz + layer.behind_m, layer.mesh_src, mf[far], mp[far], True, ti, gain)
     if not uvs:
