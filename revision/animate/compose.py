@@ -35,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from revision.animate.binding import OBJECT_PART
+from revision.animate.config import plate_dilate_for
 from revision.animate.geometry import mask_box
 from revision.animate.pose import Soup, Sprite
 from revision.render import rasterize_sparse
@@ -238,6 +239,12 @@ def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0:
     m = np.maximum(m, np.clip((cv2.absdiff(a_all, a0) - np.float32(0.02)) * np.float32(10), 0, 1))
     if cfg.moved_grow_px > 0:
         m = cv2.dilate(m, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * cfg.moved_grow_px + 1,) * 2))
+    # where a person left, the frame shows the plate across the hole's whole margin past the matte: a mask a
+    # little short of the person's edge leaves a fringe there (an outline of messi5's arm in the crowd)
+    left = np.clip((a0 - a_all - np.float32(0.02)) * np.float32(10), 0, 1)
+    if left.any():
+        r = plate_dilate_for(cfg, H, W) + 1
+        m = np.maximum(m, cv2.dilate(left, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2)))
     if cfg.feather_px > 0:
         m = np.maximum(m, cv2.GaussianBlur(m, (0, 0), cfg.feather_px))
     m[m < np.float32(0.5 / 255)] = 0  # the blur's far tail changes no pixel value: not moved
