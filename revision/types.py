@@ -83,8 +83,8 @@ class Detection:
     track_id: int = -1
     mask: np.ndarray | None = None  # (H, W) bool
     # (H, W) bool: where this instance lies hidden behind something in front of it (a person behind a sign):
-    # its body goes on there but the pixels are the occluder's; the fit's silhouette takes mask | hidden,
-    # what moves with it (S3's binding) only mask
+    # its body goes on there but the pixels are the occluder's; the fit's silhouette leaves them don't-care (a
+    # body there is not pulled in, they reward no coverage), what moves with it (S3's binding) is only mask
     hidden: np.ndarray | None = None
     keypoints2d: np.ndarray | None = None  # (K, 3) x, y (pixels), visibility 0..1
     keypoints3d: np.ndarray | None = None  # (K, 3) metric, root-relative (backend-specific order)
