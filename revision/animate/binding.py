@@ -561,6 +561,10 @@ def bind(
             # his body behind the occluder is his: drawn once it has moved off its frame-0 place (at frame 0
             # its borrowed texture would bleed into his pixels beside the occluder through the raster's edge)
             behind_occ = inside & occ_of[k][ui[:, 1], ui[:, 0]] if k in occ_of else np.zeros_like(inside)
+            # and where his grid's cells go deeper (beside the occluder), the back-fill waits until it has moved
+            # too: at frame 0 it would win over those cells there and show its sources (vtest: his arm at the
+            # board's edge drawn as the plate, 53 px)
+            by_occ = inside & near[ui[:, 1], ui[:, 0]] if k in occ_of else np.zeros_like(inside)
             excess &= ~behind_occ
             src = np.where(visible[:, None], uv0, 0).astype(np.float32)
             flat = np.zeros(len(src), bool)  # vertices given one flat colour (shaded when drawn: pose.shading)
@@ -622,7 +626,7 @@ def bind(
                 layer.mesh_face_parts = face_parts(layer.mesh_faces, vparts)
                 # a part the photo does not show at all (a hand behind a held helmet) over what the masks
                 # call background: drawn only once it has moved off its frame-0 place (no halo at frame 0)
-                layer.mesh_late = ((ex & unseen) | behind_occ[faces].any(1))[~ex | unseen]
+                layer.mesh_late = ((ex & unseen) | (behind_occ | by_occ)[faces].any(1))[~ex | unseen]
                 layer.mesh_unseen = unseen[~ex | unseen]
                 layer.mesh_uv0 = np.nan_to_num(uv0).astype(np.float32)
                 if gap > 0 and limb & HAND_PARTS:  # the hand the photo shows no sign of: behind the head
