@@ -20,6 +20,19 @@ def _silhouette(track: Track, cam: Camera) -> np.ndarray:
     return render_condition(MotionSequence([track], cam, 1, 7.0), cam.height, cam.width).part_ids[0] > 0
 
 
+def true_keypoints(skeleton, track: Track, cam: Camera) -> tuple[np.ndarray, np.ndarray]:
+    """``track``'s frame-0 MediaPipe-33 markers as exact detections: 2D (1, 33, 3) with score 1, 3D (1, 33, 3)
+    about the hips' centre."""
+    with torch.no_grad():
+        _, m = skeleton(
+            *(torch.tensor(track.params[k]) for k in ("global_orient", "body_pose", "betas", "transl"))
+        )
+    m = m[0].numpy()
+    uv = np.stack([cam.fx * m[:, 0] / m[:, 2] + cam.cx, cam.fy * m[:, 1] / m[:, 2] + cam.cy], 1)
+    k2 = np.concatenate([uv, np.ones((33, 1))], 1)[None].astype(np.float32)
+    return k2, (m - m[[23, 24]].mean(0))[None].astype(np.float32)
+
+
 def test_the_fit_recovers_thick_thighs_from_the_silhouette(default_skeleton):
     """A body whose thighs are 60 % thicker than the model's (loose shorts), seen from the front: with girth
     free the fit widens the thighs against the other segments and its projection matches the mask better
@@ -36,14 +49,7 @@ def test_the_fit_recovers_thick_thighs_from_the_silhouette(default_skeleton):
                             "betas": np.zeros(10, np.float32), "transl": np.array([[0.0, -0.3, 3.0]], np.float32),
                             "girth": girth}, np.ones(1))  # fmt: skip
     mask = _silhouette(gt, cam)
-    with torch.no_grad():
-        _, m = default_skeleton(
-            *(torch.tensor(gt.params[k]) for k in ("global_orient", "body_pose", "betas", "transl"))
-        )
-    m = m[0].numpy()
-    uv = np.stack([cam.fx * m[:, 0] / m[:, 2] + cam.cx, cam.fy * m[:, 1] / m[:, 2] + cam.cy], 1)
-    k2 = np.concatenate([uv, np.ones((33, 1))], 1)[None].astype(np.float32)
-    k3 = (m - m[[23, 24]].mean(0))[None].astype(np.float32)
+    k2, k3 = true_keypoints(default_skeleton, gt, cam)
     fit = fit_smplx(default_skeleton, k2, k3, cam, CFG, masks=[mask])
     plain = fit_smplx(default_skeleton, k2, k3, cam, dataclasses.replace(CFG, fit_girth=False), masks=[mask])
     assert "girth" not in plain.params and fit.params["girth"].shape == (NUM_GIRTH,)

@@ -7,15 +7,10 @@ import torch
 from revision.lifting.silhouette import SilhouetteTargets
 from revision.lifting.smplx_fit import SMPLXFitConfig, fit_smplx
 from revision.perception import mask_iou
-from revision.types import Camera, MotionSequence, Track
+from revision.types import Camera, Track
+from tests.lifting.test_girth_fit import _silhouette, true_keypoints
 
 CFG = SMPLXFitConfig(iters_3d=20, iters_full=40, iters_sil=80)  # fewer iterations than production
-
-
-def _silhouette(track: Track, cam: Camera) -> np.ndarray:
-    from revision.render import render_condition
-
-    return render_condition(MotionSequence([track], cam, 1, 7.0), cam.height, cam.width).part_ids[0] > 0
 
 
 def _targets(masks, hidden=None) -> SilhouetteTargets:
@@ -73,14 +68,7 @@ def test_a_board_in_front_does_not_pull_the_body_wider(default_skeleton):
     cx, half = int(xs.mean()), int(0.9 * (xs.max() - xs.min()))
     board[y0:y1, cx - half : cx + half] = True  # torso + hips + hands, and as much again beside him
     vis = body & ~board
-    with torch.no_grad():
-        _, m = default_skeleton(
-            *(torch.tensor(gt.params[k]) for k in ("global_orient", "body_pose", "betas", "transl"))
-        )
-    m = m[0].numpy()
-    uv = np.stack([cam.fx * m[:, 0] / m[:, 2] + cam.cx, cam.fy * m[:, 1] / m[:, 2] + cam.cy], 1)
-    k2 = np.concatenate([uv, np.ones((33, 1))], 1)[None].astype(np.float32)
-    k3 = (m - m[[23, 24]].mean(0))[None].astype(np.float32)
+    k2, k3 = true_keypoints(default_skeleton, gt, cam)
     dont_care = fit_smplx(default_skeleton, k2, k3, cam, CFG, masks=[vis], hidden=[board])
     covered = fit_smplx(default_skeleton, k2, k3, cam, CFG, masks=[vis | board])
     visible = fit_smplx(default_skeleton, k2, k3, cam, CFG, masks=[vis])
