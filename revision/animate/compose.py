@@ -207,9 +207,11 @@ def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0:
     sy = idy + np.where(hit, big[..., 1] * inv, 0)
     layer = cv2.remap(photo_rgba, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     if big.shape[-1] == 4:  # the flat parts' shading (pose.shading): the colour times the fragment's gain
-        gain = np.where(hit, big[..., 3] * inv, np.float32(1))
-        rgb = np.clip(layer[..., :3] * gain[..., None] + np.float32(0.5), 0, 255)
-        layer = np.concatenate([rgb.astype(np.uint8), layer[..., 3:]], -1)
+        gain = big[..., 3] * inv
+        shade = hit & (np.abs(gain - np.float32(1)) > np.float32(1e-3))  # (only there: a small part)
+        if shade.any():
+            rgb = layer[..., :3][shade].astype(np.float32) * gain[shade][:, None] + np.float32(0.5)
+            layer[..., :3][shade] = np.clip(rgb, 0, 255).astype(np.uint8)
     # the coverage of a raster at ``raster_scale``, upsampled, ramps over 1 / raster_scale px at a layer's edge: its
     # inner half counts as covered (the grid reaches two pixels past the matte: a ramp reaching into the matte's
     # edge showed the plate through it at frame 0)
@@ -242,9 +244,12 @@ def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0:
     # where a person left, the frame shows the plate across the hole's whole margin past the matte: a mask a
     # little short of the person's edge leaves a fringe there (an outline of messi5's arm in the crowd)
     left = np.clip((a0 - a_all - np.float32(0.02)) * np.float32(10), 0, 1)
-    if left.any():
-        r = plate_dilate_for(cfg, H, W) + 1
-        m = np.maximum(m, cv2.dilate(left, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2)))
+    r = plate_dilate_for(cfg, H, W) + 1
+    lb = _box(left > 0, r)  # (only around where someone left: the dilation is the costly part)
+    if lb is not None:
+        ly0, ly1, lx0, lx1 = lb
+        grown = cv2.dilate(left[ly0:ly1, lx0:lx1], cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2))
+        m[ly0:ly1, lx0:lx1] = np.maximum(m[ly0:ly1, lx0:lx1], grown)
     if cfg.feather_px > 0:
         m = np.maximum(m, cv2.GaussianBlur(m, (0, 0), cfg.feather_px))
     m[m < np.float32(0.5 / 255)] = 0  # the blur's far tail changes no pixel value: not moved
