@@ -207,10 +207,9 @@ def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0:
     sy = idy + np.where(hit, big[..., 1] * inv, 0)
     layer = cv2.remap(photo_rgba, sx, sy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     if big.shape[-1] == 4:  # the flat parts' shading (pose.shading): the colour times the fragment's gain
-        gain = big[..., 3] * inv
-        shade = hit & (np.abs(gain - np.float32(1)) > np.float32(1e-3))  # (only there: a small part)
+        shade = cv2.absdiff(big[..., 3], cov) > np.float32(1e-3) * cov  # gain ≠ 1 (only there: a small part)
         if shade.any():
-            rgb = layer[..., :3][shade].astype(np.float32) * gain[shade][:, None] + np.float32(0.5)
+            rgb = layer[..., :3][shade].astype(np.float32) * (big[..., 3][shade] * inv[shade])[:, None] + np.float32(0.5)
             layer[..., :3][shade] = np.clip(rgb, 0, 255).astype(np.uint8)
     # the coverage of a raster at ``raster_scale``, upsampled, ramps over 1 / raster_scale px at a layer's edge: its
     # inner half counts as covered (the grid reaches two pixels past the matte: a ramp reaching into the matte's
@@ -248,7 +247,7 @@ def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0:
     lb = _box(left > 0, r)  # (only around where someone left: the dilation is the costly part)
     if lb is not None:
         ly0, ly1, lx0, lx1 = lb
-        grown = cv2.dilate(left[ly0:ly1, lx0:lx1], cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2))
+        grown = cv2.dilate(left[ly0:ly1, lx0:lx1], np.ones((2 * r + 1, 2 * r + 1), np.uint8))  # (square: fast)
         m[ly0:ly1, lx0:lx1] = np.maximum(m[ly0:ly1, lx0:lx1], grown)
     if cfg.feather_px > 0:
         m = np.maximum(m, cv2.GaussianBlur(m, (0, 0), cfg.feather_px))
