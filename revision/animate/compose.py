@@ -9,7 +9,8 @@
 2. The coverage-weighted map is upsampled to the output size (``up(src·cov) / up(cov)``: edge pixels
    take their own layer's source, and the upsampled coverage is a soft edge).
 3. ``cv2.remap`` samples the photo and its frame-0 matte at those sources: the layer colour and its
-   alpha (the matte travels with the pixels, so person edges stay feathered).
+   alpha (the matte travels with the pixels, so person edges stay feathered). Where the soup carries a
+   gain (the shading of flat back-fill parts, a fourth raster channel) the colour is multiplied by it.
 4. ``C = α·layer + (1 − α)·plate``. A pixel counts as *moved* where a layer moved it (displacement over
    ``moved_px``) or where the matte changed (a person left or arrived); the moved mask is grown and
    feathered and the frame is ``m·C + (1 − m)·photo`` — unmoved pixels are the photo's own, so frame 0

@@ -5,9 +5,10 @@ the posed anchor triangle) plus its stored offset turned by the anchor triangle'
 projected with the output camera. Grid triangles stretched beyond ``stretch_max`` (a cell spanning an
 arm and the torso behind it when the arm moves away) are dropped: the back-fill or the plate shows
 there instead of a rubber sheet. The back-fill mesh is the posed body, pushed back by
-``backfill_depth_bias``. Where the fit put a hand over the face (``binding.hands_over_face``), the face's
-cells are drawn nearer by ``Layer.anchor_pull`` and that hand deeper by ``Layer.behind_m``: it passes
-behind the face the photo shows. An object is placed, not meshed: a :class:`Sprite` with the least-squares
+``backfill_depth_bias``; its vertices of one flat borrowed colour (an unseen hand, an unseen forearm) carry
+a colour gain from their posed normals (:func:`shading`). Where the fit put a hand over the face
+(``binding.hands_over_face``), the face's cells are drawn nearer by ``Layer.anchor_pull`` and that hand
+deeper by ``Layer.behind_m``: it passes behind the face the photo shows. An object is placed, not meshed: a :class:`Sprite` with the least-squares
 similarity map (rotation, uniform scale, translation) from its frame-0 to its frame-``f`` projected
 points — rigid along its 3D path, scaled by its depth — plus, for a round object whose track does not
 turn it in any frame, the rolling angle of its horizontal travel (``Δx / radius``, both in metres).
