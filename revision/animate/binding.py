@@ -581,10 +581,12 @@ def bind(
                 if not sel_h.any():
                     continue
                 if p in HAND_PARTS:  # the hand's hidden side: one colour, the hand's own where the photo shows
-                    # it (a glove), else the person's own skin (the face)
-                    own_hand = visible & (vparts == p) if seen[int(p)] >= UNSEEN_FRACTION else None
-                    colour = (typical_source(uv0[own_hand], photo, core) if own_hand is not None and photo is not None
-                              else skin)  # fmt: skip
+                    # it (a glove), else the other hand's where the photo shows that one (the same skin or glove:
+                    # the face of a person seen from behind is his hair), else the person's skin (the face)
+                    shown = [q for q in (p, *(HAND_PARTS - {p})) if seen.get(int(q), 0.0) >= UNSEEN_FRACTION]
+                    colour = skin
+                    if shown and photo is not None:
+                        colour = typical_source(uv0[visible & (vparts == shown[0])], photo, core)
                     if colour is not None:
                         src[sel_h] = colour
                         flat[sel_h] = True

@@ -94,3 +94,22 @@ def test_a_hand_the_photo_partly_shows_takes_its_own_colour_on_its_hidden_side()
     to_glove, to_skin = np.abs(c - glove.astype(int)).max(1), np.abs(c - skin.astype(int)).max(1)
     assert np.mean(to_skin < 25) <= 0.05  # measured 0.0
     assert np.mean(to_glove < to_skin) >= 0.9  # measured 1.0
+
+
+def test_an_unseen_hand_takes_the_other_hands_colour_when_the_photo_shows_that_one():
+    """A person seen from behind: the head's pixels are his hair, so the face's colour is not his skin. A hand
+    the photo does not show takes the other hand's colour when the photo shows that hand (basketball1's player
+    seen from behind raised a hair-dark hand before)."""
+    track = raising_arm()
+    ids0 = ids(track, 0)
+    photo = textured_photo(8, *SIZE)
+    hair, skin = np.array([40, 30, 25], np.uint8), np.array([200, 160, 140], np.uint8)
+    photo[ids0 == 1] = hair
+    photo[ids0 == 8] = skin  # his right hand, shown
+    anim = animate_photo(photo, MotionSequence([track], CAM, 4), person_masks={0: (ids0 > 0) & (ids0 != 7)},
+                         config=AnimateConfig(backfill_shading=0.0))  # fmt: skip
+    drawn = (ids(track, 3, keep_parts=[7]) == 7) & ~(ids0 > 0) & (anim.alpha[3] > 0.9)
+    assert drawn.sum() >= 50
+    c = anim.frames.frames[3][drawn].astype(int)
+    to_skin, to_hair = np.abs(c - skin.astype(int)).max(1), np.abs(c - hair.astype(int)).max(1)
+    assert np.mean(to_skin < to_hair) >= 0.9
