@@ -28,9 +28,12 @@ reasonable size, so a large photo with several (or small) people yields one pers
    that height, and is repeated by another square (same landmarks within ``verify_tolerance``) is kept.
    The landmark model paints the whole body, the hidden part too (the sign was in his mask), so the
    re-look find's mask keeps the pixels the selfie segmenter also calls a person, less those coloured like
-   what it refused (the occluder) (:meth:`_seen_part`); the rest of the landmark model's mask is the
-   detection's ``hidden`` (his body may go on there behind the occluder: the fit's silhouette leaves those
-   pixels don't-care, S3 binds only ``mask``).
+   what it refused (the occluder) (:meth:`_seen_part`); then
+   :func:`~revision.perception.occluder.split_occluded` takes out background seen through him (a lamp pole
+   across his shoulders), adds his own colours the segmenter's edge missed (a dark sleeve) and finds what lies
+   in front of him. The detection's ``hidden`` (his body may go on there behind the occluder: the fit's
+   silhouette leaves those pixels don't-care, S3 binds only ``mask``) is the rest of the landmark model's mask
+   (``relook_hidden="pose"``, with Pose's spill beside him) or that occluder alone (``"occluder"``).
    A person Pose's detector never fires on (no refused read there) stays unfound.
 2. **Checks** (:func:`check_candidate`): a find is kept only when it looks like a whole person seen
    by the window rather than a guess: nose and both shoulders visible, image-space proportions of a
@@ -100,6 +103,9 @@ class MultiPersonConfig:
     relook_dy: tuple[float, ...] = (0.15, 0.3, 0.45)
     relook_min_agree: int = 2  # plausible reads of one body (within verify_tolerance) needed to keep it
     seen_min_fraction: float = 0.3  # a re-look find keeps the part the selfie segmenter sees if ≥ this of it
+    # a re-look find's hidden (module doc): "pose" = Pose's whole-body mask less his mask (with Pose's spill beside
+    # him: a cone behind him); "occluder" = only what lies in front of him (revision.perception.occluder)
+    relook_hidden: str = "pose"
     # a person mask that the selfie segmenter covers at least this much loses the pixels it calls background
     # (beyond 2 % of √area): Pose's mask may follow a wrong landmark into the background (cameraman: an "arm"
     # along the horizon); 0 disables
@@ -350,6 +356,8 @@ class MultiPersonPose:
 
     def __init__(self, config: MultiPersonConfig | None = None) -> None:
         self.config = config or MultiPersonConfig()
+        if self.config.relook_hidden not in ("pose", "occluder"):
+            raise ValueError(f"relook_hidden: 'pose' or 'occluder', got {self.config.relook_hidden!r}")
         self._mp = import_mediapipe()
         self._lock = threading.RLock()  # graphs and clip state: one caller at a time (re-entrant)
         self._static = None
@@ -482,12 +490,26 @@ class MultiPersonPose:
                 cand = self._relook(frame, seed, people)
                 if cand is None:
                     continue
-                whole = cand.mask
+                whole, hidden = cand.mask, None
                 if whole is not None:
                     cand.mask = self._seen_part(frame, whole)
+                    if cand.mask is not whole and cand.mask.sum() >= 16:  # split: what hides him, what is him
+                        from revision.perception.occluder import split_occluded
+
+                        mask, hidden = split_occluded(frame, whole, cand.mask, cand.keypoints2d)
+                        cand.mask = mask if mask.sum() >= 16 else cand.mask
                 d = _to_detection(cand)
-                if whole is not None and d.mask is not None and (whole & ~d.mask).any():
-                    d.hidden = whole & ~d.mask  # his body may go on behind what hides it (fit: don't-care)
+                if hidden is not None and d.mask is not None:  # his parts the occluder cut off the rest
+                    from revision.perception.occluder import rejoin
+
+                    d.mask = rejoin(cand.mask, d.mask, hidden)
+                    d.box = mask_to_box(d.mask)
+                if whole is not None and d.mask is not None:
+                    if hidden is None or c.relook_hidden == "pose":
+                        hidden = whole
+                    # his body may go on behind what hides it (fit: don't-care; S3 keeps it in front of him)
+                    hidden = hidden & ~d.mask
+                    d.hidden = hidden if hidden.any() else None
                 people.append(d)
         self.last_rejected = rejected
         return _finish_masks(people)[n_known:] if n_known else _finish_masks(people)

@@ -2,6 +2,7 @@
 
 import threading
 
+import cv2
 import numpy as np
 import pytest
 
@@ -119,6 +120,26 @@ def test_street_photo_small_far_walker_found_and_no_small_pass_on_large_people()
     sign[203:244, 413:445] = True  # the sign's board; Pose's whole-body mask covers most of it
     assert (man.mask & sign).sum() < 0.35 * sign.sum()
     assert man.hidden is not None and (man.hidden & sign).sum() > 0.5 * sign.sum()  # his torso goes on behind
+    # (revision.perception.occluder) the lamp pole crossing his shoulders is not his (was 98 of its 114 light
+    # pixels over his torso), his dark sleeve right of the board is (was 92 of 120 px)
+    lab = cv2.cvtColor(img, cv2.COLOR_RGB2LAB).astype(int)
+    pole = np.zeros(img.shape[:2], bool)
+    pole[184:203, 425:432] = True
+    pole &= lab[..., 0] >= 150
+    arm = np.zeros(img.shape[:2], bool)
+    arm[193:223, 443:451] = True
+    arm &= ~sign & (lab[..., 0] < 110)
+    assert (man.mask & pole).sum() <= 0.3 * pole.sum() and (man.mask & arm).sum() >= 0.9 * arm.sum()
+    # hidden "occluder": only what lies in front of him, not the orange cone right of his head (behind him; was
+    # 155 of its 198 px in hidden)
+    occ = MultiPersonPose(MultiPersonConfig(relook_hidden="occluder"))
+    front = [p for p in occ.detect_photo(img) if p.hidden is not None]
+    occ.close()
+    cone = np.zeros(img.shape[:2], bool)
+    cone[175:203, 438:457] = True
+    cone &= lab[..., 2] >= 150  # yellow-orange
+    assert len(front) == 1 and np.array_equal(front[0].mask, man.mask) and not (front[0].hidden & cone).any()
+    assert (front[0].hidden & sign).sum() > 0.8 * (man.hidden & sign).sum() and (front[0].hidden & pole).any()
     for name in ("messi5", "basketball1"):  # people large in the picture: the pass does not run
         det.detect_photo(photo(name).load())
         assert det.last_small_windows == 0
@@ -391,6 +412,11 @@ def test_a_man_split_by_a_bar_is_found_upright_without_the_bar():
     assert p.hidden is not None and (p.hidden & bar).sum() >= 0.9 * behind  # his body goes on behind it
     assert not (p.hidden & p.mask).any() and all(q.hidden is None for q in people[:2])
     assert not (people[-1].mask & people[0].mask).any()
+
+
+def test_relook_hidden_is_checked():
+    with pytest.raises(ValueError, match="relook_hidden"):
+        MultiPersonPose(MultiPersonConfig(relook_hidden="board"))
 
 
 def test_the_relook_needs_agreeing_reads_and_people_beside_him():
