@@ -420,7 +420,8 @@ class ReVisionPipeline:
             seq = MotionSequence([], Camera.from_image_size(w, h), num_frames, fps)
         stage = self.motion_stage
         return animate_photo(photo, seq, person_masks=motion.person_masks,
-                             person_hidden=getattr(motion, "person_hidden", None), config=self.config.animate,
+                             person_hidden=getattr(motion, "person_hidden", None),
+                             person_kept=getattr(motion, "person_kept", None), config=self.config.animate,
                              smplx_model=getattr(stage, "smplx_model", None),
                              smal_model=getattr(stage, "smal_model", None))  # fmt: skip
 

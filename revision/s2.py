@@ -57,9 +57,12 @@ class MotionResult:
     objects: list[Any] = field(default_factory=list)
     # photo path: the person-object contact decided by revision.pppm.interaction (None: no interaction)
     interaction: dict[str, Any] | None = None
-    # photo path: track id → (H, W) bool where that person's body goes on behind something nearer the camera
-    # (revision.types.Detection.hidden: a sign in front of him); S3 keeps those pixels in front of him
+    # photo path: track id → (H, W) bool what hides that person, nearer the camera (revision.types.Detection
+    # .occluder, else .hidden: a sign in front of him); S3 keeps those pixels in front of him
     person_hidden: dict[int, np.ndarray] = field(default_factory=dict)
+    # photo path: track id → (H, W) bool pixels beside that person that are not his, kept in the photo (never cut
+    # out with him: what Pose's whole-body estimate adds past his occluder, a cone behind him)
+    person_kept: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 class MotionStage(Protocol):
@@ -378,8 +381,10 @@ class FullMotionStage:
                 notes.append(f"objects: none of {finder.nouns or ['the marked object']} found on the photo")
         kept = {tr.track_id for tr in raw.tracks}
         masks = {d.track_id: d.mask for d in ex.detections.frames[0] if d.track_id in kept and d.mask is not None}
-        hidden = {d.track_id: d.hidden for d in ex.detections.frames[0]
-                  if d.track_id in kept and d.hidden is not None and d.hidden.any()}  # fmt: skip
+        # S3 draws a person's occluder in front of him (perception's, else all of hidden) and cuts none of hidden out
+        people = [d for d in ex.detections.frames[0] if d.track_id in kept and d.hidden is not None and d.hidden.any()]
+        hidden = {d.track_id: d.occluder if d.occluder is not None else d.hidden for d in people}
+        beside = {d.track_id: d.hidden for d in people}
         if not raw.tracks:
             notes.append("S2 found no person, animal or object in the photo: nothing moves")
             cond = sketch if sketch is not None else ConditionMaps.empty(num_frames, H, W)
@@ -442,7 +447,7 @@ class FullMotionStage:
         timings["render"] = time.perf_counter() - t
         say(1.0, "done")
         return MotionResult(cond, raw, refined, backends, notes, timings, settings, masks, found, interaction,
-                            person_hidden=hidden)  # fmt: skip
+                            person_hidden=hidden, person_kept=beside)  # fmt: skip
 
     def _photo_detectors(self, prompt: str, objects: list[Any] | None, sketch: ConditionMaps | None):
         """This call's perception backends: the stage's, with :class:`PhotoObjects` as the object backend when

@@ -86,6 +86,9 @@ class Detection:
     # its body goes on there but the pixels are the occluder's; the fit's silhouette leaves them don't-care (a
     # body there is not pulled in, they reward no coverage), what moves with it (S3's binding) is only mask
     hidden: np.ndarray | None = None
+    # (H, W) bool: what hides it, the photo's pixels in front of it (the sign and its pole, not what Pose's
+    # whole-body estimate adds beside them: a cone behind him); S3 draws them in front of it. None: ``hidden``
+    occluder: np.ndarray | None = None
     keypoints2d: np.ndarray | None = None  # (K, 3) x, y (pixels), visibility 0..1
     keypoints3d: np.ndarray | None = None  # (K, 3) metric, root-relative (backend-specific order)
     label: str = ""

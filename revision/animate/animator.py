@@ -76,7 +76,7 @@ def _up(track: Track) -> np.ndarray | None:
 
 
 def check_inputs(photo: np.ndarray, motion: MotionSequence, masks: dict[int, np.ndarray] | None,
-                 hidden: dict[int, np.ndarray] | None = None) -> None:
+                 hidden: dict[int, np.ndarray] | None = None, kept: dict[int, np.ndarray] | None = None) -> None:
     if photo.ndim != 3 or photo.shape[2] != 3 or photo.dtype != np.uint8:
         raise ValueError(f"photo must be (H, W, 3) uint8, got {photo.shape} {photo.dtype}")
     if motion.num_frames < 1:
@@ -88,7 +88,8 @@ def check_inputs(photo: np.ndarray, motion: MotionSequence, masks: dict[int, np.
             "the camera must describe the whole photo (same aspect ratio)"
         )
     ids = {t.track_id for t in motion.tracks}
-    for arg, what, regions in (("person_masks", "mask", masks), ("person_hidden", "hidden region", hidden)):
+    for arg, what, regions in (("person_masks", "mask", masks), ("person_hidden", "hidden region", hidden),
+                               ("person_kept", "kept region", kept)):
         for tid, m in (regions or {}).items():
             if tid not in ids:
                 raise ValueError(f"{arg} has track id {tid}, the motion's tracks are {sorted(ids)}")
@@ -102,9 +103,9 @@ class PhotoAnimator:
     ``animate_photo`` is the one-call form; use this class to time or stream frames."""
 
     def __init__(self, photo: np.ndarray, motion: MotionSequence, *, person_masks: dict[int, np.ndarray] | None = None,
-                 person_hidden: dict[int, np.ndarray] | None = None, config: AnimateConfig = AnimateConfig(),
-                 smplx_model=None, smal_model=None) -> None:  # fmt: skip
-        check_inputs(photo, motion, person_masks, person_hidden)
+                 person_hidden: dict[int, np.ndarray] | None = None, person_kept: dict[int, np.ndarray] | None = None,
+                 config: AnimateConfig = AnimateConfig(), smplx_model=None, smal_model=None) -> None:  # fmt: skip
+        check_inputs(photo, motion, person_masks, person_hidden, person_kept)
         self.config = cfg = config
         self.motion = motion
         self.timings: dict[str, float] = {}
@@ -125,8 +126,12 @@ class PhotoAnimator:
             masks.append(None if m is None else _resize(np.asarray(m, bool), H, W, nearest=True))
             m = (person_hidden or {}).get(tr.track_id)
             hidden.append(None if m is None else _resize(np.asarray(m, bool), H, W, nearest=True))
+        kept = np.zeros((H, W), bool)
+        for m in (person_kept or {}).values():
+            kept |= _resize(np.asarray(m, bool), H, W, nearest=True)
         meshes = [None if p is None else (p[0][0], p[1], p[2], p[3]) for p in self.posed]
-        self.binding: Binding = bind(meshes, masks, camera, H, W, cfg, photo=self.photo, hidden=hidden)
+        self.binding: Binding = bind(meshes, masks, camera, H, W, cfg, photo=self.photo, hidden=hidden,
+                                     kept=kept if kept.any() else None)  # fmt: skip
         for layer in self.binding.layers:  # a round object its track does not turn rolls by its travel
             if layer.kind == "object" and cfg.object_roll and layer.round and layer.radius_m > 0:
                 layer.roll = not track_turns(layer, self.posed[layer.track_index][0], camera)
@@ -172,6 +177,7 @@ def animate_photo(
     *,
     person_masks: dict[int, np.ndarray] | None = None,
     person_hidden: dict[int, np.ndarray] | None = None,
+    person_kept: dict[int, np.ndarray] | None = None,
     config: AnimateConfig = AnimateConfig(),
     smplx_model=None,
     smal_model=None,
@@ -185,8 +191,12 @@ def animate_photo(
     body goes on behind something nearer the camera (:attr:`revision.types.Detection.hidden`: a sign in front
     of him); those pixels of the photo stay in the plate and are drawn in front of him in every frame (a
     nearer person passes in front of them by depth), and his body behind them is drawn by the back-fill once
-    it comes out (:mod:`revision.animate.binding`). Returns a :class:`PhotoAnimation` at
+    it comes out (:mod:`revision.animate.binding`). ``person_kept``: track id → (H, W) bool pixels beside that
+    person that are not his (what a whole-body estimate adds past his occluder: a cone behind him): never cut
+    out with him nor filled over, though they lie within the background hole's margin. Returns a
+    :class:`PhotoAnimation` at
     :func:`output_size` of the photo; its frame 0 is the resized photo.
     """
-    return PhotoAnimator(photo, motion, person_masks=person_masks, person_hidden=person_hidden, config=config,
-                         smplx_model=smplx_model, smal_model=smal_model).run()  # fmt: skip
+    return PhotoAnimator(photo, motion, person_masks=person_masks, person_hidden=person_hidden,
+                         person_kept=person_kept, config=config, smplx_model=smplx_model,
+                         smal_model=smal_model).run()  # fmt: skip

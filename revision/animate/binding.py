@@ -389,6 +389,7 @@ def bind(
     cfg,
     photo: np.ndarray | None = None,
     hidden: list[np.ndarray | None] | None = None,
+    kept: np.ndarray | None = None,
 ) -> Binding:
     """Bind the photo (output size ``H`` × ``W``) to the frame-0 tracks.
 
@@ -396,6 +397,7 @@ def bind(
     (None entries are skipped); ``masks[i]`` its (H, W) bool region or None (→ visible footprint dilated).
     ``photo`` (H, W, 3) uint8 is needed when there are objects (their sprites are cut from it).
     ``hidden[i]``: (H, W) bool where track i's body goes on behind something nearer the camera, or None.
+    ``kept``: (H, W) bool pixels that are nobody's (beside a person, not his): never in the background hole.
     """
     import cv2
     from scipy.ndimage import distance_transform_edt
@@ -487,6 +489,8 @@ def bind(
     hole = (cv2.dilate(region_all.astype(np.uint8), _disk(reach + plate_dilate_for(cfg, H, W))) > 0) & ~stays
     if occluder is not None:  # the occluder stays in the plate (it is drawn in front of the person it hides)
         hole &= occluder < 0
+    if kept is not None:  # nobody's pixels beside a person stay as they are (not filled over)
+        hole &= ~(kept & (owner < 0))
     alpha0[~(cv2.dilate(region_all.astype(np.uint8), _disk(reach)) > 0)] = 0
     # an object's matte is its own pixels, hard-edged (the sprite's bilinear sampling anti-aliases its edge
     # where it moves; a feather would shrink a small object); the bodies' matte is the rest, so a body never

@@ -505,11 +505,13 @@ class MultiPersonPose:
                     d.mask = rejoin(cand.mask, d.mask, hidden)
                     d.box = mask_to_box(d.mask)
                 if whole is not None and d.mask is not None:
+                    front = None if hidden is None else hidden & ~d.mask  # what is in front of him (S3)
                     if hidden is None or c.relook_hidden == "pose":
                         hidden = whole
-                    # his body may go on behind what hides it (fit: don't-care; S3 keeps it in front of him)
+                    # his body may go on behind what hides it (fit: don't-care; S3 keeps it in the photo)
                     hidden = hidden & ~d.mask
                     d.hidden = hidden if hidden.any() else None
+                    d.occluder = front if front is not None and front.any() and d.hidden is not None else None
                 people.append(d)
         self.last_rejected = rejected
         return _finish_masks(people)[n_known:] if n_known else _finish_masks(people)

@@ -140,6 +140,10 @@ def test_street_photo_small_far_walker_found_and_no_small_pass_on_large_people()
     cone &= lab[..., 2] >= 150  # yellow-orange
     assert len(front) == 1 and np.array_equal(front[0].mask, man.mask) and not (front[0].hidden & cone).any()
     assert (front[0].hidden & sign).sum() > 0.8 * (man.hidden & sign).sum() and (front[0].hidden & pole).any()
+    # by default hidden keeps Pose's spill (the fit's don't-care) and Detection.occluder is that occluder alone
+    # (S3 draws it in front of him): the same pixels as the "occluder" hidden
+    assert man.occluder is not None and np.array_equal(man.occluder, front[0].hidden)
+    assert (man.hidden & cone).any() and not (man.occluder & cone).any()
     for name in ("messi5", "basketball1"):  # people large in the picture: the pass does not run
         det.detect_photo(photo(name).load())
         assert det.last_small_windows == 0
