@@ -116,11 +116,9 @@ def shading(V: np.ndarray, faces: np.ndarray, strength: float) -> np.ndarray:
     """(V,) float32 Lambert gain of each vertex of the posed mesh ``V`` (V, 3) with ``faces`` (F, 3) (outward
     winding): ``(1 − s) + s·max(0, n·l)`` for a light from above the camera, scaled so a surface facing the
     camera keeps its colour (1). A part drawn in one flat borrowed colour gets its form back from it."""
-    e1, e2 = V[faces[:, 1]] - V[faces[:, 0]], V[faces[:, 2]] - V[faces[:, 0]]
-    fn = np.cross(e1, e2)  # area-weighted face normals
-    n = np.stack([np.bincount(faces.ravel(), np.repeat(fn[:, d], 3), len(V)) for d in range(3)], 1)
-    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
-    lit = (1 - strength) + strength * np.clip(n @ LIGHT, 0, None)
+    from revision.body.posed import vertex_normals  # (torch: imported where the bodies are posed already)
+
+    lit = (1 - strength) + strength * np.clip(vertex_normals(V, faces) @ LIGHT, 0, None)
     return (lit / ((1 - strength) + strength * -LIGHT[2])).astype(np.float32)
 
 

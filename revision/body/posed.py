@@ -20,6 +20,20 @@ from revision.types import Track
 FRAME_CHUNK = 16  # frames posed per lbs call (bounds memory)
 
 
+def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(..., V, 3) posed vertices, (Fc, 3) outward-wound faces → (..., V, 3) unit vertex normals (the sum of the
+    faces' area-weighted normals around each vertex; 0 where a vertex has no face)."""
+    V = np.asarray(vertices, np.float64)
+    lead, nv = V.shape[:-2], V.shape[-2]
+    V = V.reshape(-1, nv, 3)
+    a, b, c = (V[:, faces[:, i]] for i in range(3))
+    cross = np.cross(b - a, c - a)  # (B, Fc, 3) area-weighted face normals
+    at = (np.arange(len(V))[:, None] * nv + faces.T[:, None]).ravel()  # (3, B, Fc): each corner's vertex
+    w = np.broadcast_to(cross, (3, *cross.shape)).reshape(-1, 3)
+    n = np.stack([np.bincount(at, w[:, d], len(V) * nv) for d in range(3)], -1).reshape(*lead, nv, 3)
+    return n / np.maximum(np.linalg.norm(n, axis=-1, keepdims=True), 1e-12)
+
+
 @dataclass
 class TrackMeshes:
     """Unpacks as ``vertices, faces, vertex_parts = track_meshes(track)``."""

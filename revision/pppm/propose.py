@@ -832,7 +832,7 @@ def _hands_over_face(params: dict[str, np.ndarray], camera, sides: tuple[str, ..
     from scipy.spatial import cKDTree
 
     from revision.body.parts import smplx_vertex_parts
-    from revision.body.posed import default_smplx, smplx_vertices
+    from revision.body.posed import default_smplx, smplx_vertices, vertex_normals
     from revision.palette import PART_BY_NAME
 
     model = default_smplx()
@@ -845,14 +845,9 @@ def _hands_over_face(params: dict[str, np.ndarray], camera, sides: tuple[str, ..
     betas = np.asarray(params.get("betas", np.zeros(10)), np.float32).reshape(-1)[:10]
     V = smplx_vertices(model, pose["global_orient"], pose["body_pose"], betas, pose["transl"],
                        params.get("girth"))[0].numpy().astype(np.float64)  # fmt: skip
-    faces = np.asarray(model.faces, np.int64)
-    a, b, c = (V[:, faces[:, i]] for i in range(3))
-    cross = np.cross(b - a, c - a)  # (F, T, 3), area-weighted face normals
-    normal = np.zeros_like(V)
-    for i in range(3):
-        np.add.at(normal, (slice(None), faces[:, i]), cross)
+    normal = vertex_normals(V, np.asarray(model.faces, np.int64))
     to_cam = -V / np.linalg.norm(V, axis=-1, keepdims=True)
-    cos = (normal * to_cam).sum(-1) / np.maximum(np.linalg.norm(normal, axis=-1), 1e-12)
+    cos = (normal * to_cam).sum(-1)
     z = np.maximum(V[..., 2], 1e-3)
     uv = np.stack([camera.fx * V[..., 0] / z + camera.cx, camera.fy * V[..., 1] / z + camera.cy], -1)
     head = part == PART_BY_NAME["head"].id
