@@ -107,9 +107,8 @@ def split_occluded(
 
     # 1. background through him: its colour region lies mostly outside whole
     through = np.zeros_like(mine)
-    for _ in range(
-        2
-    ):  # the second pass counts the first's finds as outside (a pole's end at the tape it meets)
+    # two passes: the second counts the first's finds as outside (a pole's end at the tape it meets)
+    for _ in range(2):
         found = through.copy()
         for y, x in zip(*np.nonzero(mine)):
             r = colour_region(lab, (int(x), int(y)), c.tolerance)
