@@ -17,6 +17,7 @@ from revision.animate.binding import Binding, bind
 from revision.animate.compose import compose_frame, identity_flow
 from revision.animate.config import AnimateConfig, PhotoAnimation, output_size
 from revision.animate.geometry import mask_box
+from revision.animate.interior import interior_plate
 from revision.animate.plate import background_plate
 from revision.animate.pose import pose_frame, track_turns
 from revision.animate.turn import body_up, clamp_turn
@@ -138,6 +139,11 @@ class PhotoAnimator:
         self.plate = background_plate(
             self.photo, self.binding.hole, method=cfg.inpaint, max_side=cfg.inpaint_max_side
         )
+        if cfg.interior_radius is not None:  # an arm's place inside a still body: the body's colours
+            given = [m for m in masks if m is not None]  # what stays of the masks (a held camera) encloses too
+            still = np.any(given, 0) & (self.binding.owner < 0) & ~self.binding.hole if given else None
+            self.plate = interior_plate(self.plate, self.photo, self.binding, self.posed, still=still,
+                                        radius=cfg.interior_radius)
         a8 = np.clip(self.binding.alpha_body * 255 + 0.5, 0, 255).astype(np.uint8)  # objects: their sprites
         self.photo_rgba = np.ascontiguousarray(np.concatenate([self.photo, a8[..., None]], -1))
         self.hole_box = mask_box(self.binding.hole, 1)

@@ -31,6 +31,9 @@ class AnimateConfig:
     # deeper in: a smooth blur) | "telea" | "ns" (cv2.inpaint) | "pushpull" (fast, smooth)
     inpaint: str = "fsr_fast"
     inpaint_max_side: int = 1024  # the hole is inpainted at this working size (long side), pasted at full size
+    # the plate under an arm inside the rest of its still body takes that body's colours, not the background's
+    # (revision.animate.interior: the cameraman's chest where his forearm was); None = off
+    interior_radius: float | None = 0.08  # closing disk, a fraction of the person's height
     stretch_max: float = 2.5  # a 2D-mesh triangle whose edge grows beyond this factor is dropped (a tear)
     backfill_depth_bias: float = 0.03  # metres: the body-mesh back-fill layer sits this far behind the pixels
     visible_tol: float = 0.02  # metres: a body vertex is visible at frame 0 if within this of the z-buffer

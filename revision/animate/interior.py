@@ -1,0 +1,105 @@
+"""The inside of a body where an arm left: filled from the body's own pixels, not from the background.
+
+An arm that moves off the body (raised from across the chest) uncovers what the photo never showed. The
+back-fill draws the fitted body's surface there (:mod:`revision.animate.binding`), but where the fit does not
+cover the person's whole silhouette a gap is left, and the gap shows the background plate: a patch of sky and
+grass in the middle of a dark coat (the cameraman's chest, where his forearm and glove were).
+
+For a person whose torso stays where it is over the clip (:func:`torso_still`), the plate under the arm's
+pixels that lie inside the outline of the rest of the body — the person's own pixels anchored to no arm
+and the pixels of the masks that stay in the photo (a held camera), closed by a disk of ``radius`` × the person's height (the arm across the chest is enclosed by the coat on
+both sides; an arm hanging beside the body, with background between it and the picture's edge, is not) — is
+filled from the rest of the body (a push-pull fill from those pixels only): the coat's colour, not the sky's.
+Frame 0 is unchanged (the plate is not drawn there). A torso that moves (a walk, a jump, a turn) keeps the
+background plate: a static fill would stay behind as a ghost of the person where they were.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from revision.animate.geometry import mask_box
+from revision.palette import PART_BY_NAME
+
+ARM_PARTS = tuple(
+    PART_BY_NAME[f"{s}_{p}"].id for s in ("left", "right") for p in ("upper_arm", "lower_arm", "hand")
+)
+TORSO_PART = PART_BY_NAME["torso"].id
+
+
+def torso_still(verts: np.ndarray, vparts: np.ndarray, camera, tolerance: float) -> bool:
+    """Whether a body's torso stays put over the clip: its vertices' median projection (``verts`` (F, V, 3)
+    camera space, ``vparts`` (V,) part ids) never moves more than ``tolerance`` × the torso's frame-0 height
+    in the picture from frame 0."""
+    from revision.render import project_points
+
+    torso = vparts == TORSO_PART
+    if not torso.any() or len(verts) < 2:
+        return True  # nothing moves: the plate is never seen
+    uv = project_points(verts[:, torso], camera)[0]  # (F, T, 2)
+    height = float(np.ptp(uv[0, :, 1]))
+    move = np.linalg.norm(np.median(uv, axis=1) - np.median(uv[0], axis=0), axis=-1)
+    return bool(move.max() <= tolerance * max(height, 1.0))
+
+
+def arm_pixels(region: np.ndarray, grid_xy: np.ndarray, grid_parts: np.ndarray, box) -> np.ndarray:
+    """(H, W) bool: the pixels of ``region`` whose nearest grid vertex (``grid_xy`` (N, 2) frame-0 positions,
+    ``grid_parts`` (N,) the part each is anchored to) is anchored to an arm; ``box`` = ``region``'s box."""
+    from scipy.spatial import cKDTree
+
+    y0, y1, x0, x1 = box
+    ys, xs = np.nonzero(region[y0:y1, x0:x1])
+    out = np.zeros(region.shape, bool)
+    if len(ys) == 0 or len(grid_xy) == 0:
+        return out
+    _, idx = cKDTree(grid_xy).query(np.stack([xs + x0, ys + y0], 1).astype(np.float32))
+    arm = np.isin(grid_parts[idx], ARM_PARTS)
+    out[ys[arm] + y0, xs[arm] + x0] = True
+    return out
+
+
+def interior_plate(plate: np.ndarray, photo: np.ndarray, binding, posed: list, *, still: np.ndarray | None = None,
+                   radius: float = 0.08, tolerance: float = 0.05, min_px: int = 64) -> np.ndarray:  # fmt: skip
+    """The background ``plate`` (H, W, 3) uint8 with, per body whose torso stays put, the arm pixels inside
+    the rest of its body filled from that body's own pixels of ``photo`` (module doc). ``binding``:
+    :class:`revision.animate.binding.Binding`; ``posed``: per track (vertices (F, V, 3), faces, kind, vertex
+    parts) or None. ``still``: (H, W) bool pixels of the people's masks that stay in the photo (what a
+    misplaced hand holds: a camera and the glove on it), which enclose the arm as the body does. ``radius``: the closing disk's radius, a fraction of the person's height in the picture;
+    ``tolerance``: :func:`torso_still`'s; fills of fewer than ``min_px`` pixels are skipped → a new plate (the
+    same array when nothing is filled)."""
+    import cv2
+
+    from revision.animate.plate import push_pull_fill
+
+    out = plate
+    for layer in binding.layers:
+        p = posed[layer.track_index] if layer.track_index < len(posed) else None
+        if layer.kind != "body" or layer.anchor_faces is None or p is None:
+            continue
+        verts, vparts = np.asarray(p[0]), np.asarray(p[3])
+        if not torso_still(verts, vparts, binding.camera, tolerance):
+            continue
+        region = binding.owner == layer.track_index
+        box = mask_box(region, 0)
+        if box is None:
+            continue
+        f = layer.anchor_faces
+        a, b, c = vparts[f[:, 0]], vparts[f[:, 1]], vparts[f[:, 2]]
+        arm = arm_pixels(region, layer.grid_xy, np.where(b == c, b, a), box)
+        if arm.sum() < min_px:
+            continue
+        core = region & ~arm
+        r = max(1, round(radius * (box[1] - box[0])))
+        y0, y1, x0, x1 = mask_box(region, r + 1)
+        disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+        wall = core[y0:y1, x0:x1] | (False if still is None else still[y0:y1, x0:x1])
+        closed = cv2.morphologyEx(wall.astype(np.uint8), cv2.MORPH_CLOSE, disk).astype(bool)
+        inside = arm[y0:y1, x0:x1] & closed
+        if inside.sum() < min_px or not core[y0:y1, x0:x1].any():
+            continue
+        fill = push_pull_fill(photo[y0:y1, x0:x1], ~core[y0:y1, x0:x1])
+        if out is plate:
+            out = plate.copy()
+        crop = out[y0:y1, x0:x1]
+        crop[inside] = np.clip(fill[inside] + 0.5, 0, 255).astype(np.uint8)
+    return out
