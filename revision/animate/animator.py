@@ -15,7 +15,7 @@ import numpy as np
 
 from revision.animate.binding import Binding, bind
 from revision.animate.compose import compose_frame, identity_flow
-from revision.animate.config import AnimateConfig, PhotoAnimation, output_size
+from revision.animate.config import AnimateConfig, PhotoAnimation, grid_step_for, output_size
 from revision.animate.geometry import mask_box
 from revision.animate.interior import interior_plate
 from revision.animate.plate import background_plate
@@ -142,8 +142,8 @@ class PhotoAnimator:
         if cfg.interior_radius is not None:  # an arm's place inside a still body: the body's colours
             given = [m for m in masks if m is not None]  # what stays of the masks (a held camera) encloses too
             still = np.any(given, 0) & (self.binding.owner < 0) & ~self.binding.hole if given else None
-            self.plate = interior_plate(self.plate, self.photo, self.binding, self.posed, still=still,
-                                        radius=cfg.interior_radius)
+            self.plate = interior_plate(self.plate, self.photo, self.binding, self.posed, grid_step_for(cfg, H, W),
+                                        still=still, radius=cfg.interior_radius)
         a8 = np.clip(self.binding.alpha_body * 255 + 0.5, 0, 255).astype(np.uint8)  # objects: their sprites
         self.photo_rgba = np.ascontiguousarray(np.concatenate([self.photo, a8[..., None]], -1))
         self.hole_box = mask_box(self.binding.hole, 1)

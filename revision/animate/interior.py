@@ -42,33 +42,55 @@ def torso_still(verts: np.ndarray, vparts: np.ndarray, camera, tolerance: float)
     return bool(move.max() <= tolerance * max(height, 1.0))
 
 
-def arm_pixels(region: np.ndarray, grid_xy: np.ndarray, grid_parts: np.ndarray, box) -> np.ndarray:
-    """(H, W) bool: the pixels of ``region`` whose nearest grid vertex (``grid_xy`` (N, 2) frame-0 positions,
-    ``grid_parts`` (N,) the part each is anchored to) is anchored to an arm; ``box`` = ``region``'s box."""
-    from scipy.spatial import cKDTree
-
+def arm_pixels(region: np.ndarray, grid_xy: np.ndarray, grid_parts: np.ndarray, step: int, box) -> np.ndarray:
+    """(H, W) bool: the pixels of ``region`` whose nearest grid vertex (``grid_xy`` (N, 2) frame-0 positions on
+    a lattice of ``step`` px, ``grid_parts`` (N,) the part each is anchored to) is anchored to an arm; ``box`` =
+    ``region``'s box. The nearest lattice point of a region pixel is a corner of a cell over the region, which
+    the grid keeps."""
     y0, y1, x0, x1 = box
     ys, xs = np.nonzero(region[y0:y1, x0:x1])
     out = np.zeros(region.shape, bool)
     if len(ys) == 0 or len(grid_xy) == 0:
         return out
-    _, idx = cKDTree(grid_xy).query(np.stack([xs + x0, ys + y0], 1).astype(np.float32))
-    arm = np.isin(grid_parts[idx], ARM_PARTS)
+    lattice = np.rint(np.asarray(grid_xy, np.float64) / step).astype(np.int64)
+    lo = lattice.min(0)
+    parts = np.full(tuple(lattice.max(0) - lo + 1)[::-1], -1, np.int64)  # (rows, cols)
+    parts[lattice[:, 1] - lo[1], lattice[:, 0] - lo[0]] = grid_parts
+    r = np.clip(np.rint((ys + y0) / step).astype(np.int64) - lo[1], 0, parts.shape[0] - 1)
+    c = np.clip(np.rint((xs + x0) / step).astype(np.int64) - lo[0], 0, parts.shape[1] - 1)
+    arm = np.isin(parts[r, c], ARM_PARTS)
     out[ys[arm] + y0, xs[arm] + x0] = True
     return out
 
 
-def interior_plate(plate: np.ndarray, photo: np.ndarray, binding, posed: list, *, still: np.ndarray | None = None,
-                   radius: float = 0.08, tolerance: float = 0.05, min_px: int = 64) -> np.ndarray:  # fmt: skip
+def _closed(mask: np.ndarray, r: int, work_r: int = 8) -> np.ndarray:
+    """``mask`` closed by a disk of radius ``r`` px, at a scale where the disk's radius is ``work_r`` px (a
+    large disk at full size costs tens of milliseconds)."""
+    import cv2
+
+    s = min(1.0, work_r / max(r, 1))
+    h, w = mask.shape
+    small = mask.astype(np.float32)
+    if s < 1:
+        small = cv2.resize(small, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+    k = max(1, round(r * s))
+    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * k + 1, 2 * k + 1))
+    closed = cv2.morphologyEx((small > 0.5).astype(np.uint8), cv2.MORPH_CLOSE, disk)
+    if s < 1:
+        closed = cv2.resize(closed, (w, h), interpolation=cv2.INTER_NEAREST)
+    return closed.astype(bool) | mask
+
+
+def interior_plate(plate: np.ndarray, photo: np.ndarray, binding, posed: list, step: int, *,
+                   still: np.ndarray | None = None, radius: float = 0.08, tolerance: float = 0.05, min_px: int = 64,
+                   ) -> np.ndarray:  # fmt: skip
     """The background ``plate`` (H, W, 3) uint8 with, per body whose torso stays put, the arm pixels inside
     the rest of its body filled from that body's own pixels of ``photo`` (module doc). ``binding``:
     :class:`revision.animate.binding.Binding`; ``posed``: per track (vertices (F, V, 3), faces, kind, vertex
-    parts) or None. ``still``: (H, W) bool pixels of the people's masks that stay in the photo (what a
+    parts) or None; ``step``: the layers' grid step (px). ``still``: (H, W) bool pixels of the people's masks that stay in the photo (what a
     misplaced hand holds: a camera and the glove on it), which enclose the arm as the body does. ``radius``: the closing disk's radius, a fraction of the person's height in the picture;
     ``tolerance``: :func:`torso_still`'s; fills of fewer than ``min_px`` pixels are skipped → a new plate (the
     same array when nothing is filled)."""
-    import cv2
-
     from revision.animate.plate import push_pull_fill
 
     out = plate
@@ -85,15 +107,14 @@ def interior_plate(plate: np.ndarray, photo: np.ndarray, binding, posed: list, *
             continue
         f = layer.anchor_faces
         a, b, c = vparts[f[:, 0]], vparts[f[:, 1]], vparts[f[:, 2]]
-        arm = arm_pixels(region, layer.grid_xy, np.where(b == c, b, a), box)
+        arm = arm_pixels(region, layer.grid_xy, np.where(b == c, b, a), step, box)
         if arm.sum() < min_px:
             continue
         core = region & ~arm
         r = max(1, round(radius * (box[1] - box[0])))
         y0, y1, x0, x1 = mask_box(region, r + 1)
-        disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
         wall = core[y0:y1, x0:x1] | (False if still is None else still[y0:y1, x0:x1])
-        closed = cv2.morphologyEx(wall.astype(np.uint8), cv2.MORPH_CLOSE, disk).astype(bool)
+        closed = _closed(wall, r)
         inside = arm[y0:y1, x0:x1] & closed
         if inside.sum() < min_px or not core[y0:y1, x0:x1].any():
             continue

@@ -64,7 +64,7 @@ def test_the_plate_under_an_arm_across_a_still_body_takes_the_body_colours():
     plate, photo, binding, posed, arm = _fake_scene(
         (70, 83, 36, 83)
     )  # across the coat (on grid rows and columns)
-    new = interior_plate(plate, photo, binding, posed)
+    new = interior_plate(plate, photo, binding, posed, 2)
     px = new[arm].astype(int)
     assert (px[:, 1] <= 40).all() and (px.max(1) <= 110).all()  # the coat's blue and red (and their blend in
     # the middle), not the green background, not the white arm (measured: G ≤ 20, max ≤ 90)
@@ -72,15 +72,15 @@ def test_the_plate_under_an_arm_across_a_still_body_takes_the_body_colours():
         cv2.dilate(arm.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     )  # (ties with the coat's grid vertices)
     assert np.array_equal(new[~near], plate[~near])  # nothing else changes
-    assert np.array_equal(interior_plate(plate, photo, binding, posed, radius=0.02), plate)  # a 2-px disk: no
-    # enclosure across a 14-px arm
+    # a 2-px disk encloses nothing across a 14-px arm
+    assert np.array_equal(interior_plate(plate, photo, binding, posed, 2, radius=0.02), plate)
 
 
 def test_an_arm_beside_the_body_or_a_moving_body_keeps_the_background():
     plate, photo, binding, posed, _ = _fake_scene((40, 120, 76, 90))  # down the coat's side: not enclosed
-    assert interior_plate(plate, photo, binding, posed) is plate
+    assert interior_plate(plate, photo, binding, posed, 2) is plate
     plate, photo, binding, posed, _ = _fake_scene((70, 83, 36, 83), shift=0.3)  # the torso moves ~14 px
-    assert interior_plate(plate, photo, binding, posed) is plate
+    assert interior_plate(plate, photo, binding, posed, 2) is plate
 
 
 def test_a_moving_body_keeps_the_background_plate():
