@@ -2,7 +2,8 @@
 
 Steps: (1) size the output and scale the camera to it; (2) pose every track over all frames
 (:func:`revision.body.posed.track_meshes`); (3) bind the photo's pixels to the frame-0 tracks once
-(:mod:`revision.animate.binding`) and inpaint the background plate (:mod:`revision.animate.plate`);
+(:mod:`revision.animate.binding`) and inpaint the background plate (:mod:`revision.animate.plate`; under
+an arm inside a still body, from that body's pixels: :mod:`revision.animate.interior`);
 (4) per frame, re-pose the layers (:mod:`revision.animate.pose`) and composite
 (:mod:`revision.animate.compose`). See docs/animate.md.
 """
