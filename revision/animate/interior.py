@@ -7,9 +7,10 @@ grass in the middle of a dark coat (the cameraman's chest, where his forearm and
 
 For a person whose torso stays where it is over the clip (:func:`torso_still`), the plate under the arm's
 pixels that lie inside the outline of the rest of the body — the person's own pixels anchored to no arm
-and the pixels of the masks that stay in the photo (a held camera), closed by a disk of ``radius`` × the person's height (the arm across the chest is enclosed by the coat on
-both sides; an arm hanging beside the body, with background between it and the picture's edge, is not) — is
-filled from the rest of the body (a push-pull fill from those pixels only): the coat's colour, not the sky's.
+and the pixels of the masks that stay in the photo (a held camera), closed by a disk of ``radius`` × the
+person's height (the arm across the chest is enclosed by the coat on both sides; an arm hanging beside the
+body, with background between it and the picture's edge, is not) — is filled from the rest of the body (a
+push-pull fill from those pixels only): the coat's colour, not the sky's.
 Frame 0 is unchanged (the plate is not drawn there). A torso that moves (a walk, a jump, a turn) keeps the
 background plate: a static fill would stay behind as a ghost of the person where they were.
 """
@@ -87,15 +88,17 @@ def interior_plate(plate: np.ndarray, photo: np.ndarray, binding, posed: list, s
     """The background ``plate`` (H, W, 3) uint8 with, per body whose torso stays put, the arm pixels inside
     the rest of its body filled from that body's own pixels of ``photo`` (module doc). ``binding``:
     :class:`revision.animate.binding.Binding`; ``posed``: per track (vertices (F, V, 3), faces, kind, vertex
-    parts) or None; ``step``: the layers' grid step (px). ``still``: (H, W) bool pixels of the people's masks that stay in the photo (what a
-    misplaced hand holds: a camera and the glove on it), which enclose the arm as the body does. ``radius``: the closing disk's radius, a fraction of the person's height in the picture;
+    parts) or None; ``step``: the layers' grid step (px). ``still``: (H, W) bool pixels of the people's masks
+    that stay in the photo (what a misplaced hand holds: a camera and the glove on it), which enclose the arm as
+    the body does. ``radius``: the closing disk's radius, a fraction of the person's height in the picture;
     ``tolerance``: :func:`torso_still`'s; fills of fewer than ``min_px`` pixels are skipped → a new plate (the
     same array when nothing is filled)."""
+    from revision.animate.binding import face_parts
     from revision.animate.plate import push_pull_fill
 
     out = plate
     for layer in binding.layers:
-        p = posed[layer.track_index] if layer.track_index < len(posed) else None
+        p = posed[layer.track_index]
         if layer.kind != "body" or layer.anchor_faces is None or p is None:
             continue
         verts, vparts = np.asarray(p[0]), np.asarray(p[3])
@@ -105,9 +108,7 @@ def interior_plate(plate: np.ndarray, photo: np.ndarray, binding, posed: list, s
         box = mask_box(region, 0)
         if box is None:
             continue
-        f = layer.anchor_faces
-        a, b, c = vparts[f[:, 0]], vparts[f[:, 1]], vparts[f[:, 2]]
-        arm = arm_pixels(region, layer.grid_xy, np.where(b == c, b, a), step, box)
+        arm = arm_pixels(region, layer.grid_xy, face_parts(layer.anchor_faces, vparts), step, box)
         if arm.sum() < min_px:
             continue
         core = region & ~arm
