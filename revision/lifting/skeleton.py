@@ -206,7 +206,12 @@ class SMPLXSkeleton(torch.nn.Module):
         self, global_orient: torch.Tensor, body_pose: torch.Tensor, betas: torch.Tensor, transl: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """(B,3), (B,63), (B,10) or (10,), (B,3) → joints (B, 22, 3), markers (B, 33, 3) in the model's world."""
-        R, P, _ = self.transforms(global_orient, body_pose, betas, transl)
+        return self.joints_markers(self.transforms(global_orient, body_pose, betas, transl))
+
+    def joints_markers(self, posed: tuple[torch.Tensor, torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`transforms`' output → joints (B, 22, 3), markers (B, 33, 3): :meth:`forward` without posing
+        again (the fit shares one posing between its landmark and silhouette terms)."""
+        R, P, _ = posed
         ms = self.marker_slot
         markers = P[:, ms] + (R[:, ms] @ self.marker_offset[None, :, :, None])[..., 0]
         return P[:, :NUM_BODY_JOINTS], markers
@@ -218,24 +223,25 @@ class SMPLXSkeleton(torch.nn.Module):
 
     def surface(
         self, global_orient: torch.Tensor, body_pose: torch.Tensor, betas: torch.Tensor, transl: torch.Tensor,
-        girth: torch.Tensor | None = None,
+        girth: torch.Tensor | None = None, *, posed: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
     ) -> torch.Tensor:
         """(B,3), (B,63), (B,10) or (10,), (B,3) → (B, Vs, 3) posed surface samples (linear blend skinning
         of ``surface_samples`` mesh vertices; hand/face joint weights folded into their evaluated ancestors).
-        ``girth`` (G,): per-segment girth (:mod:`revision.body.girth`; None: the model's own surface)."""
+        ``girth`` (G,): per-segment girth (:mod:`revision.body.girth`; None: the model's own surface).
+        ``posed``: :meth:`transforms` of these arguments when the caller has it (not computed again)."""
         return self._skin(global_orient, body_pose, betas, transl, self.surf_template, self.surf_shapedirs,
-                          self.surf_weights, girth, self.surf_girthdirs)  # fmt: skip
+                          self.surf_weights, girth, self.surf_girthdirs, posed)  # fmt: skip
 
     def mesh(
         self, global_orient: torch.Tensor, body_pose: torch.Tensor, betas: torch.Tensor, transl: torch.Tensor,
-        girth: torch.Tensor | None = None,
+        girth: torch.Tensor | None = None, *, posed: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
     ) -> torch.Tensor:
         """As :meth:`surface`, every vertex of the model: (B, V, 3); faces in ``self.mesh_faces`` (F, 3)
         (None when the model has no faces)."""
         if self.mesh_faces is None:
             raise ValueError("SMPLXSkeleton.mesh: the body model has no faces")
         return self._skin(global_orient, body_pose, betas, transl, self.mesh_template, self.mesh_shapedirs,
-                          self.mesh_weights, girth, self.mesh_girthdirs)  # fmt: skip
+                          self.mesh_weights, girth, self.mesh_girthdirs, posed)  # fmt: skip
 
     @property
     def has_girth(self) -> bool:
@@ -243,11 +249,11 @@ class SMPLXSkeleton(torch.nn.Module):
         return self.has_surface and bool(self.surf_girthdirs.abs().sum() > 0)
 
     def _skin(self, global_orient, body_pose, betas, transl, template, shapedirs, weights, girth=None,
-              girthdirs=None) -> torch.Tensor:  # fmt: skip
+              girthdirs=None, posed=None) -> torch.Tensor:  # fmt: skip
         B = global_orient.shape[0]
         if betas.dim() == 1:
             betas = betas[None].expand(B, -1)
-        R, P, J = self.transforms(global_orient, body_pose, betas, transl)
+        R, P, J = posed if posed is not None else self.transforms(global_orient, body_pose, betas, transl)
         v = template + torch.einsum("vdb,nb->nvd", shapedirs, betas)  # (B, Vs, 3)
         if girth is not None:  # after the joints: the surface changes, the skeleton does not
             v = v + torch.einsum("vdg,g->vd", girthdirs, girth)

@@ -274,14 +274,19 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None, hi
         for g in opt.param_groups:
             g["lr"] = cfg.lr * (cfg.lr_final + (1 - cfg.lr_final) * decay)
         opt.zero_grad()
-        loss, m = _full_loss(skeleton, go, bp, betas, tr, uv, w, target3, K, cfg, markers_rel, sigma)
+        posed = skeleton.transforms(go, bp, betas, tr)  # the landmark terms' posing, reused by the coverage test
+        loss, m = _full_loss(skeleton, posed, uv, w, target3, K, cfg, markers_rel, sigma)
         loss = loss + prior_terms()
         if leashed is not None:  # hinge beyond leash_px, in units of the focal length (as the 2D term)
             over = ((_project(m[:, lm], K) - uv[:, lm]).norm(dim=-1) - cfg.leash_px).clamp(min=0) / K[0]
             loss = loss + cfg.w_leash * (over.pow(2) * leashed).sum() / F
         if sil is not None:
-            gm, bm, tm = go[sil.frames], bp[sil.frames], tr[sil.frames]  # only the frames that have a mask
-            _refresh_coverage(skeleton, sil, it, cfg.sil_coverage_every, faces, K, gm, bm, betas, tm)
+            fr = sil.frames  # only the frames that have a mask
+            gm, bm, tm = go[fr], bp[fr], tr[fr]
+            pm = posed if len(fr) == F else tuple(x[fr] for x in posed)
+            _refresh_coverage(skeleton, sil, it, cfg.sil_coverage_every, faces, K, gm, bm, betas, tm, posed=pm)
+            # the surface poses again: one graph for both terms sums their gradients in another order, and the
+            # fit is chaotic in that (the cameraman's near hand moved 45 px and his animation changed)
             loss = loss + sil.loss(skeleton.surface(gm, bm, betas, tm), K, cfg.w_sil_out,
                                    cfg.w_sil_cover, cfg.w_sil_iou, skeleton.surf_radius)  # fmt: skip
         loss.backward()
@@ -346,15 +351,18 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None, hi
     return SMPLXFit(params, conf, joints.cpu().numpy(), m.cpu().numpy(), stats)
 
 
-def _refresh_coverage(skeleton, sil, it: int, every: int, faces, K, go, bp, betas, tr, girth=None) -> None:
+def _refresh_coverage(skeleton, sil, it: int, every: int, faces, K, go, bp, betas, tr, girth=None,
+                      posed=None) -> None:  # fmt: skip
     """The silhouette's coverage test (:meth:`SilhouetteTargets.update_coverage`) at iteration ``it``: every
     ``every`` iterations, all masked frames at the first, then one in turn; ``go`` / ``bp`` / ``tr`` are the
-    masked frames' (``sil.frames``) pose and translation. Nothing without mesh faces or with ``every`` 0."""
+    masked frames' (``sil.frames``) pose and translation, ``posed`` their :meth:`SMPLXSkeleton.transforms` when
+    the caller has it. Nothing without mesh faces or with ``every`` 0."""
     if faces is None or every <= 0 or it % every:
         return
     ks = list(range(sil.num_frames)) if it == 0 else [(it // every) % sil.num_frames]
     with torch.no_grad():
-        v = skeleton.mesh(go[ks], bp[ks], betas, tr[ks], girth)
+        pk = None if posed is None else tuple(x.detach()[ks] for x in posed)
+        v = skeleton.mesh(go[ks], bp[ks], betas, tr[ks], girth, posed=pk)
     sil.update_coverage(ks, _project(v, K).cpu().numpy(), v[..., 2].cpu().numpy(), faces)
 
 
@@ -374,12 +382,16 @@ def _fit_girth(
     fr = sil.frames
     held = [p.detach()[fr] for p in (go, bp, tr)]
     b = betas.detach()
+    with torch.no_grad():  # the pose is held: one posing serves every iteration (girth moves the skin only)
+        posed = skeleton.transforms(held[0], held[1], b, held[2])
     girth = torch.zeros(NUM_GIRTH, device=dev, requires_grad=True)
     opt = torch.optim.Adam([girth], lr=cfg.lr)
     for it in range(cfg.iters_girth):
-        _refresh_coverage(skeleton, sil, it, cfg.sil_coverage_every, faces, K, held[0], held[1], b, held[2], girth)
+        _refresh_coverage(skeleton, sil, it, cfg.sil_coverage_every, faces, K, held[0], held[1], b, held[2], girth,
+                          posed)  # fmt: skip
         opt.zero_grad()
-        loss = sil.loss(skeleton.surface(held[0], held[1], b, held[2], girth), K, cfg.girth_w_out, cfg.girth_w_cover)
+        surface = skeleton.surface(held[0], held[1], b, held[2], girth, posed=posed)
+        loss = sil.loss(surface, K, cfg.girth_w_out, cfg.girth_w_cover)
         loss = loss + cfg.w_girth * girth.pow(2).sum()
         loss.backward()
         opt.step()
@@ -433,11 +445,12 @@ def face_misses(
 
 
 def _full_loss(
-    skeleton, go, bp, betas, tr, uv, w, target3, K, cfg, markers_rel, sigma: torch.Tensor | None = None
+    skeleton, posed, uv, w, target3, K, cfg, markers_rel, sigma: torch.Tensor | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Stage-3 loss (without priors and silhouette) and the (F, 33, 3) markers it was computed on; ``sigma``:
+    """Stage-3 loss (without priors and silhouette) and the (F, 33, 3) markers it was computed on; ``posed``:
+    the skeleton's :meth:`~revision.lifting.skeleton.SMPLXSkeleton.transforms` of the parameters; ``sigma``:
     (F, 33) Geman-McClure scales (default ``cfg.sigma_2d`` everywhere)."""
-    joints, m = skeleton(go, bp, betas, tr)
+    joints, m = skeleton.joints_markers(posed)
     res = (_project(m, K) - uv) / K[:2]  # in units of focal length
     sigma = cfg.sigma_2d if sigma is None else sigma
     loss = cfg.w_2d * (w * priors.gmof(res.pow(2).sum(-1), sigma)).sum() / w.sum().clamp(min=1)

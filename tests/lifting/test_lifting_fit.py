@@ -100,6 +100,21 @@ def test_skeleton_matches_smplx_forward():
     torch.testing.assert_close(joints, out.joints[:, :22], atol=1e-4, rtol=1e-4)
 
 
+def test_one_posing_serves_markers_surface_and_mesh(skeleton):
+    """The fit poses once per step (``transforms``) and passes it on: the same joints, markers, surface and
+    mesh as posing in each call."""
+    torch.manual_seed(1)
+    go, bp, tr, betas = 0.5 * torch.randn(3, 3), 0.3 * torch.randn(3, 63), torch.randn(3, 3), torch.randn(10)
+    posed = skeleton.transforms(go, bp, betas, tr)
+    for a, b in zip(skeleton.joints_markers(posed), skeleton(go, bp, betas, tr)):
+        assert torch.equal(a, b)
+    if skeleton.has_surface:
+        assert torch.equal(skeleton.surface(go, bp, betas, tr, posed=posed), skeleton.surface(go, bp, betas, tr))
+        sub = tuple(x[[2]] for x in posed)  # one frame of the batch (posed in a batch of 3: rounding differs)
+        torch.testing.assert_close(skeleton.mesh(go[[2]], bp[[2]], betas, tr[[2]], posed=sub),
+                                   skeleton.mesh(go[[2]], bp[[2]], betas, tr[[2]]), atol=1e-5, rtol=0)  # fmt: skip
+
+
 def test_fit_recovers_synthetic_motion(skeleton):
     cam = Camera.from_image_size(1024, 576)
     seq = gt_sequence()
