@@ -23,6 +23,7 @@ from revision.animate.plate import background_plate
 from revision.animate.pose import pose_frame, track_turns
 from revision.animate.turn import body_up, clamp_turn
 from revision.palette import PART_BY_NAME
+from revision.parallel import map_frames
 from revision.types import Clip, MotionSequence, Track
 
 TORSO = PART_BY_NAME["torso"].id  # a body's turn is its torso's (raised arms are no turn)
@@ -172,8 +173,8 @@ class PhotoAnimator:
         alpha = np.empty((F, H, W), np.float32)
         parts = np.empty((F, H, W), np.int16)
         t = time.perf_counter()
-        for f in range(F):
-            frames[f], flow[f], moved[f], alpha[f], parts[f] = self.render(f)
+        for f, out in enumerate(map_frames(self.render, F, self.config.workers)):
+            frames[f], flow[f], moved[f], alpha[f], parts[f] = out
         timings = dict(self.timings, render=time.perf_counter() - t)
         return PhotoAnimation(Clip(frames, self.motion.fps), flow, moved, self.plate, alpha, parts, timings)
 

@@ -56,6 +56,9 @@ class AnimateConfig:
     # the other hand of such a body, when its nearest vertex is within this many metres of the misplaced hand's
     # at frame 0, holds the same thing (a camera held in both hands) and is misplaced with it (None = off)
     hands_together: float | None = 0.15
+    # threads rendering frames at once (revision.parallel; the frames are the same with any number); None = one per
+    # CPU core, at most 4
+    workers: int | None = None
 
     def __post_init__(self) -> None:
         if self.max_side < 16:
@@ -72,6 +75,8 @@ class AnimateConfig:
             raise ValueError(f"hand_over_face must be in (0, 1] or None, got {self.hand_over_face}")
         if self.hands_together is not None and self.hands_together < 0:
             raise ValueError(f"hands_together must be >= 0 or None, got {self.hands_together}")
+        if self.workers is not None and self.workers < 1:
+            raise ValueError(f"workers must be >= 1 or None, got {self.workers}")
         if self.matte not in ("inside", "centred"):
             raise ValueError(f"matte must be 'inside' or 'centred', got {self.matte!r}")
         if self.inpaint not in INPAINT_METHODS:

@@ -118,12 +118,15 @@ def render_condition(
     smplx_model=None,
     smal_model=None,
     progress=None,
+    workers: int | None = None,
 ) -> ConditionMaps:
     """All frames of ``motion`` → :class:`ConditionMaps` (F, ``height``, ``width``).
 
-    ``progress``: optional callable(fraction, message).
+    ``progress``: optional callable(fraction, message), called in the caller's thread; ``workers``: threads
+    rasterising frames at once (:func:`revision.parallel.map_frames`; None = one per CPU core, at most 4).
     """
     from revision.body.posed import track_meshes
+    from revision.parallel import map_frames
 
     cam = motion.camera
     if (cam.width, cam.height) != (width, height):
@@ -133,7 +136,8 @@ def render_condition(
     conf = np.zeros((F, height, width), np.float32)
     tms = [track_meshes(t, smplx_model=smplx_model, smal_model=smal_model) for t in motion.tracks]
     fps = [None if tm.kind == "object" else _face_parts(np.asarray(tm.faces, np.int64), tm.vertex_parts) for tm in tms]
-    for f in range(F):
+
+    def one(f: int) -> None:  # writes frame f of part_ids / conf only
         live = [i for i, t in enumerate(motion.tracks) if t.confidence[f] > 0]
         if live:
             ids, _, midx = rasterize_meshes([frame_mesh(tms[i], f, fps[i]) for i in live], cam, height, width)
@@ -141,6 +145,8 @@ def render_condition(
             track_conf = np.array([confidence * float(motion.tracks[i].confidence[f]) for i in live], np.float32)
             hit = midx >= 0
             conf[f][hit] = track_conf[midx[hit]]
+
+    for f, _ in enumerate(map_frames(one, F, workers)):
         if progress is not None:
             progress((f + 1) / F, f"rendering part masks {f + 1}/{F}")
     return ConditionMaps(part_ids, conf)

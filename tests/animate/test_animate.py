@@ -213,6 +213,17 @@ def test_animator_renders_single_frames_like_run():
     assert np.array_equal(frame, an.run().frames.frames[2])
 
 
+def test_frames_rendered_on_several_threads_are_the_frames_rendered_one_at_a_time():
+    motion = MotionSequence([raising_arm(5)], CAM, 5)
+    one = animate_photo(textured_photo(), motion, config=AnimateConfig(workers=1))
+    two = animate_photo(textured_photo(), motion, config=AnimateConfig(workers=2))
+    assert np.array_equal(one.frames.frames, two.frames.frames) and np.array_equal(one.flow, two.flow)
+    assert np.array_equal(one.moved, two.moved) and np.array_equal(one.part_ids, two.part_ids)
+    assert not np.array_equal(one.frames.frames[0], one.frames.frames[4])  # (the arm moved)
+    with pytest.raises(ValueError, match="workers"):
+        AnimateConfig(workers=0)
+
+
 def test_a_smal_animal_is_animated_like_a_body():
     F = 2
     go = np.tile(np.array([np.pi, 0, 0], np.float32), (F, 1))  # upright in the camera's y-down frame

@@ -153,6 +153,16 @@ def test_render_condition_frames_confidence_and_camera_scaling(body):
     assert np.array_equal(direct.part_ids, cond.part_ids)
     arr = cond.to_array()
     assert arr.shape == (F, 2, H, W) and arr.max() <= 1.0
+    # frames rasterised on several threads: the same maps, progress reported in order in the caller's thread
+    import threading
+
+    calls = []
+    two = render_condition(motion, H, W, smplx_model=body, workers=2,
+                           progress=lambda frac, msg: calls.append((frac, threading.current_thread())))  # fmt: skip
+    one = render_condition(motion, H, W, smplx_model=body, workers=1)
+    assert np.array_equal(two.part_ids, one.part_ids) and np.array_equal(two.confidence, one.confidence)
+    assert np.array_equal(one.part_ids, cond.part_ids)
+    assert [c[0] for c in calls] == [1 / 3, 2 / 3, 1.0] and {c[1] for c in calls} == {threading.current_thread()}
 
 
 def test_render_condition_carries_a_moving_object_track_in_depth_order(body):

@@ -1,0 +1,44 @@
+"""revision.parallel: per-frame work on several threads gives the sequential results, in order."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from revision.parallel import MAX_WORKERS, cpu_workers, map_frames
+
+
+def test_map_frames_yields_in_order_and_equals_the_sequential_results():
+    def work(i: int) -> np.ndarray:
+        rng = np.random.default_rng(i)
+        return rng.normal(size=(64, 64)) @ rng.normal(size=(64, 64))
+
+    seq = [work(i) for i in range(9)]
+    for workers in (1, 2, 3):
+        got = list(map_frames(work, 9, workers))
+        assert len(got) == 9 and all(np.array_equal(a, b) for a, b in zip(got, seq))
+
+
+def test_one_worker_runs_in_the_callers_thread_and_more_run_on_others():
+    names = list(map_frames(lambda i: threading.current_thread().name, 4, 1))
+    assert set(names) == {threading.current_thread().name}
+    names = list(map_frames(lambda i: threading.current_thread().name, 4, 2))
+    assert all(n.startswith("revision-frames") for n in names)
+
+
+def test_an_error_in_a_frame_reaches_the_caller():
+    def work(i: int) -> int:
+        if i == 2:
+            raise RuntimeError("frame 2 failed")
+        return i
+
+    with pytest.raises(RuntimeError, match="frame 2"):
+        list(map_frames(work, 4, 2))
+
+
+def test_cpu_workers():
+    assert 1 <= cpu_workers() <= MAX_WORKERS
+    assert cpu_workers(3) == 3
+    with pytest.raises(ValueError, match="workers"):
+        cpu_workers(0)
+    assert list(map_frames(lambda i: i, 0, 2)) == []
