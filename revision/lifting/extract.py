@@ -39,6 +39,9 @@ class ExtractConfig:
     min_track_frames: float = 0.25  # drop tracks seen in fewer than this fraction of frames
     fov_deg: float = 55.0  # horizontal field of view of the assumed camera
     keep_depth: bool = True  # keep the (F, H, W) float16 depth maps in Extraction.depth
+    # tracks lifted at once, one thread each (revision.parallel; the tracks are the same with any number): None =
+    # one per CPU core, at most 4
+    workers: int | None = None
 
 
 @lru_cache(maxsize=2)
@@ -224,17 +227,18 @@ def extract_motion(
     stats: list[dict[str, Any]] = []
     tfit = {"smplx": 0.0, "smal": 0.0, "object": 0.0}
     ids = detections.track_ids()
-    for n, tid in enumerate(ids):
-        per_frame = [next((d for d in f if d.track_id == tid), None) for f in seen.frames]
-        kind = next(d for d in per_frame if d is not None).kind
-        say(0.6 + 0.4 * n / max(len(ids), 1), f"lifting track {tid} ({kind})")
-        t = time.perf_counter()
-        lifted = lift(tid, per_frame, seen.depth, cam, cfg, notes, skeleton, smal)
+    t_lift = time.perf_counter()
+    for n, (lifted, track_notes, seconds) in enumerate(_lift_all(ids, seen, cam, cfg, skeleton, smal)):
+        say(0.6 + 0.4 * (n + 1) / len(ids), f"lifted track {ids[n]} ({n + 1}/{len(ids)})")
+        notes.extend(m for m in track_notes if m not in notes)
         if lifted is not None:
             tracks.append(lifted.track)
             stats.append(lifted.stats)
-            tfit[lifted.track.kind] += time.perf_counter() - t
-    timings.update({f"fit_{k}": v for k, v in tfit.items() if v > 0})
+            tfit[lifted.track.kind] += seconds
+    # several tracks lift at once: each kind's share of the lift's wall time, in proportion to its fits' own times
+    own = sum(tfit.values())
+    scale = (time.perf_counter() - t_lift) / own if own > 0 else 1.0
+    timings.update({f"fit_{k}": v * min(scale, 1.0) for k, v in tfit.items() if v > 0})
     if backends.keypoints is not None and not any(d.kind == "person" for f in seen.frames for d in f):
         notes.append("no person detected in the clip")
 
@@ -243,6 +247,36 @@ def extract_motion(
     say(1.0, "lifting done")
     return Extraction(motion, detections, detections.backends, notes, timings, stats,
                       seen.depth.astype(np.float16) if cfg.keep_depth else None, motion.motion_strength)  # fmt: skip
+
+
+def _lift_all(ids: list[int], seen: Perception, cam: Camera, cfg: ExtractConfig, skeleton, smal):
+    """Every track id through :func:`lift` → per id, in order: (lifted or None, its notes, its seconds); with
+    several tracks on :attr:`ExtractConfig.workers` threads (torch at one thread each meanwhile: the fit's
+    ops are tiny, :func:`~revision.lifting.smplx_fit.fit_smplx`)."""
+    import torch
+
+    from revision.parallel import cpu_workers, map_frames
+
+    def one(n: int):
+        tid = ids[n]
+        per_frame = [next((d for d in f if d.track_id == tid), None) for f in seen.frames]
+        track_notes: list[str] = []
+        t = time.perf_counter()
+        lifted = lift(tid, per_frame, seen.depth, cam, cfg, track_notes, skeleton, smal)
+        return lifted, track_notes, time.perf_counter() - t
+
+    k = min(cpu_workers(cfg.workers), len(ids))
+    if k <= 1:
+        yield from map_frames(one, len(ids), 1)
+        return
+    if skeleton is None:
+        _default_skeleton()  # loaded once here, not by two threads at once (cached)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield from map_frames(one, len(ids), k)
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _smal_or_none(smal, notes: list[str]):

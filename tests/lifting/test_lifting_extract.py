@@ -109,3 +109,39 @@ def test_the_fit_leaves_what_an_occluder_hides_dont_care_and_the_masks_stay_visi
     for frame in ex.detections.frames:
         (d,) = frame
         assert not d.mask[22, 28] and d.mask[10, 28] and d.hidden[22, 28]
+
+
+class TwoPeople(VisiblePerson):
+    name = "two"
+
+    def detect(self, frame: np.ndarray) -> list[Detection]:
+        (a,) = super().detect(frame)
+        b = Detection("person", a.box + np.array([-16, 0, -16, 0], np.float32), score=0.8, mask=np.roll(a.mask, -16, 1),
+                      keypoints2d=a.keypoints2d.copy())  # fmt: skip
+        b.keypoints2d[:, 0] -= 16
+        return [a, b]
+
+
+def test_people_lifted_on_several_threads_are_the_people_lifted_one_at_a_time():
+    """Tracks are lifted on ``ExtractConfig.workers`` threads: the same tracks, stats and notes in the same
+    order, and torch's thread count is the caller's again afterwards."""
+    import torch
+
+    import revision.lifting.extract as ex_mod
+
+    clip = Clip(np.full((2, 48, 80, 3), 128, np.uint8))
+    threads = torch.get_num_threads()
+    out = {}
+    for workers in (1, 2):
+        cfg = ex_mod.ExtractConfig(smplx=ex_mod.SMPLXFitConfig(iters_3d=2, iters_full=4, iters_sil=6, iters_girth=4),
+                                   workers=workers)  # fmt: skip
+        out[workers] = extract_motion(clip, detectors=Backends(TwoPeople(), GeometricDepth()), config=cfg)
+        assert torch.get_num_threads() == threads
+    one, two = out[1], out[2]
+    assert [t.track_id for t in one.motion.tracks] == [t.track_id for t in two.motion.tracks] == [0, 1]
+    for a, b in zip(one.motion.tracks, two.motion.tracks):
+        assert a.params.keys() == b.params.keys()
+        assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)
+    assert one.notes == two.notes
+    assert [s["track_id"] for s in one.tracks] == [s["track_id"] for s in two.tracks] == [0, 1]
+    assert 0 < two.timings["fit_smplx"]
