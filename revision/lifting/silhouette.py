@@ -63,7 +63,7 @@ class SilhouetteTargets:
         depths, ``faces`` (F, 3); rasterised as the IoU is measured (``revision.render.raster``, front
         faces, pixel centres). Covered pixels pull nothing in the cover term, so the samples' spacing
         biases nothing."""
-        from revision.render.raster import rasterize_sparse
+        from revision.render.raster import rasterize_coverage
 
         H, W = self.size
         M, N = self.pixels.shape[:2]
@@ -74,13 +74,9 @@ class SilhouetteTargets:
             s = self.coverage_scale[i]  # a large person: rasterised at ≤ coverage_px (mask box's long side)
             h, w = max(1, int(np.ceil(H * s))), max(1, int(np.ceil(W * s)))
             try:
-                flat = rasterize_sparse((mesh_uv[k] + 0.5) * s - 0.5, mesh_z[k], faces, h, w)[0]
+                sil = rasterize_coverage((mesh_uv[k] + 0.5) * s - 0.5, mesh_z[k], faces, h, w).reshape(-1)
             except IndexError:  # the rasteriser's width classes stop at 128 px (a face near the camera)
-                flat = None
-            if flat is None:
                 continue
-            sil = np.zeros(h * w, bool)
-            sil[flat] = True
             q = np.round((pix[i] + 0.5) * s - 0.5).astype(np.int64)  # pixel centres in the scaled raster
             hit = sil[np.clip(q[:, 1], 0, h - 1) * w + np.clip(q[:, 0], 0, w - 1)]
             self._covered[i] = torch.tensor(hit, device=self.pixels.device)

@@ -56,8 +56,26 @@ def rasterize_sparse(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """As :func:`rasterize`, for the covered pixels only: (flat pixel index (K,) int64, face (K,) int32,
     depth (K,) float32)."""
+    return _raster(uv, z, faces, height, width, cull, depth=True)
+
+
+def rasterize_coverage(
+    uv: np.ndarray, z: np.ndarray, faces: np.ndarray, height: int, width: int, *, cull: np.ndarray | bool = True
+) -> np.ndarray:
+    """(H, W) bool: the pixels :func:`rasterize_sparse` covers, exactly (the same faces kept and the same inside
+    test), without the depth test that picks each pixel's face (~⅓ of the work)."""
+    out = np.zeros(height * width, bool)
+    out[_raster(uv, z, faces, height, width, cull, depth=False)] = True
+    return out.reshape(height, width)
+
+
+def _raster(uv, z, faces, height: int, width: int, cull, *, depth: bool):
+    """:func:`rasterize_sparse`'s work; without ``depth`` only the covered pixels' flat indices (K,) int64
+    (with repeats: a pixel inside several faces)."""
     faces = np.asarray(faces, np.int64)
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
+    if not depth:
+        empty = empty[0]
     if len(faces) == 0:
         return empty
     P = np.asarray(uv, np.float32)[faces]  # (M, 3, 2)
@@ -113,11 +131,15 @@ def rasterize_sparse(
         rr, cc = np.nonzero(inside)
         if len(rr) == 0:
             continue
-        iz = cf[rr, 7] * dyf[rr] + cf[rr, 8] + cf[rr, 6] * cc.astype(np.float32)
-        iz = np.maximum(iz, np.float32(1e-30))
         row_pix = (y0[row_face] + dy) * width + x0[row_face]
         pixs.append(row_pix[rr] + cc)
+        if not depth:
+            continue
+        iz = cf[rr, 7] * dyf[rr] + cf[rr, 8] + cf[rr, 6] * cc.astype(np.float32)
+        iz = np.maximum(iz, np.float32(1e-30))
         keys.append((iz.view(np.int32).astype(np.int64) << 32) | fid[row_face[rr]])
+    if not depth:
+        return np.concatenate(pixs) if pixs else empty
     if not keys:
         return empty
     pix, key = np.concatenate(pixs), np.concatenate(keys)

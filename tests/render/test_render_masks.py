@@ -50,6 +50,28 @@ def test_rasterizer_covers_exact_pixel_centres_with_perspective_depth():
     np.testing.assert_allclose(depth[covered], 2.0 / (1 - 0.005 * cols[covered]), rtol=1e-4)
 
 
+def test_coverage_is_exactly_the_pixels_the_depth_tested_raster_covers(body):
+    """``rasterize_coverage`` (the fit's coverage test: no depth test) covers the same pixels as
+    ``rasterize_sparse``: a posed body (self-occluding, culled), a face behind the near plane, an empty mesh."""
+    from revision.body.posed import track_meshes
+    from revision.render.raster import rasterize_coverage, rasterize_sparse
+
+    cam = Camera.from_image_size(W, H)
+    person = _person(0, 0.1, 2.5)
+    person.params["body_pose"][0, 47] = 1.2  # an arm bent across the body
+    tm = track_meshes(person, smplx_model=body)
+    uv, z = project_points(tm.vertices[0], cam)
+    faces = np.asarray(tm.faces, np.int64)
+    for cull in (True, False):
+        want = np.zeros(H * W, bool)
+        want[rasterize_sparse(uv, z, faces, H, W, cull=cull)[0]] = True
+        got = rasterize_coverage(uv, z, faces, H, W, cull=cull)
+        assert got.shape == (H, W) and got.sum() > 2000 and np.array_equal(got.ravel(), want)
+    near = np.array([[5.0, 5.0], [15.0, 5.0], [5.0, 15.0]]), np.array([1.0, 1.0, 1e-4])
+    assert not rasterize_coverage(*near, np.array([[0, 2, 1]]), 20, 20).any()
+    assert not rasterize_coverage(uv, z, np.zeros((0, 3), np.int64), H, W).any()
+
+
 def test_back_faces_are_culled_front_faces_drawn():
     uv = np.array([[5.0, 5.0], [15.0, 5.0], [5.0, 15.0]])
     z = np.ones(3)
