@@ -14,7 +14,8 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-MAX_WORKERS = 4  # more threads than this gained nothing measurable on our per-frame work (docs/animate.md)
+MAX_WORKERS = 4  # a cap (each thread holds a frame's arrays); on 2 cores 3 threads gained nothing over 2
+# (docs/experiments.md, 2026-12-03); machines with more cores are not measured
 
 
 def cpu_workers(workers: int | None = None) -> int:
