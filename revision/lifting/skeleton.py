@@ -210,7 +210,7 @@ class SMPLXSkeleton(torch.nn.Module):
 
     def joints_markers(self, posed: tuple[torch.Tensor, torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """:meth:`transforms`' output → joints (B, 22, 3), markers (B, 33, 3): :meth:`forward` without posing
-        again (the fit shares one posing between its landmark and silhouette terms)."""
+        again (the fit's landmark terms share their posing with its coverage mesh)."""
         R, P, _ = posed
         ms = self.marker_slot
         markers = P[:, ms] + (R[:, ms] @ self.marker_offset[None, :, :, None])[..., 0]
