@@ -40,3 +40,62 @@ def map_frames(fn: Callable[[int], T], n: int, workers: int | None = None) -> It
         return
     with ThreadPoolExecutor(k, thread_name_prefix="revision-frames") as pool:
         yield from pool.map(fn, range(n))
+
+
+class Forked:
+    """``fn(*args)`` running in a forked child process (:func:`fork_call`): another core, and no interpreter
+    lock shared with this process, for work made of many tiny ops (a fit's Adam steps) that threads would
+    serialise. Only its pickled return value comes back."""
+
+    def __init__(self, process, conn) -> None:
+        self._process, self._conn = process, conn
+
+    def result(self, timeout: float | None = None) -> tuple[bool, object]:
+        """(True, value) once the child returned; (False, why) if it raised, died or took over ``timeout``
+        seconds (it is then stopped)."""
+        try:
+            if not self._conn.poll(timeout):
+                self.cancel()
+                return False, f"no result after {timeout} s"
+            ok, value = self._conn.recv()
+        except (EOFError, OSError) as e:  # the child died without an answer
+            ok, value = False, f"child ended without a result ({e!r})"
+        self._process.join(timeout=5)
+        return ok, value
+
+    def cancel(self) -> None:
+        """Stop the child (its result is no longer wanted)."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join(timeout=5)
+        self._conn.close()
+
+
+def _child(conn, fn: Callable, args: tuple) -> None:
+    try:
+        out = (True, fn(*args))
+    except BaseException as e:  # noqa: BLE001 - reported to the parent, which decides
+        out = (False, repr(e))
+    conn.send(out)
+    conn.close()
+
+
+def fork_call(fn: Callable[..., T], *args) -> Forked | None:
+    """Start ``fn(*args)`` in a forked child process (Linux only: the child starts as a copy of this process,
+    so ``fn`` may be a closure over tensors and arrays); None where that is not possible (no ``fork`` start
+    method, a daemonic process, no process left) — the caller then computes it itself. The child computes and
+    returns; it touches no file, socket or model the parent has open."""
+    import multiprocessing as mp
+    import sys
+
+    if not sys.platform.startswith("linux") or "fork" not in mp.get_all_start_methods():
+        return None
+    ctx = mp.get_context("fork")
+    try:
+        recv, send = ctx.Pipe(duplex=False)
+        process = ctx.Process(target=_child, args=(send, fn, args), daemon=True, name="revision-fork")
+        process.start()
+    except (AssertionError, OSError):  # daemonic processes may not have children; out of processes
+        return None
+    send.close()
+    return Forked(process, recv)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -271,6 +271,8 @@ def _lift_all(ids: list[int], seen: Perception, cam: Camera, cfg: ExtractConfig,
         return
     if skeleton is None:
         _default_skeleton()  # loaded once here, not by two threads at once (cached)
+    # the cores are taken, and a fork beside a thread in torch could copy a lock it holds: no early refits
+    cfg = replace(cfg, smplx=replace(cfg.smplx, speculate_refit=False))
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:

@@ -27,7 +27,7 @@ averaged; the distance map is differentiable in the sample positions through bil
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -85,6 +85,11 @@ class SilhouetteTargets:
     def reset(self) -> None:
         """Forget the coverage and the cached nearest samples (for a fit that starts again)."""
         self._calls, self._nn, self._covered = 0, None, None
+
+    def fresh(self) -> SilhouetteTargets:
+        """A copy as :meth:`reset` leaves it (the targets' tensors shared, read only), for a second fit that
+        runs beside this one."""
+        return replace(self, _calls=0, _nn=None, _covered=None)
 
     @property
     def num_frames(self) -> int:

@@ -28,6 +28,10 @@ Unknowns per track: ``global_orient`` (F,3), ``body_pose`` (F,63), ``transl`` (F
    runs again with the face's Geman-McClure scale widened to ``sigma_2d_face`` in that frame (the silhouette
    can pull a head off its keypoints, after which the robust 2D term hardly pulls it back). Fits without such a
    miss are not touched (same result, same cost); a leashed or face-refitted one costs the full stage twice.
+   On two or more cores the refit does not wait for the first pass (``speculate_refit``): the plan read after
+   :data:`REFIT_PROBE_IT` iterations starts it in a forked process (:func:`revision.parallel.fork_call`), and it
+   is kept when the first pass ends with the same plan (else it runs after it, as on one core). The result is
+   the same bit for bit.
 6. **Girth** (``fit_girth``, with masks): pose, betas and translation held, the
    per-segment ``girth`` (:mod:`revision.body.girth`: torso, upper arm, forearm, hand, thigh and shin radii)
    alone is fitted to the silhouette for ``iters_girth`` iterations (its own, balanced, silhouette weights;
@@ -48,8 +52,11 @@ import torch
 from revision.body.girth import NUM_GIRTH
 from revision.lifting import priors
 from revision.lifting.skeleton import LM_HIPS, LM_TORSO, NUM_BETAS, SMPLXSkeleton
+from revision.parallel import cpu_workers, fork_call
 from revision.perception.geometry import solve_translation
 from revision.types import Camera
+
+REFIT_PROBE_IT = 20  # full-stage iteration after which the refit's plan is read to start it early (step 5)
 
 
 @dataclass
@@ -96,6 +103,9 @@ class SMPLXFitConfig:
     face_trigger: float = 0.08
     sigma_2d_face: float = 0.15
     face_landmarks: tuple[int, ...] = tuple(range(11))  # MediaPipe nose, eyes, ears, mouth
+    # start the refit early, in a forked process on another core, when the plan after REFIT_PROBE_IT iterations
+    # calls for one (module doc, step 5; the same result, less wall time on ≥ 2 cores, Linux)
+    speculate_refit: bool = True
     # per-segment girth (revision.body.girth: torso, upper arm, forearm, hand, thigh, shin; relative radius
     # change), so limbs can be thinner or wider than the one girth beta allows: after the fit (pose, betas,
     # translation as without girth, bit for bit), ``iters_girth`` iterations with only the girth free against the
@@ -220,7 +230,7 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None, hi
     def markers_rel(m: torch.Tensor) -> torch.Tensor:
         return m - m[:, hips].mean(1, keepdim=True)
 
-    def prior_terms() -> torch.Tensor:
+    def prior_terms(bp: torch.Tensor, betas: torch.Tensor) -> torch.Tensor:
         return (
             cfg.w_pose * priors.pose_l2(bp).mean()
             + cfg.w_angle * priors.angle_prior(bp).mean()
@@ -234,7 +244,8 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None, hi
         for _ in range(cfg.iters_3d):
             opt.zero_grad()
             _, m = skeleton(go, bp, betas, tr)
-            loss = (w * (markers_rel(m) - target).pow(2).sum(-1)).sum() / w.sum().clamp(min=1) + prior_terms()
+            loss = (w * (markers_rel(m) - target).pow(2).sum(-1)).sum() / w.sum().clamp(min=1)
+            loss = loss + prior_terms(bp, betas)
             loss.backward()
             opt.step()
     # re-solve translations for the fitted markers (closed form per frame)
@@ -268,15 +279,17 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None, hi
     start = [p.detach().clone() for p in free]
 
     def step(
-        it: int, opt: torch.optim.Optimizer, leashed: torch.Tensor | None, sigma: torch.Tensor | None = None
+        it: int, opt: torch.optim.Optimizer, params: list[torch.Tensor], sil, leashed: torch.Tensor | None,
+        sigma: torch.Tensor | None = None,
     ) -> None:
+        go, bp, betas, tr = params
         decay = 0.5 * (1 + np.cos(np.pi * it / max(n_it - 1, 1)))  # cosine from lr to lr_final · lr
         for g in opt.param_groups:
             g["lr"] = cfg.lr * (cfg.lr_final + (1 - cfg.lr_final) * decay)
         opt.zero_grad()
         posed = skeleton.transforms(go, bp, betas, tr)  # the landmark terms' posing, reused by the coverage test
         loss, m = _full_loss(skeleton, posed, uv, w, target3, K, cfg, markers_rel, sigma)
-        loss = loss + prior_terms()
+        loss = loss + prior_terms(bp, betas)
         if leashed is not None:  # hinge beyond leash_px, in units of the focal length (as the 2D term)
             over = ((_project(m[:, lm], K) - uv[:, lm]).norm(dim=-1) - cfg.leash_px).clamp(min=0) / K[0]
             loss = loss + cfg.w_leash * (over.pow(2) * leashed).sum() / F
@@ -292,35 +305,85 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None, hi
         loss.backward()
         opt.step()
 
-    opt = torch.optim.Adam(free, lr=cfg.lr)
-    for it in range(n_it):
-        step(it, opt, None)
+    def full_pass(params, sil, leashed=None, sigma=None, probe=None) -> None:
+        """The full stage (+ silhouette) on ``params`` from their current values; ``probe()`` runs after
+        iteration :data:`REFIT_PROBE_IT`."""
+        opt = torch.optim.Adam(params, lr=cfg.lr)
+        for it in range(n_it):
+            step(it, opt, params, sil, leashed, sigma)
+            if probe is not None and it == REFIT_PROBE_IT:
+                probe()
+
     # 5. leash: landmarks that ended far from their on-mask keypoints, and faces that ended far from their
     #    keypoints (the face's robust scale widened in those frames); the full stage again, from its start
-    leashed = torch.zeros(F, len(lm), dtype=torch.bool, device=dev)
     leash_on = _with_hidden(masks, hidden)  # a keypoint on the person, seen or behind an occluder
     cand = leash_candidates(kp2d, leash_on, cfg) if sil is not None and cfg.w_leash > 0 and lm else None
-    with torch.no_grad():
-        _, m = skeleton(go, bp, betas, tr)
-        if cand is not None and cand.any():
-            far = (_project(m[:, lm], K) - uv[:, lm]).norm(dim=-1) > cfg.leash_trigger_px
-            leashed = torch.tensor(cand, device=dev) & far
-        face_off = torch.zeros(F, dtype=torch.bool, device=dev)
-        if sil is not None:
-            face_off = face_misses(_project(m, K), uv, w, K, cfg)
-    if leashed.any() or face_off.any():
+
+    def refit_plan(params) -> tuple[torch.Tensor, torch.Tensor]:
+        """(leashed (F, L) bool, face_off (F,) bool) for the fit at ``params``."""
+        leashed = torch.zeros(F, len(lm), dtype=torch.bool, device=dev)
+        with torch.no_grad():
+            _, m = skeleton(*params)
+            if cand is not None and cand.any():
+                far = (_project(m[:, lm], K) - uv[:, lm]).norm(dim=-1) > cfg.leash_trigger_px
+                leashed = torch.tensor(cand, device=dev) & far
+            face_off = torch.zeros(F, dtype=torch.bool, device=dev)
+            if sil is not None:
+                face_off = face_misses(_project(m, K), uv, w, K, cfg)
+        return leashed, face_off
+
+    def refit_args(leashed: torch.Tensor, face_off: torch.Tensor):
+        sigma = None  # as the first pass (bit for bit) unless a face missed
+        if face_off.any():
+            sigma = torch.full(w.shape, cfg.sigma_2d, device=dev)
+            sigma[face_off.nonzero()[:, :1], list(cfg.face_landmarks)] = cfg.sigma_2d_face
+        return (leashed if leashed.any() else None), sigma
+
+    # The refit's plan is known early: on the photo set the plan after iteration REFIT_PROBE_IT was the final
+    # one for every person. So the refit starts then, in a forked process on another core (threads would share
+    # the interpreter lock, which the fit's many tiny ops hold most of the time), and is kept when the first
+    # pass ends with the same plan; else it is dropped and runs after it as before. The same arithmetic on
+    # the same values: the result is bit for bit the sequential one.
+    spec: dict = {}
+
+    def refit_from_start(plan) -> list[np.ndarray]:  # (in the child process)
+        params = [p0.clone().requires_grad_(True) for p0 in start]
+        full_pass(params, sil.fresh(), *refit_args(*plan))
+        return [p.detach().cpu().numpy() for p in params]
+
+    def probe() -> None:
+        plan = refit_plan(free)
+        if plan[0].any() or plan[1].any():
+            run = fork_call(refit_from_start, plan)
+            if run is not None:
+                spec.update(plan=plan, run=run, t0=time.perf_counter())
+
+    speculate = cfg.speculate_refit and sil is not None and n_it > REFIT_PROBE_IT + 1 and cpu_workers() > 1
+    early = False  # the refit that ran beside the first pass was kept
+    try:
+        t1 = time.perf_counter()
+        full_pass(free, sil, probe=probe if speculate else None)
+        leashed, face_off = refit_plan(free)
+        refit = bool(leashed.any() or face_off.any())
+        if spec and refit and all(torch.equal(a, b) for a, b in zip(spec["plan"], (leashed, face_off))):
+            # it started after REFIT_PROBE_IT of n_it iterations: it needs about as long again as the first
+            # pass took; past twice that (a machine busy elsewhere), it is given up and the refit runs here
+            ok, out = spec.pop("run").result(timeout=10.0 + 2.0 * (time.perf_counter() - t1))
+            if ok:
+                with torch.no_grad():
+                    for p, q in zip(free, out):
+                        p.copy_(torch.from_numpy(q))
+                refit, early = False, True  # done
+    finally:
+        if "run" in spec:
+            spec["run"].cancel()
+    if refit:
         with torch.no_grad():
             for p, p0 in zip(free, start):
                 p.copy_(p0)
         if sil is not None:
             sil.reset()
-        sigma = None  # as the first pass (bit for bit) unless a face missed
-        if face_off.any():
-            sigma = torch.full(w.shape, cfg.sigma_2d, device=dev)
-            sigma[face_off.nonzero()[:, :1], list(cfg.face_landmarks)] = cfg.sigma_2d_face
-        opt = torch.optim.Adam(free, lr=cfg.lr)
-        for it in range(n_it):
-            step(it, opt, leashed if leashed.any() else None, sigma)
+        full_pass(free, sil, *refit_args(leashed, face_off))
     n_leash = n_it if bool(leashed.any() or face_off.any()) else 0
     girth = None
     if sil is not None and cfg.fit_girth and cfg.iters_girth > 0 and getattr(skeleton, "has_girth", False):
@@ -347,7 +410,8 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None, hi
     stats = {"reprojection_px": float(err), "seconds": time.perf_counter() - t0,
              "iterations": float(cfg.iters_3d + cfg.iters_full + n_sil + n_leash + n_girth),
              "silhouette_frames": float(0 if sil is None else sil.num_frames),
-             "leashed": float(leashed.sum()), "face_refit": float(face_off.sum())}  # fmt: skip
+             "leashed": float(leashed.sum()), "face_refit": float(face_off.sum()),
+             "refit_early": float(early)}  # fmt: skip
     return SMPLXFit(params, conf, joints.cpu().numpy(), m.cpu().numpy(), stats)
 
 

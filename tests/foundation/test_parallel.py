@@ -1,11 +1,13 @@
-"""revision.parallel: per-frame work on several threads gives the sequential results, in order."""
+"""revision.parallel: per-frame work on several threads gives the sequential results, in order; work in a forked
+child comes back (or its failure does)."""
 
 import threading
+import time
 
 import numpy as np
 import pytest
 
-from revision.parallel import MAX_WORKERS, cpu_workers, map_frames
+from revision.parallel import MAX_WORKERS, cpu_workers, fork_call, map_frames
 
 
 def test_map_frames_yields_in_order_and_equals_the_sequential_results():
@@ -42,3 +44,24 @@ def test_cpu_workers():
     with pytest.raises(ValueError, match="workers"):
         cpu_workers(0)
     assert list(map_frames(lambda i: i, 0, 2)) == []
+
+
+def test_fork_call_returns_the_childs_value_computed_on_the_parents_state():
+    state = np.arange(5.0)  # a closure over the parent's arrays: the child starts as a copy of this process
+    run = fork_call(lambda k: state * k, 3.0)
+    assert run is not None  # Linux
+    ok, value = run.result(timeout=60)
+    assert ok and np.array_equal(value, state * 3.0)
+
+
+def test_fork_call_reports_a_raise_and_stops_a_child_past_its_timeout():
+    def boom():
+        raise ValueError("no")
+
+    ok, why = fork_call(boom).result(timeout=60)
+    assert not ok and "ValueError" in why
+    slow = fork_call(time.sleep, 60)
+    t = time.perf_counter()
+    ok, why = slow.result(timeout=0.5)
+    assert not ok and "no result" in why and time.perf_counter() - t < 10
+    assert not slow._process.is_alive()
