@@ -99,3 +99,32 @@ def fork_call(fn: Callable[..., T], *args) -> Forked | None:
         return None
     send.close()
     return Forked(process, recv)
+
+
+def map_forked(fn: Callable[[int], T], n: int, workers: int | None = None) -> Iterator[T]:
+    """``fn(i)`` for ``i`` in ``range(n)``, in order, each computed in a forked child process
+    (:func:`fork_call`), :func:`cpu_workers` of them at once: for work that holds the interpreter lock too much
+    for threads (many tiny ops). An item whose child cannot start or fails is computed in this process, so its
+    error is raised here, as one at a time would raise it."""
+    k = min(cpu_workers(workers), max(n, 1))
+    if k <= 1:
+        yield from (fn(i) for i in range(n))
+        return
+    running: dict[int, Forked | None] = {}
+    started = 0
+    try:
+        for i in range(n):
+            while started < n and len(running) < k:
+                running[started] = fork_call(fn, started)
+                started += 1
+            run = running.pop(i)
+            if run is not None:
+                ok, value = run.result()
+                if ok:
+                    yield value
+                    continue
+            yield fn(i)
+    finally:  # the caller stopped early (or raised): no child is left running
+        for run in running.values():
+            if run is not None:
+                run.cancel()

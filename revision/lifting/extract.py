@@ -251,11 +251,12 @@ def extract_motion(
 
 def _lift_all(ids: list[int], seen: Perception, cam: Camera, cfg: ExtractConfig, skeleton, smal):
     """Every track id through :func:`lift` → per id, in order: (lifted or None, its notes, its seconds); with
-    several tracks on :attr:`ExtractConfig.workers` threads (torch at one thread each meanwhile: the fit's
-    ops are tiny, :func:`~revision.lifting.smplx_fit.fit_smplx`)."""
+    several tracks in :attr:`ExtractConfig.workers` forked processes at once (:func:`revision.parallel.map_forked`:
+    the fit's many tiny ops hold the interpreter lock, so threads lifted two large people hardly faster than one
+    after the other), torch at one thread each (:func:`~revision.lifting.smplx_fit.fit_smplx`)."""
     import torch
 
-    from revision.parallel import cpu_workers, map_frames
+    from revision.parallel import cpu_workers, map_forked, map_frames
 
     def one(n: int):
         tid = ids[n]
@@ -270,13 +271,12 @@ def _lift_all(ids: list[int], seen: Perception, cam: Camera, cfg: ExtractConfig,
         yield from map_frames(one, len(ids), 1)
         return
     if skeleton is None:
-        _default_skeleton()  # loaded once here, not by two threads at once (cached)
-    # the cores are taken, and a fork beside a thread in torch could copy a lock it holds: no early refits
-    cfg = replace(cfg, smplx=replace(cfg.smplx, speculate_refit=False))
+        _default_skeleton()  # loaded once here, not once in every child (cached)
+    cfg = replace(cfg, smplx=replace(cfg.smplx, speculate_refit=False))  # the cores are taken: no early refits
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        yield from map_frames(one, len(ids), k)
+        yield from map_forked(one, len(ids), k)
     finally:
         torch.set_num_threads(threads)
 

@@ -1,13 +1,15 @@
 """revision.parallel: per-frame work on several threads gives the sequential results, in order; work in a forked
 child comes back (or its failure does)."""
 
+import os
 import threading
 import time
 
 import numpy as np
 import pytest
 
-from revision.parallel import MAX_WORKERS, cpu_workers, fork_call, map_frames
+import revision.parallel as parallel
+from revision.parallel import MAX_WORKERS, cpu_workers, fork_call, map_forked, map_frames
 
 
 def test_map_frames_yields_in_order_and_equals_the_sequential_results():
@@ -65,3 +67,24 @@ def test_fork_call_reports_a_raise_and_stops_a_child_past_its_timeout():
     ok, why = slow.result(timeout=0.5)
     assert not ok and "no result" in why and time.perf_counter() - t < 10
     assert not slow._process.is_alive()
+
+
+def test_map_forked_yields_in_order_from_children_and_computes_here_what_they_could_not():
+    parent = os.getpid()
+    assert list(map_forked(lambda i: (i * i, os.getpid() != parent), 5, 2)) == [(i * i, True) for i in range(5)]
+    assert list(map_forked(lambda i: (i, os.getpid() == parent), 3, 1)) == [(i, True) for i in range(3)]
+
+
+def test_map_forked_raises_a_failing_items_error_here(monkeypatch):
+    def work(i: int) -> int:
+        if i == 2:
+            raise KeyError("item 2")
+        return i
+
+    got = []
+    with pytest.raises(KeyError, match="item 2"):
+        for v in map_forked(work, 4, 2):
+            got.append(v)
+    assert got == [0, 1]
+    monkeypatch.setattr(parallel, "fork_call", lambda fn, *args: None)  # no fork here: all computed in place
+    assert list(map_forked(lambda i: os.getpid(), 3, 2)) == [os.getpid()] * 3

@@ -122,9 +122,9 @@ class TwoPeople(VisiblePerson):
         return [a, b]
 
 
-def test_people_lifted_on_several_threads_are_the_people_lifted_one_at_a_time():
-    """Tracks are lifted on ``ExtractConfig.workers`` threads: the same tracks, stats and notes in the same
-    order, and torch's thread count is the caller's again afterwards."""
+def test_people_lifted_side_by_side_are_the_people_lifted_one_at_a_time():
+    """Tracks are lifted in ``ExtractConfig.workers`` forked processes at once: the same tracks, stats and notes
+    in the same order, and torch's thread count is the caller's again afterwards."""
     import torch
 
     import revision.lifting.extract as ex_mod
