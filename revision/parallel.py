@@ -3,6 +3,11 @@ loops, OpenCV) runs without Python's global interpreter lock, so threads render 
 
 :func:`map_frames` yields ``fn(0), fn(1), …`` in order, computed by a pool of ``workers`` threads (results
 are the same as one at a time: each frame's work reads shared inputs and writes only its own arrays).
+
+Work made of many tiny ops (a fit's Adam steps: thousands of small torch and numpy calls) holds the interpreter
+lock most of the time, and threads run it hardly faster than one after the other: :func:`fork_call` and
+:func:`map_forked` run it in forked child processes instead (Linux), which start as copies of this process and
+send back only their pickled result.
 """
 
 from __future__ import annotations

@@ -39,8 +39,8 @@ class ExtractConfig:
     min_track_frames: float = 0.25  # drop tracks seen in fewer than this fraction of frames
     fov_deg: float = 55.0  # horizontal field of view of the assumed camera
     keep_depth: bool = True  # keep the (F, H, W) float16 depth maps in Extraction.depth
-    # tracks lifted at once, one thread each (revision.parallel; the tracks are the same with any number): None =
-    # one per CPU core, at most 4
+    # tracks lifted at once, each in a forked process (revision.parallel.map_forked; the tracks are the same with
+    # any number): None = one per CPU core, at most 4
     workers: int | None = None
 
 
@@ -276,7 +276,8 @@ def _lift_all(ids: list[int], seen: Perception, cam: Camera, cfg: ExtractConfig,
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        yield from map_forked(one, len(ids), k)
+        # (a forked child cannot use the parent's CUDA context: fits on a GPU share it from threads)
+        yield from (map_forked if cfg.smplx.device == "cpu" else map_frames)(one, len(ids), k)
     finally:
         torch.set_num_threads(threads)
 

@@ -104,7 +104,7 @@ class SMPLXFitConfig:
     sigma_2d_face: float = 0.15
     face_landmarks: tuple[int, ...] = tuple(range(11))  # MediaPipe nose, eyes, ears, mouth
     # start the refit early, in a forked process on another core, when the plan after REFIT_PROBE_IT iterations
-    # calls for one (module doc, step 5; the same result, less wall time on ≥ 2 cores, Linux)
+    # calls for one (module doc, step 5; the same result, less wall time on ≥ 2 CPU cores, Linux)
     speculate_refit: bool = True
     # per-segment girth (revision.body.girth: torso, upper arm, forearm, hand, thigh, shin; relative radius
     # change), so limbs can be thinner or wider than the one girth beta allows: after the fit (pose, betas,
@@ -356,9 +356,11 @@ def _fit(skeleton, keypoints2d, keypoints3d, camera, cfg, scores, masks=None, hi
         if plan[0].any() or plan[1].any():
             run = fork_call(refit_from_start, plan)
             if run is not None:
-                spec.update(plan=plan, run=run, t0=time.perf_counter())
+                spec.update(plan=plan, run=run)
 
-    speculate = cfg.speculate_refit and sil is not None and n_it > REFIT_PROBE_IT + 1 and cpu_workers() > 1
+    # (on the CPU only: a forked child cannot use the parent's CUDA context)
+    speculate = (cfg.speculate_refit and sil is not None and n_it > REFIT_PROBE_IT + 1 and dev.type == "cpu"
+                 and cpu_workers() > 1)  # fmt: skip
     early = False  # the refit that ran beside the first pass was kept
     try:
         t1 = time.perf_counter()
