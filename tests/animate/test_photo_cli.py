@@ -57,7 +57,9 @@ def test_cli_keeps_the_photo_size_and_frame0_without_s2(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, prompt", [("messi5", "he raises both arms")])
+@pytest.mark.parametrize(
+    "name, prompt", [("messi5", "he raises both arms"), ("astronaut", "the astronaut raises both arms")]
+)
 def test_cli_raises_both_arms_on_a_real_photo(tmp_path, name, prompt):
     p = photo(name)
     r = run_cli(p.load(), prompt, 0.7, tmp_path)
