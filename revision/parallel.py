@@ -65,6 +65,7 @@ class Forked:
             ok, value = self._conn.recv()
         except (EOFError, OSError) as e:  # the child died without an answer
             ok, value = False, f"child ended without a result ({e!r})"
+        self._conn.close()
         self._process.join(timeout=5)
         return ok, value
 

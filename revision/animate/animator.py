@@ -147,8 +147,7 @@ class PhotoAnimator:
             self.plate = interior_plate(self.plate, self.photo, self.binding, self.posed, grid_step_for(cfg, H, W),
                                         still=still, radius=cfg.interior_radius)
         a8 = np.clip(self.binding.alpha_body * 255 + 0.5, 0, 255).astype(np.uint8)  # objects: their sprites
-        self.photo_rgba = np.ascontiguousarray(np.concatenate([self.photo, a8[..., None]], -1))
-        self.planes = np.ascontiguousarray(self.photo), np.ascontiguousarray(a8)  # photo_rgba's, for compose_frame
+        self.matte = a8  # the photo's frame-0 matte, beside its colour (compose_frame takes the two planes)
         self.hole_box = mask_box(self.binding.hole, 1)
         self.identity = identity_flow(H, W)
         # the person (body track) owning each frame-0 pixel: a layer draws none of another person's pixels
@@ -163,8 +162,8 @@ class PhotoAnimator:
         """Frame ``f`` → (frame, flow, moved, alpha, part ids); see :class:`PhotoAnimation`."""
         verts = [None if p is None else p[0][f] for p in self.posed]
         soup = pose_frame(self.binding, verts, self.config)
-        return compose_frame(soup, self.photo_rgba, self.plate, self.binding.alpha0, self.hole_box, self.config,
-                             self.identity, self.people, self.occluder, self.planes)  # fmt: skip
+        return compose_frame(soup, self.photo, self.matte, self.plate, self.binding.alpha0, self.hole_box,
+                             self.config, self.identity, self.people, self.occluder)  # fmt: skip
 
     def run(self) -> PhotoAnimation:
         F, H, W = self.motion.num_frames, self.height, self.width

@@ -150,25 +150,21 @@ def identity_flow(H: int, W: int) -> np.ndarray:
     return np.stack([xx, yy], -1)
 
 
-def compose_frame(soup: Soup, photo_rgba: np.ndarray, plate: np.ndarray, alpha0: np.ndarray,
+def compose_frame(soup: Soup, photo: np.ndarray, matte: np.ndarray, plate: np.ndarray, alpha0: np.ndarray,
                   hole_box: tuple[int, int, int, int] | None, cfg, identity: np.ndarray | None = None,
-                  owner: np.ndarray | None = None, occluder: tuple | None = None,
-                  planes: tuple[np.ndarray, np.ndarray] | None = None):  # fmt: skip
+                  owner: np.ndarray | None = None, occluder: tuple | None = None):  # fmt: skip
     """→ frame (H, W, 3) uint8, flow (H, W, 2) float32, moved (H, W), alpha (H, W), part ids (H, W) int16.
 
+    ``photo`` (H, W, 3) uint8 and its frame-0 ``matte`` (H, W) uint8, each C-contiguous (two planes, not one
+    RGBA array: at 1024×576 a strided copy of an RGBA array's colour costs ~6 ms, a contiguous copy ~0.2 ms, and
+    remapping the two planes costs less than remapping four channels and copying three out);
     ``plate`` (H, W, 3) uint8; ``identity``: :func:`identity_flow` of the output size (made if None);
     ``owner``: the person owning each frame-0 pixel (see :func:`raster_soup`; None = no such test);
     ``occluder``: (track (H, W) int32, depth (H, W) float32, box) of the static pixels in front of a person
-    (:attr:`revision.animate.binding.Binding.occluder`; None = none); ``planes``: ``photo_rgba`` as two
-    C-contiguous arrays, colour (H, W, 3) and matte (H, W) (made if None; a caller composing many frames makes
-    them once: at 1024×576 a strided copy of the colour costs ~6 ms, a contiguous one ~0.2 ms, and remapping
-    the two planes costs less than remapping four channels and copying three out)."""
+    (:attr:`revision.animate.binding.Binding.occluder`; None = none)."""
     import cv2
 
     H, W = alpha0.shape
-    if planes is None:
-        planes = np.ascontiguousarray(photo_rgba[..., :3]), np.ascontiguousarray(photo_rgba[..., 3])
-    photo, matte = planes
     frame = photo.copy()
     flow = identity_flow(H, W) if identity is None else identity.copy()
     moved = np.zeros((H, W), np.float32)

@@ -89,7 +89,9 @@ class SilhouetteTargets:
     def fresh(self) -> SilhouetteTargets:
         """A copy as :meth:`reset` leaves it (the targets' tensors shared, read only), for a second fit that
         runs beside this one."""
-        return replace(self, _calls=0, _nn=None, _covered=None)
+        twin = replace(self)
+        twin.reset()
+        return twin
 
     @property
     def num_frames(self) -> int:
